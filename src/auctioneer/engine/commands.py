@@ -1,0 +1,141 @@
+"""Commands: what someone asks an auction to do, in the imperative.
+
+The engine never reads the clock: every command is decided at a `now` that the
+caller passes in (integer milliseconds since the Unix epoch, UTC). Bidders are
+named by user id (for notices and admin views) and paddle (what the public sees).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "AuctionSpec",
+    "BuyNow",
+    "CancelAuction",
+    "CloseAuction",
+    "Command",
+    "CreateAuction",
+    "DeleteAuction",
+    "OpenLot",
+    "PlaceBid",
+    "StartAutoBid",
+    "StopAutoBid",
+    "Tick",
+    "UpdateAuction",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionSpec:
+    """The fields an admin sets when creating an auction (PROTOCOL.md "Auction fields").
+
+    Times are epoch milliseconds; durations are whole seconds. `starts_at=None`
+    means "when created" (or, for a later lot of a sequential sale, "when the
+    previous lot closes").
+    """
+
+    name: str
+    starting_bid: int
+    description: str = ""
+    min_increment: int = 100
+    reserve: int | None = None
+    buy_now: int | None = None
+    quantity: int = 1
+    starts_at: int | None = None
+    ends_at: int | None = None
+    duration_s: int | None = None
+    countdown_s: int | None = None
+    soft_close_s: int | None = None
+    public: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateAuction:
+    """Create the auction. `waits_for_previous`: a sale lot that opens when the lot before it closes."""
+
+    spec: AuctionSpec
+    sale_id: int | None = None
+    lot: int | None = None
+    waits_for_previous: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceBid:
+    bidder_id: int
+    paddle: int
+    amount: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartAutoBid:
+    """Set or raise the bidder's proxy maximum (PROTOCOL.md rule 3)."""
+
+    bidder_id: int
+    paddle: int
+    max_amount: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopAutoBid:
+    bidder_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuyNow:
+    bidder_id: int
+    paddle: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateAuction:
+    """Admin edit; a field left as None is unchanged."""
+
+    public: bool | None = None
+    name: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CloseAuction:
+    """Admin close: now, the leader wins if the reserve is met (reason `admin`)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelAuction:
+    """Admin cancel: closes with no winner (reason `cancelled`)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteAuction:
+    """Admin delete: cancels if open, then hides the auction from listings and feeds."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenLot:
+    """Open a sale lot that waits for its previous lot (sent when that lot closes)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tick:
+    """Time has reached the auction's next deadline: open it, or close its round.
+
+    The service sends this when `next_deadline()` passes (and before any other
+    command decided after a passed deadline). A Tick with nothing due yields no
+    events.
+    """
+
+
+Command = (
+    CreateAuction
+    | PlaceBid
+    | StartAutoBid
+    | StopAutoBid
+    | BuyNow
+    | UpdateAuction
+    | CloseAuction
+    | CancelAuction
+    | DeleteAuction
+    | OpenLot
+    | Tick
+)

@@ -1,0 +1,182 @@
+"""Events: what happened to an auction, in the past tense, one per wire event.
+
+Every event carries `auction_id`, `version` (its position in the auction's
+log, gapless, 1-based, the optimistic-concurrency key) and `seq`: the public
+topic seq of `auction:ID` (gapless, 1-based) or None for a private event.
+Private events (a bidder's proxy maximum) are stored in the log so a replay
+rebuilds the state exactly, but they are never published: other bidders must
+not learn a maximum, and `auction:ID` must stay gapless (PROTOCOL.md).
+`at` is epoch milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
+
+from auctioneer.engine.commands import AuctionSpec
+
+__all__ = [
+    "AuctionClosed",
+    "AuctionCreated",
+    "AuctionDeleted",
+    "AuctionExtended",
+    "AuctionOpened",
+    "AuctionUpdated",
+    "AutoBidExhausted",
+    "AutoBidSet",
+    "AutoBidStopped",
+    "BidPlaced",
+    "CloseReason",
+    "Event",
+    "ReserveMet",
+    "UnitSold",
+]
+
+
+class CloseReason(StrEnum):
+    ENDED = "ended"
+    ADMIN = "admin"
+    BUY_NOW = "buy_now"
+    SOLD_OUT = "sold_out"
+    RESERVE_NOT_MET = "reserve_not_met"
+    NO_BIDS = "no_bids"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of all events. `event` is the wire event name."""
+
+    event: ClassVar[str] = ""
+    public: ClassVar[bool] = True
+
+    auction_id: int
+    version: int
+    seq: int | None
+    at: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionCreated(Event):
+    event: ClassVar[str] = "auction_created"
+
+    spec: AuctionSpec
+    sale_id: int | None = None
+    lot: int | None = None
+    waits_for_previous: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionOpened(Event):
+    """The auction (first round) opened; `ends_at` None means countdown-from-first-bid."""
+
+    event: ClassVar[str] = "auction_opened"
+
+    round: int
+    ends_at: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BidPlaced(Event):
+    """An accepted bid; it is now the current bid and its bidder leads."""
+
+    event: ClassVar[str] = "bid_placed"
+
+    bidder_id: int
+    paddle: int
+    amount: int
+    auto: bool
+    ends_at: int | None
+    round: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionExtended(Event):
+    event: ClassVar[str] = "auction_extended"
+
+    ends_at: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReserveMet(Event):
+    event: ClassVar[str] = "reserve_met"
+
+    amount: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnitSold(Event):
+    """One unit sold. If units remain and the auction goes on, the next round
+    starts at `at` with no bids; `next_ends_at` is that round's deadline."""
+
+    event: ClassVar[str] = "unit_sold"
+
+    round: int
+    winner_id: int
+    paddle: int
+    price: int
+    units_left: int
+    buy_now: bool = False
+    next_ends_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionClosed(Event):
+    event: ClassVar[str] = "auction_closed"
+
+    reason: CloseReason
+    winner_id: int | None = None
+    paddle: int | None = None
+    price: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionUpdated(Event):
+    """Admin edit; None fields are unchanged."""
+
+    event: ClassVar[str] = "auction_updated"
+
+    public: bool | None = None
+    name: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionDeleted(Event):
+    event: ClassVar[str] = "auction_deleted"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoBidSet(Event):
+    """Private: a bidder's proxy maximum was set or raised."""
+
+    event: ClassVar[str] = "auto_bid_set"
+    public: ClassVar[bool] = False
+
+    bidder_id: int
+    paddle: int
+    max_amount: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoBidStopped(Event):
+    """Private: the bidder withdrew its proxy maximum."""
+
+    event: ClassVar[str] = "auto_bid_stopped"
+    public: ClassVar[bool] = False
+
+    bidder_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoBidExhausted(Event):
+    """Private: a maximum that can no longer lead; its owner is told on `user:me`."""
+
+    event: ClassVar[str] = "auto_bid_exhausted"
+    public: ClassVar[bool] = False
+
+    bidder_id: int
+    paddle: int
+    max_amount: int

@@ -1,0 +1,5 @@
+"""auctioneer.pubsub."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

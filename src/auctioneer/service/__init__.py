@@ -1,0 +1,5 @@
+"""auctioneer.service."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,206 @@
+"""The ports the service needs: event store, broker, clock (typing.Protocol).
+
+Concrete backends (store/memory.py, store/sqlite.py, store/postgres.py,
+pubsub/memory.py, pubsub/redis.py) implement these; only the composition root
+picks one. The service never imports a backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from auctioneer.engine.events import Event
+
+__all__ = [
+    "Broker",
+    "Clock",
+    "Commit",
+    "EventStore",
+    "NoticeRecord",
+    "PurchaseRecord",
+    "StoredNotice",
+    "TokenRecord",
+    "UserRecord",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    username: str
+    password_hash: str
+    role: str  # "admin" | "bidder"
+    paddle: int
+    created_at: int  # epoch ms
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    token_hash: str  # sha256 hex of the random token; the token itself is never stored
+    user_id: int
+    expires_at: int  # epoch ms
+    revoked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRecord:
+    """A personal notification to append to `user:<id>`; the store assigns its seq."""
+
+    user_id: int
+    kind: str  # outbid | won | auction_lost | auto_bid_exhausted
+    data: dict[str, Any]
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNotice:
+    user_id: int
+    seq: int  # per-user, gapless, 1-based
+    kind: str
+    data: dict[str, Any]
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseRecord:
+    auction_id: int
+    round: int
+    user_id: int
+    price: int
+    at: int
+    buy_now: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """Everything one accepted command writes, in ONE transaction.
+
+    `events` carry their `version` (expected_version+1, +2, ...) and public
+    `seq`. `row` is the auction's current state for listings (the admin view of
+    the PROTOCOL.md auction object, as a JSON-able dict) plus the columns used
+    to filter. `reply` is stored under (user_id, request_id) so a retried write
+    returns the first reply (PROTOCOL.md rule 10).
+    """
+
+    auction_id: int
+    expected_version: int
+    events: Sequence[Event]
+    row: dict[str, Any]
+    status: str
+    public: bool
+    deleted: bool
+    sale_id: int | None
+    notices: Sequence[NoticeRecord] = ()
+    purchases: Sequence[PurchaseRecord] = ()
+    idempotency: tuple[int, str, bytes] | None = None  # (user_id, request_id, reply)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class EventStore(Protocol):
+    """Append-only event log per auction plus current-state rows.
+
+    Every method may raise StoreUnavailable; `append` raises
+    ConcurrencyConflict when (auction_id, expected_version+1) already exists,
+    and then writes nothing of that commit.
+    """
+
+    async def open(self) -> None:
+        """Connect and run pending migrations."""
+
+    async def close(self) -> None:
+        """Finish in-flight commits, then release connections."""
+
+    # -- auctions ---------------------------------------------------------
+    async def allocate_ids(self, kind: str, count: int = 1) -> list[int]:
+        """Durably reserve `count` new ids of `kind` ("auction" or "sale")."""
+
+    async def append(self, commit: Commit) -> list[StoredNotice]:
+        """Write one commit durably (group-committed with concurrent ones).
+
+        Returns the notices as stored, with their per-user seq.
+        """
+
+    async def load_events(self, auction_id: int, after_version: int = 0) -> list[Event]:
+        """Every event (public and private) of the auction, in version order."""
+
+    async def public_events(
+        self, auction_id: int, after_seq: int = 0, upto_seq: int | None = None
+    ) -> list[Event]:
+        """The public events with after_seq < seq <= upto_seq, in seq order."""
+
+    async def bids(
+        self, auction_id: int, *, before_seq: int | None = None, limit: int = 100
+    ) -> list[Event]:
+        """BidPlaced events, newest first, with seq < before_seq when given."""
+
+    async def auction_rows(
+        self,
+        *,
+        statuses: Sequence[str] | None = None,
+        sale_id: int | None = None,
+        include_private: bool = False,
+        include_deleted: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Current-state rows (as stored by `append`), ordered by auction id."""
+
+    async def auction_row(self, auction_id: int) -> dict[str, Any] | None:
+        """One current-state row, deleted or not; None if it never existed."""
+
+    async def unfinished_auction_ids(self) -> list[int]:
+        """Auctions whose status is scheduled or open (their timers need setting)."""
+
+    async def sale_lots(self, sale_id: int) -> list[int]:
+        """The auction ids of a sale, in lot order."""
+
+    # -- idempotency --------------------------------------------------------
+    async def stored_reply(self, user_id: int, request_id: str) -> bytes | None:
+        """The reply first sent to this (user, request id), if any."""
+
+    # -- users and tokens --------------------------------------------------
+    async def create_user(self, username: str, password_hash: str, role: str) -> UserRecord:
+        """Insert a user with the next paddle number.
+
+        Raises: UsernameTaken (store.errors) if the name exists (case-insensitive).
+        """
+
+    async def user_by_name(self, username: str) -> UserRecord | None: ...
+
+    async def user_by_id(self, user_id: int) -> UserRecord | None: ...
+
+    async def users_by_ids(self, user_ids: Sequence[int]) -> dict[int, UserRecord]: ...
+
+    async def add_token(self, token_hash: str, user_id: int, expires_at: int) -> None: ...
+
+    async def token(self, token_hash: str) -> TokenRecord | None: ...
+
+    async def revoke_token(self, token_hash: str) -> None: ...
+
+    # -- notices and purchases ---------------------------------------------
+    async def notices(self, user_id: int, after_seq: int = 0) -> list[StoredNotice]: ...
+
+    async def last_notice_seq(self, user_id: int) -> int: ...
+
+    async def purchases(self, user_id: int | None = None) -> list[PurchaseRecord]:
+        """A user's purchases, or everyone's when user_id is None, oldest first."""
+
+
+class Broker(Protocol):
+    """Topic pub/sub carrying bytes (the in-process and Redis brokers).
+
+    The store is the truth; the broker is a fast hint. A subscriber that sees a
+    seq gap catches up from the store.
+    """
+
+    async def publish(self, topic: str, data: bytes) -> None: ...
+
+    def subscribe(self, topic: str) -> AsyncIterator[bytes]: ...
+
+    async def close(self) -> None: ...
+
+
+class Clock(Protocol):
+    """Injectable time source: epoch milliseconds."""
+
+    def now_ms(self) -> int: ...

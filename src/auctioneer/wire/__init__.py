@@ -1,0 +1,5 @@
+"""auctioneer.wire."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
