@@ -1,0 +1,193 @@
+"""`make bench`: run every scenario against the floor and the real server, report medians.
+
+Why this shape (issue 6): each scenario starts its server as a subprocess on
+free ports with a fresh database (in a temporary folder), sets it up over the
+protocol, then runs the load generator as another process (`bench.loadgen`)
+`--runs` times on fresh auctions, so three processes never share an event loop
+or a GIL. The floor server runs in the same `make bench` run, so every figure
+of the real server is also shown as a ratio to the floor measured minutes
+apart on the same (possibly busy) machine. The whole run is bounded: a few
+seconds of load per pass, a timeout on every subprocess.
+
+Usage: `python -m bench.run [--runs 3] [--duration 3] [--only NAME ...]
+[--servers floor real] [--no-write]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.loadgen import raise_nofile_limit
+from bench.report import (
+    Row,
+    check_targets,
+    machine_description,
+    median_result,
+    print_table,
+    write_markdown,
+)
+from bench.scenarios import SCENARIOS, Scenario
+from bench.servers import ServerProc, create_auctions, login_bidders, start_floor, start_real
+
+__all__ = ["main", "run_scenario"]
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+RAW = ROOT / "bench" / "last_run.json"
+LOADGEN_TIMEOUT_S = 180.0
+
+
+def _loadgen(config: dict[str, Any]) -> dict[str, Any]:
+    """Run one load-generator process and return its JSON result."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.loadgen"],
+            input=json.dumps(config),
+            capture_output=True,
+            text=True,
+            timeout=LOADGEN_TIMEOUT_S,
+            cwd=ROOT,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        return {"fatal": f"load generator timed out after {LOADGEN_TIMEOUT_S:.0f} s"}
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        return {"fatal": f"load generator exit {proc.returncode}: {proc.stderr[-500:]}"}
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def _start(server: str, workdir: Path) -> ServerProc:
+    return start_floor(workdir) if server == "floor" else start_real(workdir)
+
+
+def _door(scenario: Scenario, server: ServerProc, name: str) -> tuple[str, int]:
+    uses_ws = name == "real" and "ws" in (scenario.bidder_kind, scenario.watcher_kind)
+    if uses_ws:
+        assert scenario.bidder_kind == scenario.watcher_kind, "one door per pass"
+        return server.tcp_host, server.ws_port
+    return server.tcp_host, server.tcp_port
+
+
+def _one_pass(
+    scenario: Scenario, name: str, server: ServerProc, tokens: list[str], i: int, duration: float
+) -> dict[str, Any]:
+    aids = create_auctions(server, scenario.auctions, f"{scenario.name}-{i}")
+    host, port = _door(scenario, server, name)
+    config = scenario.loadgen_config(
+        name,
+        host=host,
+        port=port,
+        tokens=tokens,
+        auctions=aids,
+        server_pid=server.pid,
+        duration_s=duration if scenario.duration_s else 0.0,
+    )
+    result = _loadgen(config)
+    if server.proc.poll() is not None:
+        result.setdefault("fatal", f"server exited with {server.proc.returncode}")
+    return result
+
+
+def run_scenario(scenario: Scenario, name: str, runs: int, duration: float) -> Row:
+    """All passes of one scenario against one server ("floor" or "real")."""
+    row = Row(scenario, name)
+    with tempfile.TemporaryDirectory(prefix=f"bench-{scenario.name}-{name}-") as tmp:
+        server: ServerProc | None = None
+        tokens: list[str] = []
+        try:
+            for i in range(runs):
+                if server is None or scenario.fresh_server_per_run:
+                    if server is not None:
+                        server.stop()
+                    workdir = Path(tmp) / f"run{i}"
+                    workdir.mkdir()
+                    server = _start(name, workdir)
+                    tokens = login_bidders(server, scenario.bidders)
+                t = time.monotonic()
+                result = _one_pass(scenario, name, server, tokens, i, duration)
+                row.runs.append(result)
+                _progress(scenario, name, i, result, time.monotonic() - t)
+                if "fatal" in result and server.proc.poll() is not None:
+                    break
+        except Exception as exc:  # a server that does not start is a row, not a crash
+            row.error = f"{type(exc).__name__}: {exc}"[:300]
+            print(f"  {scenario.name} on {name}: {row.error}", flush=True)
+        finally:
+            if server is not None:
+                code = server.stop()
+                if code not in (0, None) and name == "real":
+                    print(f"  (server exit code {code})", flush=True)
+    row.median = median_result(row.runs)
+    return row
+
+
+def _progress(scenario: Scenario, name: str, i: int, r: dict[str, Any], took: float) -> None:
+    if "fatal" in r:
+        print(f"  {scenario.name:10} {name:5} run {i + 1}: FATAL {r['fatal'][:200]}", flush=True)
+        return
+    bits = [f"{k}={r[k]}" for k in _SHOWN if r.get(k) is not None]
+    print(f"  {scenario.name:10} {name:5} run {i + 1} ({took:.1f}s): " + " ".join(bits), flush=True)
+
+
+_SHOWN = (
+    "bids_per_s",
+    "rejected_per_s",
+    "reply_p99_ms",
+    "deliver_p99_ms",
+    "last_p99_ms",
+    "seq_errors",
+    "client_cpu",
+    "server_cpu",
+    "rss_after_mb",
+    "rss_per_conn_kb",
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Auctioneer benchmarks (issue 6).")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds of load per pass")
+    parser.add_argument("--only", nargs="*", help="scenario names")
+    parser.add_argument("--servers", nargs="*", default=["floor", "real"])
+    parser.add_argument("--no-write", action="store_true", help="do not touch docs/")
+    args = parser.parse_args(argv)
+    raise_nofile_limit()  # inherited by the servers we start
+    machine = machine_description()
+    chosen = [s for s in SCENARIOS if not args.only or s.name in args.only]
+    rows: list[Row] = []
+    started = time.monotonic()
+    for scenario in chosen:
+        for name in ("floor", "real"):
+            if name in scenario.servers and name in args.servers:
+                print(f"{scenario.title} [{name}]", flush=True)
+                rows.append(run_scenario(scenario, name, args.runs, args.duration))
+    floors = {r.scenario.name: r for r in rows if r.server == "floor"}
+    for row in rows:
+        floor = floors.get(row.scenario.floor_of or "")
+        check_targets(row, floor)
+    machine["bench wall time"] = f"{time.monotonic() - started:.0f} s"
+    print_table(rows, machine)
+    raw = [
+        {"scenario": r.scenario.name, "server": r.server, "error": r.error, "runs": r.runs}
+        for r in rows
+    ]
+    if not args.no_write:
+        RAW.write_text(json.dumps({"machine": machine, "rows": raw}, indent=1) + "\n")
+        write_markdown(DOC, rows, machine, args.runs)
+        print(f"wrote {DOC.relative_to(ROOT)} and {RAW.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
