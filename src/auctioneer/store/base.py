@@ -1,0 +1,147 @@
+"""What every backend shares: the checked plan of a commit, stats, the clock.
+
+`plan_commit` turns a `Commit` into the exact rows to write, checking it
+first, so the three backends write the same thing and only differ in how.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from auctioneer.engine.events import AuctionCreated
+from auctioneer.service.ports import Commit, NoticeRecord, PurchaseRecord
+from auctioneer.store.records import dumps, event_data
+
+__all__ = [
+    "UNFINISHED_STATUSES",
+    "CommitPlan",
+    "EventRow",
+    "StoreStats",
+    "plan_commit",
+    "system_clock_ms",
+]
+
+# Statuses whose auctions still need a timer (PROTOCOL.md lifecycle).
+UNFINISHED_STATUSES = ("scheduled", "open")
+
+
+def system_clock_ms() -> int:
+    """Wall-clock epoch ms, for `created_at` when no clock is injected."""
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(slots=True)
+class StoreStats:
+    """Counters for tests and metrics.
+
+    `transactions` counts committed write transactions; `appends` counts
+    commits written by `append` (successful ones). Group commit shows as
+    `appends / append_transactions` > 1.
+    """
+
+    transactions: int = 0
+    append_transactions: int = 0
+    appends: int = 0
+    conflicts: int = 0
+    largest_batch: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    version: int
+    seq: int | None
+    type: str
+    at: int
+    data: bytes  # JSON
+
+
+@dataclass(frozen=True, slots=True)
+class CommitPlan:
+    """The rows one commit writes, computed and checked before the transaction."""
+
+    auction_id: int
+    expected_version: int
+    new_version: int
+    last_seq: int  # highest public seq in the commit, 0 if none
+    lot: int | None
+    status: str
+    public: bool
+    deleted: bool
+    sale_id: int | None
+    events: tuple[EventRow, ...]
+    row: bytes  # JSON
+    notices: tuple[NoticeRecord, ...]
+    notice_data: tuple[bytes, ...]  # JSON, one per notice
+    purchases: tuple[PurchaseRecord, ...]
+    idempotency: tuple[tuple[int, str, bytes], ...]  # (user_id, request_id, reply)
+    sale: tuple[int, bytes] | None  # (sale id, JSON) from commit.extra["sale"]
+    at: int  # time of the commit (last event's `at`, else the clock), for idempotency rows
+
+
+def plan_commit(commit: Commit, *, now_ms: Callable[[], int] = system_clock_ms) -> CommitPlan:
+    """Check a commit and compute its rows.
+
+    Raises:
+        ValueError: the events do not belong to the auction or their versions
+            are not expected_version+1, +2, ... (a caller bug; nothing written).
+        TypeError: the row, a notice or an event holds a value JSON cannot carry.
+    """
+    rows: list[EventRow] = []
+    last_seq = 0
+    lot: int | None = None
+    raw_lot = commit.row.get("lot")
+    if isinstance(raw_lot, int) and not isinstance(raw_lot, bool):
+        lot = raw_lot
+    for i, event in enumerate(commit.events, start=1):
+        if event.auction_id != commit.auction_id:
+            raise ValueError(
+                f"event {event.event} of auction {event.auction_id} "
+                f"in a commit for auction {commit.auction_id}"
+            )
+        if event.version != commit.expected_version + i:
+            raise ValueError(
+                f"event {event.event} has version {event.version}, "
+                f"expected {commit.expected_version + i}"
+            )
+        if event.seq is not None:
+            if event.seq <= last_seq:
+                raise ValueError(f"event seqs must increase, got {event.seq} after {last_seq}")
+            last_seq = event.seq
+        if isinstance(event, AuctionCreated) and event.lot is not None:
+            lot = event.lot
+        rows.append(
+            EventRow(
+                version=event.version,
+                seq=event.seq,
+                type=event.event,
+                at=event.at,
+                data=dumps(event_data(event)),
+            )
+        )
+    sale: tuple[int, bytes] | None = None
+    raw_sale: Any = commit.extra.get("sale")
+    if isinstance(raw_sale, dict):
+        sale = (int(raw_sale["id"]), dumps(raw_sale))
+    at = max((e.at for e in commit.events), default=None)
+    return CommitPlan(
+        auction_id=commit.auction_id,
+        expected_version=commit.expected_version,
+        new_version=commit.expected_version + len(rows),
+        last_seq=last_seq,
+        lot=lot,
+        status=str(commit.status),
+        public=commit.public,
+        deleted=commit.deleted,
+        sale_id=commit.sale_id,
+        events=tuple(rows),
+        row=dumps(commit.row),
+        notices=tuple(commit.notices),
+        notice_data=tuple(dumps(n.data) for n in commit.notices),
+        purchases=tuple(commit.purchases),
+        idempotency=tuple(commit.idempotency),
+        sale=sale,
+        at=at if at is not None else now_ms(),
+    )

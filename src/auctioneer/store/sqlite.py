@@ -1,0 +1,686 @@
+"""The embedded EventStore: one SQLite file in WAL mode, with group commit.
+
+Writes: one dedicated writer thread owns the only write connection and a
+queue. It takes every job waiting in the queue (up to `max_batch`), runs them
+in ONE transaction (`BEGIN IMMEDIATE` ... `COMMIT`), each job inside its own
+SAVEPOINT so a conflicting commit fails alone, and resolves the callers'
+futures only after COMMIT returned. With `synchronous=FULL` that COMMIT is
+durable, so a reply sent after `append` returns survives a crash (PROTOCOL.md
+rule 9) while one disk flush serves every bid of the batch.
+
+Reads: a small pool of reader threads, each with its own connection (WAL lets
+them read while the writer writes) and `query_only` set.
+
+Every SQL statement is a constant with parameters; lists travel as JSON
+through `json_each`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from auctioneer.engine.events import BidPlaced, Event
+from auctioneer.service.ports import (
+    Commit,
+    PurchaseRecord,
+    StoredNotice,
+    TokenRecord,
+    UserRecord,
+)
+from auctioneer.store.base import CommitPlan, StoreStats, plan_commit, system_clock_ms
+from auctioneer.store.errors import (
+    ConcurrencyConflict,
+    StoreError,
+    StoreUnavailable,
+    UsernameTaken,
+)
+from auctioneer.store.migrations import migrate_sqlite
+from auctioneer.store.records import dumps, event_from_row, loads
+
+__all__ = ["SQLiteStore", "translate_sqlite_error"]
+
+T = TypeVar("T")
+
+# The partial index `events_bids` names the type literally; keep them in step.
+assert BidPlaced.event == "bid_placed"
+
+_BACKEND = "sqlite"
+
+
+def translate_sqlite_error(error: sqlite3.Error) -> StoreError:
+    """The store error for a sqlite3 error that has no more specific meaning.
+
+    Integrity errors with a meaning (a taken version, request id or username)
+    are translated where they are raised; any other sqlite3 error means the
+    database cannot be used right now (locked, disk full, corrupt, closed).
+    """
+    return StoreUnavailable(_BACKEND, f"{type(error).__name__}: {error}")
+
+
+# -- SQL ------------------------------------------------------------------------
+
+_INSERT_EVENT = (
+    "INSERT INTO events (auction_id, version, seq, type, at, data) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_AUCTION = """
+INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    status = excluded.status,
+    public = excluded.public,
+    deleted = excluded.deleted,
+    sale_id = excluded.sale_id,
+    lot = COALESCE(excluded.lot, auctions.lot),
+    row = excluded.row,
+    version = excluded.version,
+    seq = MAX(auctions.seq, excluded.seq)
+"""
+_NEXT_NOTICE_SEQ = """
+INSERT INTO notice_seqs (user_id, last_seq) VALUES (?, 1)
+ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + 1
+RETURNING last_seq
+"""
+_INSERT_NOTICE = "INSERT INTO notices (user_id, seq, kind, data, at) VALUES (?, ?, ?, ?, ?)"
+_INSERT_PURCHASE = (
+    "INSERT INTO purchases (auction_id, round, user_id, price, at, buy_now)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+_INSERT_REPLY = "INSERT INTO idempotency (user_id, request_id, reply, at) VALUES (?, ?, ?, ?)"
+_SAVE_REPLY = _INSERT_REPLY + " ON CONFLICT (user_id, request_id) DO NOTHING"
+_UPSERT_SALE = (
+    "INSERT INTO sales (id, row) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET row = excluded.row"
+)
+_BUMP_COUNTER = """
+INSERT INTO counters (kind, last) VALUES (?, ?)
+ON CONFLICT (kind) DO UPDATE SET last = last + excluded.last
+RETURNING last
+"""
+_INSERT_USER = (
+    "INSERT INTO users (username, password_hash, role, paddle, created_at)"
+    " VALUES (?, ?, ?, ?, ?) RETURNING id"
+)
+_UPSERT_TOKEN = """
+INSERT INTO tokens (token_hash, user_id, expires_at, revoked) VALUES (?, ?, ?, 0)
+ON CONFLICT (token_hash) DO UPDATE SET
+    user_id = excluded.user_id, expires_at = excluded.expires_at, revoked = 0
+"""
+
+_EVENT_COLUMNS = "SELECT type, auction_id, version, seq, at, data FROM events"
+_LOAD_EVENTS = _EVENT_COLUMNS + " WHERE auction_id = ? AND version > ? ORDER BY version"
+_PUBLIC_EVENTS = (
+    _EVENT_COLUMNS + " WHERE auction_id = :auction_id AND seq > :after"
+    " AND (:upto IS NULL OR seq <= :upto) ORDER BY seq"
+)
+_BIDS = (
+    _EVENT_COLUMNS + " WHERE auction_id = :auction_id AND type = 'bid_placed'"
+    " AND (:before IS NULL OR seq < :before) ORDER BY seq DESC LIMIT :limit"
+)
+_AUCTION_ROWS = """
+SELECT row FROM auctions
+WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses)))
+  AND (:sale_id IS NULL OR sale_id = :sale_id)
+  AND (:private OR public)
+  AND (:deleted OR NOT deleted)
+ORDER BY id
+"""
+_USER_COLUMNS = "SELECT id, username, password_hash, role, paddle, created_at FROM users"
+
+
+@dataclass(slots=True)
+class _Job:
+    fn: Callable[[sqlite3.Connection], Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+    is_append: bool
+
+
+def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.done():
+        return  # the caller was cancelled; the write itself stands
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
+def _event(row: tuple[Any, ...]) -> Event:
+    return event_from_row(
+        row[0], auction_id=row[1], version=row[2], seq=row[3], at=row[4], data=loads(row[5])
+    )
+
+
+def _user(row: tuple[Any, ...]) -> UserRecord:
+    return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5])
+
+
+class SQLiteStore:
+    """The EventStore Protocol on one SQLite file.
+
+    Args:
+        path: the database file (created with its folder's permissions).
+        readers: reader threads (and connections).
+        max_batch: most commits per write transaction.
+        busy_timeout_ms: how long to wait for another process's write lock.
+        clock: epoch-ms source for `created_at` of users.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        readers: int = 4,
+        max_batch: int = 512,
+        busy_timeout_ms: int = 5000,
+        clock: Callable[[], int] = system_clock_ms,
+    ) -> None:
+        self.path = Path(path)
+        self.stats = StoreStats()
+        self._readers = max(1, readers)
+        self._max_batch = max(1, max_batch)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._now_ms = clock
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._accepting = False
+        self._writer: threading.Thread | None = None
+        self._reader_pool: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        # `timeout` is SQLite's busy timeout: wait that long for another
+        # process's write lock (e.g. `auctioneer user add` beside the server).
+        return sqlite3.connect(
+            self.path,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=self._busy_timeout_ms / 1000,
+        )
+
+    async def open(self) -> None:
+        """Create or upgrade the database, then start the writer and readers.
+
+        Raises:
+            StoreUnavailable: the file cannot be opened or migrated.
+        """
+        if self._writer is not None:
+            return
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        self._writer = threading.Thread(
+            target=self._writer_main, args=(loop, ready), name="sqlite-writer", daemon=True
+        )
+        self._accepting = True
+        self._writer.start()
+        try:
+            await ready
+        except BaseException:
+            self._accepting = False
+            await asyncio.to_thread(self._writer.join)
+            self._writer = None
+            raise
+        self._reader_pool = ThreadPoolExecutor(
+            max_workers=self._readers, thread_name_prefix="sqlite-reader"
+        )
+
+    async def close(self) -> None:
+        """Finish the queued writes, stop the writer, close every connection."""
+        writer = self._writer
+        if writer is None:
+            return
+        with self._lock:
+            self._accepting = False
+            self._queue.put(None)
+        await asyncio.to_thread(writer.join)
+        self._writer = None
+        pool = self._reader_pool
+        self._reader_pool = None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, True)
+        for conn in self._reader_conns:
+            conn.close()
+        self._reader_conns.clear()
+        self._local = threading.local()
+
+    # -- the writer thread --------------------------------------------------------
+
+    def _writer_main(self, loop: asyncio.AbstractEventLoop, ready: asyncio.Future[None]) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._connect()
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+                migrate_sqlite(conn, now_ms=self._now_ms())
+            except BaseException:
+                conn.close()
+                raise
+        except (sqlite3.Error, OSError, ValueError) as e:
+            error = StoreUnavailable(_BACKEND, f"cannot open {self.path}: {e}")
+            error.__cause__ = e
+            loop.call_soon_threadsafe(_settle, ready, False, error)
+            return
+        loop.call_soon_threadsafe(_settle, ready, True, None)
+        try:
+            stop = False
+            while not stop:
+                job = self._queue.get()
+                if job is None:
+                    break
+                batch = [job]
+                while len(batch) < self._max_batch:
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        stop = True
+                        break
+                    batch.append(more)
+                self._run_batch(conn, batch)
+        finally:
+            conn.close()
+            self._fail_leftovers()
+
+    def _fail_leftovers(self) -> None:
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None:
+                self._resolve(job, False, StoreUnavailable(_BACKEND, "the store is closed"))
+
+    @staticmethod
+    def _resolve(job: _Job, ok: bool, value: Any) -> None:
+        # A RuntimeError means the caller's loop is gone: nobody is waiting.
+        with contextlib.suppress(RuntimeError):
+            job.loop.call_soon_threadsafe(_settle, job.future, ok, value)
+
+    def _fail_batch(self, conn: sqlite3.Connection, batch: list[_Job], e: sqlite3.Error) -> None:
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        for job in batch:
+            error = translate_sqlite_error(e)
+            error.__cause__ = e
+            self._resolve(job, False, error)
+
+    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, bool, Any]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job in batch:
+                conn.execute("SAVEPOINT job")
+                try:
+                    value = job.fn(conn)
+                except Exception as e:  # the job fails alone; its writes are undone
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                    if isinstance(e, sqlite3.Error):
+                        error: Exception = translate_sqlite_error(e)
+                        error.__cause__ = e
+                    else:
+                        error = e
+                    outcomes.append((job, False, error))
+                else:
+                    conn.execute("RELEASE job")
+                    outcomes.append((job, True, value))
+            conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            self._fail_batch(conn, batch, e)
+            return
+        appended = sum(1 for job, ok, _ in outcomes if ok and job.is_append)
+        stats = self.stats
+        stats.transactions += 1
+        if appended:
+            stats.append_transactions += 1
+            stats.appends += appended
+            stats.largest_batch = max(stats.largest_batch, appended)
+        stats.conflicts += sum(1 for _, ok, v in outcomes if isinstance(v, ConcurrencyConflict))
+        for job, ok, value in outcomes:
+            self._resolve(job, ok, value)
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T], *, is_append: bool = False) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        with self._lock:
+            if not self._accepting:
+                raise StoreUnavailable(_BACKEND, "the store is not open")
+            self._queue.put(_Job(fn, loop, future, is_append))
+        return await future
+
+    # -- readers ------------------------------------------------------------------
+
+    def _reader_conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+            with self._lock:
+                self._reader_conns.append(conn)
+        return conn
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        pool = self._reader_pool
+        if pool is None:
+            raise StoreUnavailable(_BACKEND, "the store is not open")
+
+        def run() -> T:
+            try:
+                return fn(self._reader_conn())
+            except sqlite3.Error as e:
+                raise translate_sqlite_error(e) from e
+
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, run)
+        except RuntimeError as e:  # the pool was shut down under us
+            raise StoreUnavailable(_BACKEND, str(e)) from e
+
+    # -- auctions -----------------------------------------------------------------
+
+    async def allocate_ids(self, kind: str, count: int = 1) -> list[int]:
+        """Durably reserve `count` new ids of `kind`; ids only ever grow.
+
+        Raises: ValueError if count < 1; StoreUnavailable.
+        """
+        if count < 1:
+            raise ValueError("count must be at least 1")
+
+        def tx(conn: sqlite3.Connection) -> list[int]:
+            last: int = conn.execute(_BUMP_COUNTER, (kind, count)).fetchone()[0]
+            return list(range(last - count + 1, last + 1))
+
+        return await self._write(tx)
+
+    async def append(self, commit: Commit) -> list[StoredNotice]:
+        """Write one commit durably, group-committed with concurrent ones.
+
+        Raises:
+            ConcurrencyConflict: the version (or request id) was taken; nothing written.
+            StoreUnavailable: the database failed; nothing written.
+            ValueError: the events do not follow expected_version (caller bug).
+        """
+        plan = plan_commit(commit, now_ms=self._now_ms)
+        return await self._write(lambda conn: _append_tx(conn, plan), is_append=True)
+
+    async def load_events(self, auction_id: int, after_version: int = 0) -> list[Event]:
+        def q(conn: sqlite3.Connection) -> list[Event]:
+            return [_event(r) for r in conn.execute(_LOAD_EVENTS, (auction_id, after_version))]
+
+        return await self._read(q)
+
+    async def public_events(
+        self, auction_id: int, after_seq: int = 0, upto_seq: int | None = None
+    ) -> list[Event]:
+        params = {"auction_id": auction_id, "after": after_seq, "upto": upto_seq}
+
+        def q(conn: sqlite3.Connection) -> list[Event]:
+            return [_event(r) for r in conn.execute(_PUBLIC_EVENTS, params)]
+
+        return await self._read(q)
+
+    async def bids(
+        self, auction_id: int, *, before_seq: int | None = None, limit: int = 100
+    ) -> list[Event]:
+        params = {"auction_id": auction_id, "before": before_seq, "limit": max(limit, 0)}
+
+        def q(conn: sqlite3.Connection) -> list[Event]:
+            return [_event(r) for r in conn.execute(_BIDS, params)]
+
+        return await self._read(q)
+
+    async def auction_rows(
+        self,
+        *,
+        statuses: Sequence[str] | None = None,
+        sale_id: int | None = None,
+        include_private: bool = False,
+        include_deleted: bool = False,
+    ) -> list[dict[str, Any]]:
+        params = {
+            "statuses": None if statuses is None else dumps([str(s) for s in statuses]).decode(),
+            "sale_id": sale_id,
+            "private": include_private,
+            "deleted": include_deleted,
+        }
+
+        def q(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            return [loads(r[0]) for r in conn.execute(_AUCTION_ROWS, params)]
+
+        return await self._read(q)
+
+    async def auction_row(self, auction_id: int) -> dict[str, Any] | None:
+        def q(conn: sqlite3.Connection) -> dict[str, Any] | None:
+            row = conn.execute("SELECT row FROM auctions WHERE id = ?", (auction_id,)).fetchone()
+            return None if row is None else dict(loads(row[0]))
+
+        return await self._read(q)
+
+    async def unfinished_auction_ids(self) -> list[int]:
+        def q(conn: sqlite3.Connection) -> list[int]:
+            sql = "SELECT id FROM auctions WHERE status IN ('scheduled', 'open') ORDER BY id"
+            return [r[0] for r in conn.execute(sql)]
+
+        return await self._read(q)
+
+    async def sale_lots(self, sale_id: int) -> list[int]:
+        def q(conn: sqlite3.Connection) -> list[int]:
+            sql = "SELECT id FROM auctions WHERE sale_id = ? ORDER BY lot IS NULL, lot, id"
+            return [r[0] for r in conn.execute(sql, (sale_id,))]
+
+        return await self._read(q)
+
+    async def sale_row(self, sale_id: int) -> dict[str, Any] | None:
+        """The sale as last written through `Commit.extra["sale"]`, if any."""
+
+        def q(conn: sqlite3.Connection) -> dict[str, Any] | None:
+            row = conn.execute("SELECT row FROM sales WHERE id = ?", (sale_id,)).fetchone()
+            return None if row is None else dict(loads(row[0]))
+
+        return await self._read(q)
+
+    # -- idempotency --------------------------------------------------------------
+
+    async def stored_reply(self, user_id: int, request_id: str) -> bytes | None:
+        def q(conn: sqlite3.Connection) -> bytes | None:
+            sql = "SELECT reply FROM idempotency WHERE user_id = ? AND request_id = ?"
+            row = conn.execute(sql, (user_id, request_id)).fetchone()
+            return None if row is None else bytes(row[0])
+
+        return await self._read(q)
+
+    async def save_reply(self, user_id: int, request_id: str, result: bytes) -> None:
+        """Store a reply outside a commit; the first reply stored for a key stays."""
+        at = self._now_ms()
+
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(_SAVE_REPLY, (user_id, request_id, bytes(result), at))
+
+        await self._write(tx)
+
+    async def request_ids(self, since_ms: int) -> list[tuple[int, str]]:
+        """Every (user_id, request_id) with a reply stored at or after `since_ms`."""
+
+        def q(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+            sql = (
+                "SELECT user_id, request_id FROM idempotency WHERE at >= ?"
+                " ORDER BY user_id, request_id"
+            )
+            return [(r[0], r[1]) for r in conn.execute(sql, (since_ms,))]
+
+        return await self._read(q)
+
+    # -- users and tokens ---------------------------------------------------------
+
+    async def create_user(self, username: str, password_hash: str, role: str) -> UserRecord:
+        """Insert a user with the next paddle number.
+
+        Raises: UsernameTaken (case-insensitive); StoreUnavailable.
+        """
+        created_at = self._now_ms()
+
+        def tx(conn: sqlite3.Connection) -> UserRecord:
+            taken = conn.execute("SELECT 1 FROM users WHERE username = ?", (username,))
+            if taken.fetchone() is not None:
+                raise UsernameTaken(username)
+            paddle: int = conn.execute(_BUMP_COUNTER, ("paddle", 1)).fetchone()[0]
+            try:
+                cur = conn.execute(
+                    _INSERT_USER, (username, password_hash, role, paddle, created_at)
+                )
+            except sqlite3.IntegrityError as e:
+                raise UsernameTaken(username) from e
+            user_id: int = cur.fetchone()[0]
+            return UserRecord(user_id, username, password_hash, role, paddle, created_at)
+
+        return await self._write(tx)
+
+    async def user_by_name(self, username: str) -> UserRecord | None:
+        def q(conn: sqlite3.Connection) -> UserRecord | None:
+            row = conn.execute(_USER_COLUMNS + " WHERE username = ?", (username,)).fetchone()
+            return None if row is None else _user(row)
+
+        return await self._read(q)
+
+    async def user_by_id(self, user_id: int) -> UserRecord | None:
+        def q(conn: sqlite3.Connection) -> UserRecord | None:
+            row = conn.execute(_USER_COLUMNS + " WHERE id = ?", (user_id,)).fetchone()
+            return None if row is None else _user(row)
+
+        return await self._read(q)
+
+    async def users_by_ids(self, user_ids: Sequence[int]) -> dict[int, UserRecord]:
+        ids = dumps(list(user_ids)).decode()
+
+        def q(conn: sqlite3.Connection) -> dict[int, UserRecord]:
+            sql = _USER_COLUMNS + " WHERE id IN (SELECT value FROM json_each(?))"
+            return {u.id: u for u in map(_user, conn.execute(sql, (ids,)))}
+
+        return await self._read(q)
+
+    async def add_token(self, token_hash: str, user_id: int, expires_at: int) -> None:
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(_UPSERT_TOKEN, (token_hash, user_id, expires_at))
+
+        await self._write(tx)
+
+    async def token(self, token_hash: str) -> TokenRecord | None:
+        def q(conn: sqlite3.Connection) -> TokenRecord | None:
+            sql = "SELECT token_hash, user_id, expires_at, revoked FROM tokens WHERE token_hash = ?"
+            row = conn.execute(sql, (token_hash,)).fetchone()
+            return None if row is None else TokenRecord(row[0], row[1], row[2], bool(row[3]))
+
+        return await self._read(q)
+
+    async def revoke_token(self, token_hash: str) -> None:
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
+
+        await self._write(tx)
+
+    # -- notices and purchases ----------------------------------------------------
+
+    async def notices(self, user_id: int, after_seq: int = 0) -> list[StoredNotice]:
+        def q(conn: sqlite3.Connection) -> list[StoredNotice]:
+            sql = (
+                "SELECT user_id, seq, kind, data, at FROM notices"
+                " WHERE user_id = ? AND seq > ? ORDER BY seq"
+            )
+            return [
+                StoredNotice(r[0], r[1], r[2], loads(r[3]), r[4])
+                for r in conn.execute(sql, (user_id, after_seq))
+            ]
+
+        return await self._read(q)
+
+    async def last_notice_seq(self, user_id: int) -> int:
+        def q(conn: sqlite3.Connection) -> int:
+            sql = "SELECT last_seq FROM notice_seqs WHERE user_id = ?"
+            row = conn.execute(sql, (user_id,)).fetchone()
+            return 0 if row is None else int(row[0])
+
+        return await self._read(q)
+
+    async def purchases(self, user_id: int | None = None) -> list[PurchaseRecord]:
+        def q(conn: sqlite3.Connection) -> list[PurchaseRecord]:
+            sql = (
+                "SELECT auction_id, round, user_id, price, at, buy_now FROM purchases"
+                " WHERE (:user_id IS NULL OR user_id = :user_id) ORDER BY id"
+            )
+            return [
+                PurchaseRecord(r[0], r[1], r[2], r[3], r[4], bool(r[5]))
+                for r in conn.execute(sql, {"user_id": user_id})
+            ]
+
+        return await self._read(q)
+
+
+def _append_tx(conn: sqlite3.Connection, plan: CommitPlan) -> list[StoredNotice]:
+    """One commit's writes, run by the writer thread inside a SAVEPOINT."""
+    row = conn.execute("SELECT version FROM auctions WHERE id = ?", (plan.auction_id,)).fetchone()
+    stored_version = 0 if row is None else int(row[0])
+    if stored_version != plan.expected_version:
+        raise ConcurrencyConflict(plan.auction_id, plan.expected_version)
+    try:
+        conn.executemany(
+            _INSERT_EVENT,
+            [
+                (plan.auction_id, e.version, e.seq, e.type, e.at, e.data.decode())
+                for e in plan.events
+            ],
+        )
+    except sqlite3.IntegrityError as e:
+        raise ConcurrencyConflict(plan.auction_id, plan.expected_version) from e
+    conn.execute(
+        _UPSERT_AUCTION,
+        (
+            plan.auction_id,
+            plan.status,
+            plan.public,
+            plan.deleted,
+            plan.sale_id,
+            plan.lot,
+            plan.row.decode(),
+            plan.new_version,
+            plan.last_seq,
+        ),
+    )
+    stored: list[StoredNotice] = []
+    for notice, data in zip(plan.notices, plan.notice_data, strict=True):
+        seq: int = conn.execute(_NEXT_NOTICE_SEQ, (notice.user_id,)).fetchone()[0]
+        conn.execute(_INSERT_NOTICE, (notice.user_id, seq, notice.kind, data.decode(), notice.at))
+        stored.append(StoredNotice(notice.user_id, seq, notice.kind, loads(data), notice.at))
+    if plan.purchases:
+        conn.executemany(
+            _INSERT_PURCHASE,
+            [(p.auction_id, p.round, p.user_id, p.price, p.at, p.buy_now) for p in plan.purchases],
+        )
+    if plan.idempotency:
+        try:
+            conn.executemany(
+                _INSERT_REPLY,
+                [(u, r, bytes(reply), plan.at) for u, r, reply in plan.idempotency],
+            )
+        except sqlite3.IntegrityError as e:
+            raise ConcurrencyConflict(
+                plan.auction_id, plan.expected_version, reason="request_id"
+            ) from e
+    if plan.sale is not None:
+        conn.execute(_UPSERT_SALE, (plan.sale[0], plan.sale[1].decode()))
+    return stored
