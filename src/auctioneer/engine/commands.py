@@ -52,7 +52,10 @@ class AuctionSpec:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreateAuction:
-    """Create the auction. `waits_for_previous`: a sale lot that opens when the lot before it closes."""
+    """Create the auction.
+
+    `waits_for_previous`: a sale lot that opens when the lot before it closes.
+    """
 
     spec: AuctionSpec
     sale_id: int | None = None

@@ -32,6 +32,8 @@ __all__ = [
     "Event",
     "ReserveMet",
     "UnitSold",
+    "PRIVATE_EVENTS",
+    "is_public",
 ]
 
 
@@ -120,6 +122,9 @@ class UnitSold(Event):
     units_left: int
     buy_now: bool = False
     next_ends_at: int | None = None
+    # True when no next round follows: the last unit, or an admin close that
+    # sells the current round and ends the lot (an AuctionClosed follows).
+    final: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,6 +135,10 @@ class AuctionClosed(Event):
     winner_id: int | None = None
     paddle: int | None = None
     price: int | None = None
+    # For a lot of a sale: its sale, and the lot to open now (set only when a
+    # lot that was running closes; see sale.next_lot_opens).
+    sale_id: int | None = None
+    next_lot: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,7 +147,9 @@ class AuctionUpdated(Event):
 
     event: ClassVar[str] = "auction_updated"
 
-    public: bool | None = None
+    # This field shadows the `Event.public` class flag (so `AuctionUpdated.public`
+    # is None, not True): ask `is_public()` whether an event is published.
+    public: bool | None = None  # type: ignore[misc, assignment]
     name: str | None = None
     description: str | None = None
 
@@ -180,3 +191,17 @@ class AutoBidExhausted(Event):
     bidder_id: int
     paddle: int
     max_amount: int
+
+
+# Stored in the log but never published on `auction:ID` (seq None).
+PRIVATE_EVENTS: frozenset[type[Event]] = frozenset({AutoBidSet, AutoBidStopped, AutoBidExhausted})
+
+
+def is_public(kind: type[Event] | Event) -> bool:
+    """True for an event (or event class) that is published and gets a seq.
+
+    Use this rather than the `public` class flag, which `AuctionUpdated`'s
+    `public` field shadows.
+    """
+    cls = kind if isinstance(kind, type) else type(kind)
+    return cls not in PRIVATE_EVENTS

@@ -9,10 +9,34 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from auctioneer.engine.commands import AuctionSpec
+from auctioneer.engine.commands import (
+    AuctionSpec,
+    BuyNow,
+    CancelAuction,
+    CloseAuction,
+    Command,
+    CreateAuction,
+    DeleteAuction,
+    OpenLot,
+    PlaceBid,
+    StartAutoBid,
+    StopAutoBid,
+    Tick,
+    UpdateAuction,
+)
+from auctioneer.engine.errors import AuctionNotOpen, InvalidTransition
 from auctioneer.engine.events import CloseReason
 
-__all__ = ["Auction", "AutoBid", "Sale", "Status"]
+__all__ = [
+    "BID_COMMANDS",
+    "COMMAND_VERBS",
+    "TRANSITIONS",
+    "Auction",
+    "AutoBid",
+    "Sale",
+    "Status",
+    "check_transition",
+]
 
 
 class Status(StrEnum):
@@ -31,6 +55,9 @@ class AutoBid:
     paddle: int
     max_amount: int
     since_version: int
+    # Outbid beyond its maximum in this round: it bids no more until the next
+    # round of a multi-unit lot, where every loser's maximum bids again.
+    exhausted: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,6 +98,8 @@ class Auction:
     current_bid: int | None = None
     leader_id: int | None = None
     leader_paddle: int | None = None
+    # The version of the leading bid: an earlier proxy with an equal maximum beats it.
+    leader_version: int | None = None
     reserve_met: bool = False
     round_bidders: frozenset[int] = frozenset()
     auto_bids: tuple[AutoBid, ...] = ()
@@ -85,3 +114,115 @@ class Auction:
     def winner(self) -> Sale | None:
         """The last sale, which PROTOCOL.md's `winner` and `price` describe."""
         return self.sales[-1] if self.sales else None
+
+    @property
+    def reserve_ok(self) -> bool:
+        """True when the round's leader may win: no reserve, or the reserve is met."""
+        return self.spec is None or self.spec.reserve is None or self.reserve_met
+
+    @property
+    def live_auto_bids(self) -> tuple[AutoBid, ...]:
+        """The proxies that still bid in this round (not exhausted)."""
+        return tuple(ab for ab in self.auto_bids if not ab.exhausted)
+
+    def auto_bid_of(self, bidder_id: int) -> AutoBid | None:
+        """The bidder's proxy maximum, exhausted or not, if any."""
+        return next((ab for ab in self.auto_bids if ab.bidder_id == bidder_id), None)
+
+
+# ---------------------------------------------------------------------------
+# The lifecycle table.
+#
+# Rule 1: an auction is NEW until CreateAuction, which makes it SCHEDULED
+#         (start in the future, or a sale lot that waits for the lot before it)
+#         or OPEN at once.
+# Rule 2: a SCHEDULED auction opens on the Tick at `starts_at` or, for a lot that
+#         waits for its previous lot, on OpenLot. Admins may update, close,
+#         cancel or delete it; nobody may bid yet.
+# Rule 3: only an OPEN auction takes bids, auto-bids and buy-now; its round
+#         closes on the Tick at `ends_at` (or by admin close), which moves it to
+#         CLOSED once no unit and no round is left.
+# Rule 4: CLOSED and CANCELLED are final: only update (the admin's notes),
+#         delete, and a Tick that does nothing remain.
+# Rule 5: a deleted auction (a flag, whatever its status) refuses everything;
+#         only a stale Tick is accepted and does nothing.
+# Rule 6: a pair missing from the table is refused with InvalidTransition
+#         (code auction_not_open), or AuctionNotOpen for the bid commands.
+#
+# Each entry lists the statuses the command may leave the auction in; a
+# property test checks every accepted command against it.
+# ---------------------------------------------------------------------------
+
+_NEW, _SCHEDULED, _OPEN = Status.NEW, Status.SCHEDULED, Status.OPEN
+_CLOSED, _CANCELLED = Status.CLOSED, Status.CANCELLED
+
+TRANSITIONS: dict[tuple[Status, type[Command]], frozenset[Status]] = {
+    (_NEW, CreateAuction): frozenset({_SCHEDULED, _OPEN}),
+    (_SCHEDULED, Tick): frozenset({_SCHEDULED, _OPEN, _CLOSED}),
+    (_SCHEDULED, OpenLot): frozenset({_OPEN, _CLOSED}),
+    (_SCHEDULED, UpdateAuction): frozenset({_SCHEDULED}),
+    (_SCHEDULED, CloseAuction): frozenset({_CLOSED}),
+    (_SCHEDULED, CancelAuction): frozenset({_CANCELLED}),
+    (_SCHEDULED, DeleteAuction): frozenset({_CANCELLED}),
+    (_OPEN, PlaceBid): frozenset({_OPEN}),
+    (_OPEN, StartAutoBid): frozenset({_OPEN}),
+    (_OPEN, StopAutoBid): frozenset({_OPEN}),
+    (_OPEN, BuyNow): frozenset({_OPEN, _CLOSED}),
+    (_OPEN, Tick): frozenset({_OPEN, _CLOSED}),
+    (_OPEN, UpdateAuction): frozenset({_OPEN}),
+    (_OPEN, CloseAuction): frozenset({_CLOSED}),
+    (_OPEN, CancelAuction): frozenset({_CANCELLED}),
+    (_OPEN, DeleteAuction): frozenset({_CANCELLED}),
+    (_CLOSED, Tick): frozenset({_CLOSED}),
+    (_CLOSED, UpdateAuction): frozenset({_CLOSED}),
+    (_CLOSED, DeleteAuction): frozenset({_CLOSED}),
+    (_CANCELLED, Tick): frozenset({_CANCELLED}),
+    (_CANCELLED, UpdateAuction): frozenset({_CANCELLED}),
+    (_CANCELLED, DeleteAuction): frozenset({_CANCELLED}),
+}
+
+# Refused with AuctionNotOpen (a BidRejected) rather than InvalidTransition.
+BID_COMMANDS: frozenset[type[Command]] = frozenset({PlaceBid, StartAutoBid, StopAutoBid, BuyNow})
+
+# How an InvalidTransition names the command: "Cannot close an auction that is closed".
+COMMAND_VERBS: dict[type[Command], str] = {
+    CreateAuction: "create",
+    PlaceBid: "bid on",
+    StartAutoBid: "start an auto-bid on",
+    StopAutoBid: "stop an auto-bid on",
+    BuyNow: "buy now",
+    UpdateAuction: "update",
+    CloseAuction: "close",
+    CancelAuction: "cancel",
+    DeleteAuction: "delete",
+    OpenLot: "open",
+    Tick: "tick",
+}
+
+
+def check_transition(state: Auction, command: Command) -> frozenset[Status]:
+    """Look the command up in the lifecycle table.
+
+    Args:
+        state: the auction as it is now.
+        command: what someone asks of it.
+
+    Returns:
+        The statuses the command may leave the auction in.
+
+    Raises:
+        InvalidTransition: the table has no entry for (status, command), or
+            the auction is deleted (status "deleted"); nothing changes.
+        AuctionNotOpen: the same, for a bid, auto-bid or buy-now.
+    """
+    kind = type(command)
+    if state.deleted:
+        if kind is Tick:
+            return frozenset({state.status})
+        raise InvalidTransition("deleted", COMMAND_VERBS[kind])
+    allowed = TRANSITIONS.get((state.status, kind))
+    if allowed is None:
+        if kind in BID_COMMANDS:
+            raise AuctionNotOpen(state.status.value)
+        raise InvalidTransition(state.status.value, COMMAND_VERBS[kind])
+    return allowed

@@ -1,0 +1,256 @@
+"""The fold: `evolve(state, event) -> state`, one small function per event.
+
+`evolve` (also exported as `apply`) is a singledispatch mutator in the style of
+eventsourcing's aggregate examples: it never decides anything, it only records
+what an event says happened, so replaying an auction's log rebuilds exactly the
+state that decided it. `Draft` is the decide side's scratch pad: each event it
+emits is folded at once, so later rules see the state the earlier events made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import singledispatch
+from typing import Any, TypeVar
+
+from auctioneer.engine.errors import InvalidCommand
+from auctioneer.engine.events import (
+    AuctionClosed,
+    AuctionCreated,
+    AuctionDeleted,
+    AuctionExtended,
+    AuctionOpened,
+    AuctionUpdated,
+    AutoBidExhausted,
+    AutoBidSet,
+    AutoBidStopped,
+    BidPlaced,
+    CloseReason,
+    Event,
+    ReserveMet,
+    UnitSold,
+    is_public,
+)
+from auctioneer.engine.state import Auction, AutoBid, Sale, Status
+
+__all__ = ["Draft", "apply", "evolve", "new_auction", "replay"]
+
+E = TypeVar("E", bound=Event)
+
+
+def new_auction(auction_id: int) -> Auction:
+    """The state before an auction's first event (status NEW)."""
+    return Auction(id=auction_id)
+
+
+def evolve(state: Auction, event: Event) -> Auction:
+    """Fold one event into the state and return the new state.
+
+    Args:
+        state: the auction before the event.
+        event: the next event of its log.
+
+    Returns:
+        A new Auction; `state` is left as it was.
+
+    Raises:
+        InvalidCommand: the event is not the next one of this auction's log
+            (wrong auction, version or seq), or is not an engine event.
+    """
+    expected_seq = state.seq + 1 if is_public(event) else None
+    if (
+        event.auction_id != state.id
+        or event.version != state.version + 1
+        or event.seq != expected_seq
+    ):
+        raise InvalidCommand(
+            f"event {event.event} v{event.version} seq {event.seq} does not follow "
+            f"auction {state.id} v{state.version} seq {state.seq}"
+        )
+    after = _mutate(event, state)
+    return replace(after, version=event.version, seq=event.seq or state.seq)
+
+
+apply = evolve
+
+
+def replay(auction_id: int, events: Iterable[Event]) -> Auction:
+    """Rebuild an auction from its whole log.
+
+    Raises:
+        InvalidCommand: an event out of order (see `evolve`).
+    """
+    state = new_auction(auction_id)
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+class Draft:
+    """The events a decision emits so far, and the state they lead to."""
+
+    def __init__(self, state: Auction, now: int) -> None:
+        self.state = state
+        self.now = now
+        self.events: list[Event] = []
+
+    def emit(self, kind: type[E], **fields: Any) -> E:
+        """Build the next event (version, seq, at, auction_id filled in) and fold it."""
+        state = self.state
+        event = kind(
+            auction_id=state.id,
+            version=state.version + 1,
+            seq=state.seq + 1 if is_public(kind) else None,
+            at=self.now,
+            **fields,
+        )
+        self.state = evolve(state, event)
+        self.events.append(event)
+        return event
+
+
+@singledispatch
+def _mutate(event: Event, state: Auction) -> Auction:
+    raise InvalidCommand(f"not an engine event: {type(event).__name__}")
+
+
+@_mutate.register
+def _(event: AuctionCreated, state: Auction) -> Auction:
+    return replace(
+        state,
+        status=Status.SCHEDULED,
+        spec=event.spec,
+        sale_id=event.sale_id,
+        lot=event.lot,
+        waits_for_previous=event.waits_for_previous,
+        created_at=event.at,
+        units_left=event.spec.quantity,
+    )
+
+
+@_mutate.register
+def _(event: AuctionOpened, state: Auction) -> Auction:
+    return replace(
+        state,
+        status=Status.OPEN,
+        opened_at=event.at,
+        round=event.round,
+        round_started_at=event.at,
+        ends_at=event.ends_at,
+    )
+
+
+@_mutate.register
+def _(event: BidPlaced, state: Auction) -> Auction:
+    return replace(
+        state,
+        current_bid=event.amount,
+        leader_id=event.bidder_id,
+        leader_paddle=event.paddle,
+        leader_version=event.version,
+        ends_at=event.ends_at,
+        bid_count=state.bid_count + 1,
+        round_bidders=state.round_bidders | {event.bidder_id},
+        bidders=state.bidders | {event.bidder_id},
+    )
+
+
+@_mutate.register
+def _(event: AuctionExtended, state: Auction) -> Auction:
+    return replace(state, ends_at=event.ends_at)
+
+
+@_mutate.register
+def _(event: ReserveMet, state: Auction) -> Auction:
+    return replace(state, reserve_met=True)
+
+
+@_mutate.register
+def _(event: UnitSold, state: Auction) -> Auction:
+    sale = Sale(
+        round=event.round,
+        winner_id=event.winner_id,
+        paddle=event.paddle,
+        price=event.price,
+        at=event.at,
+    )
+    sold = replace(state, sales=(*state.sales, sale), units_left=event.units_left)
+    if event.final or event.units_left == 0:
+        return sold
+    # Rule 6: the next round starts at once, at starting_bid with no bids; the
+    # winner's proxy is spent, the losers' maxima bid again.
+    carried = tuple(
+        replace(ab, exhausted=False) for ab in state.auto_bids if ab.bidder_id != event.winner_id
+    )
+    return replace(
+        sold,
+        round=state.round + 1,
+        round_started_at=event.at,
+        ends_at=event.next_ends_at,
+        current_bid=None,
+        leader_id=None,
+        leader_paddle=None,
+        leader_version=None,
+        reserve_met=False,
+        round_bidders=frozenset(),
+        auto_bids=carried,
+    )
+
+
+@_mutate.register
+def _(event: AuctionClosed, state: Auction) -> Auction:
+    cancelled = event.reason is CloseReason.CANCELLED
+    return replace(
+        state,
+        status=Status.CANCELLED if cancelled else Status.CLOSED,
+        closed_at=event.at,
+        close_reason=event.reason,
+    )
+
+
+@_mutate.register
+def _(event: AuctionUpdated, state: Auction) -> Auction:
+    assert state.spec is not None  # the lifecycle table refuses updates before creation
+    spec = state.spec
+    return replace(
+        state,
+        spec=replace(
+            spec,
+            public=spec.public if event.public is None else event.public,
+            name=spec.name if event.name is None else event.name,
+            description=spec.description if event.description is None else event.description,
+        ),
+    )
+
+
+@_mutate.register
+def _(event: AuctionDeleted, state: Auction) -> Auction:
+    return replace(state, deleted=True)
+
+
+@_mutate.register
+def _(event: AutoBidSet, state: Auction) -> Auction:
+    proxy = AutoBid(
+        bidder_id=event.bidder_id,
+        paddle=event.paddle,
+        max_amount=event.max_amount,
+        since_version=event.version,
+    )
+    others = tuple(ab for ab in state.auto_bids if ab.bidder_id != event.bidder_id)
+    return replace(state, auto_bids=(*others, proxy))
+
+
+@_mutate.register
+def _(event: AutoBidStopped, state: Auction) -> Auction:
+    others = tuple(ab for ab in state.auto_bids if ab.bidder_id != event.bidder_id)
+    return replace(state, auto_bids=others)
+
+
+@_mutate.register
+def _(event: AutoBidExhausted, state: Auction) -> Auction:
+    marked = tuple(
+        replace(ab, exhausted=True) if ab.bidder_id == event.bidder_id else ab
+        for ab in state.auto_bids
+    )
+    return replace(state, auto_bids=marked)

@@ -1,0 +1,107 @@
+"""Time rules: when a round ends, how bids move that end, the next deadline.
+
+PROTOCOL.md rule 4, and the timing half of rules 5 and 6. Every function takes
+the time it reasons about as an argument; nothing here reads a clock.
+
+Decisions where PROTOCOL.md is silent:
+
+- The first round ends at `ends_at` if given, else at open + `duration_s`,
+  else (`countdown_s` only) it has no end until the first bid, which sets
+  `ends_at = bid time + countdown_s`.
+- A bid first applies the countdown (`ends_at = max(ends_at, bid time +
+  countdown_s)`), then the soft close (a bid less than `soft_close_s` before
+  that end moves it to bid time + `soft_close_s`). `BidPlaced.ends_at` is the
+  end after the bid.
+- `auction_extended` follows a `bid_placed` whenever the bid moved an existing
+  `ends_at` later, whether by countdown reset or soft close, so every client
+  sees each extension; a countdown that starts at the first bid announces its
+  end only in `bid_placed.ends_at`.
+- A bid at or after `ends_at` is refused with `auction_not_open` even if the
+  Tick that closes the round has not arrived yet: the deadline is the rule,
+  not the timer.
+- Next rounds of a multi-unit lot start at the close of the previous round
+  (the Tick's `now`, or the buy-now). With `duration_s` a round ends
+  `duration_s` after its start; with `ends_at` every round lasts as long as the
+  first did (`ends_at - opened_at`); with a countdown and no end, the round
+  has no end until its first bid.
+- `next_deadline`: `starts_at` for a scheduled auction that does not wait for
+  a previous lot, `ends_at` for an open round that has one, else None.
+"""
+
+from __future__ import annotations
+
+from auctioneer.engine.commands import AuctionSpec
+from auctioneer.engine.state import Auction, Status
+
+__all__ = [
+    "MS",
+    "deadline_passed",
+    "ends_after_bid",
+    "first_ends_at",
+    "next_deadline",
+    "next_round_ends_at",
+]
+
+MS = 1000  # milliseconds per second: specs count seconds, the engine epoch ms
+
+
+def first_ends_at(spec: AuctionSpec, opened_at: int) -> int | None:
+    """The end of the first round of an auction that opens at `opened_at`.
+
+    Returns:
+        `spec.ends_at`, or `opened_at + duration_s`, or None for a countdown
+        that starts at the first bid.
+    """
+    if spec.ends_at is not None:
+        return spec.ends_at
+    if spec.duration_s is not None:
+        return opened_at + spec.duration_s * MS
+    return None
+
+
+def next_round_ends_at(state: Auction, started_at: int) -> int | None:
+    """The end of a multi-unit lot's next round, starting at `started_at` (rule 6)."""
+    spec = state.spec
+    assert spec is not None and state.opened_at is not None  # only open lots sell units
+    if spec.duration_s is not None:
+        return started_at + spec.duration_s * MS
+    if spec.ends_at is not None:
+        return started_at + (spec.ends_at - state.opened_at)
+    return None
+
+
+def ends_after_bid(state: Auction, now: int) -> int | None:
+    """The round's end after a bid accepted at `now` (rule 4): countdown, then soft close."""
+    spec = state.spec
+    assert spec is not None
+    ends_at = state.ends_at
+    if spec.countdown_s is not None:
+        reset = now + spec.countdown_s * MS
+        ends_at = reset if ends_at is None else max(ends_at, reset)
+    if spec.soft_close_s is not None and ends_at is not None:
+        window = spec.soft_close_s * MS
+        if ends_at - now < window:
+            ends_at = now + window
+    return ends_at
+
+
+def deadline_passed(state: Auction, now: int) -> bool:
+    """True when the open round's end has come, whether or not its Tick has."""
+    return state.ends_at is not None and now >= state.ends_at
+
+
+def next_deadline(state: Auction) -> int | None:
+    """When a Tick would next do something to this auction (epoch ms), or None.
+
+    Returns:
+        `starts_at` for a scheduled auction that opens by the clock, `ends_at`
+        for an open round that has an end, else None (new, waiting for the
+        previous lot, countdown not started, closed, cancelled or deleted).
+    """
+    if state.deleted or state.spec is None:
+        return None
+    if state.status is Status.SCHEDULED and not state.waits_for_previous:
+        return state.spec.starts_at
+    if state.status is Status.OPEN:
+        return state.ends_at
+    return None
