@@ -1,0 +1,111 @@
+"""`auctioneer register | login | logout`: accounts and the stored token.
+
+Why registering also logs in: a new user's next step is always to bid, and
+the token file (config.TokenStore, mode 0600) is what every later command
+reads; asking for the password twice in a row would only annoy.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from auctioneer.clients.cli.common import CliError, ServerOpt, connected, run, stdout
+from auctioneer.clients.cli.config import DEFAULT_SERVER, Login, TokenStore
+from auctioneer.clients.errors import RequestFailed
+
+__all__ = ["login", "logout", "register", "register_account"]
+
+PasswordOpt = Annotated[
+    str,
+    typer.Option(
+        "--password",
+        "-p",
+        prompt=True,
+        hide_input=True,
+        envvar="AUCTIONEER_PASSWORD",
+        help="Asked for when left out.",
+    ),
+]
+
+
+def _welcome(login: Login) -> str:
+    paddle = f"paddle #{login.paddle}" if login.paddle is not None else "no paddle"
+    return f"{login.username} ({paddle}{', admin' if login.role == 'admin' else ''})"
+
+
+def register_account(
+    username: Annotated[str, typer.Argument(help="3-32 letters, digits, _ . -")],
+    password: Annotated[
+        str,
+        typer.Option(
+            "--password",
+            "-p",
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="AUCTIONEER_PASSWORD",
+            help="At least 8 characters; asked for when left out.",
+        ),
+    ],
+    server: ServerOpt = DEFAULT_SERVER,
+) -> None:
+    """Create an account and log in with it."""
+
+    async def main() -> None:
+        async with connected(server) as client:
+            await client.register(username, password)
+            login = Login.from_reply(await client.login(username, password))
+        TokenStore().save(server, login)
+        stdout().print(f"Registered and logged in as {_welcome(login)}.")
+
+    run(main())
+
+
+def login(
+    username: Annotated[str, typer.Argument(help="Your user name.")],
+    password: PasswordOpt,
+    server: ServerOpt = DEFAULT_SERVER,
+) -> None:
+    """Log in and keep the token in your config folder (mode 0600)."""
+
+    async def main() -> None:
+        async with connected(server) as client:
+            login = Login.from_reply(await client.login(username, password))
+        TokenStore().save(server, login)
+        stdout().print(f"Logged in as {_welcome(login)}.")
+
+    run(main())
+
+
+def logout(server: ServerOpt = DEFAULT_SERVER) -> None:
+    """Log out: the token stops working and is deleted."""
+    store = TokenStore()
+    stored = store.get(server)
+    if stored is None:
+        run(_raise(CliError("not logged in")))
+        return
+
+    async def main() -> None:
+        try:
+            async with connected(server, login=True) as client:
+                await client.logout()
+        except RequestFailed as e:
+            if e.code != "unauthorized":
+                raise
+        store.delete(server)
+        stdout().print(f"Logged out{' ' + stored.username if stored.username else ''}.")
+
+    run(main())
+
+
+async def _raise(error: Exception) -> None:
+    raise error
+
+
+def register(app: typer.Typer) -> None:
+    """Add `register`, `login` and `logout` to `app`."""
+    app.command("register")(register_account)
+    app.command("login")(login)
+    app.command("logout")(logout)

@@ -1,0 +1,216 @@
+"""The admin side of the command line: sale files and exports.
+
+Why here and not in the commands: a sale file is read and checked before any
+connection is made (a typo in lot 7 should not create lots 1 to 6), and an
+export walks every page of bids; both are plain functions worth testing alone.
+
+A sale file (YAML or JSON) uses the auction fields of PROTOCOL.md, with
+amounts in major units as on the command line and times as ISO or ``+10m``::
+
+    name: Spring sale
+    starts_at: +1m
+    lots:
+      - {name: Vase, starting_bid: 10.00, min_increment: 1, countdown_s: 10}
+      - {name: Clock, starting_bid: 25, reserve: 40, duration: 2m}
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from auctioneer.clients.cli.common import EXIT_INPUT, CliError
+from auctioneer.clients.cli.parsing import parse_duration, parse_moment
+from auctioneer.clients.connection import Client
+from auctioneer.clients.errors import RequestFailed
+from auctioneer.clients.money import AmountError, format_amount, parse_amount
+
+__all__ = [
+    "ALL_STATUSES",
+    "CSV_COLUMNS",
+    "MONEY_FIELDS",
+    "auction_fields",
+    "collect_export",
+    "export_csv",
+    "load_sale",
+]
+
+MONEY_FIELDS = ("starting_bid", "min_increment", "reserve", "buy_now")
+TIME_FIELDS = ("starts_at", "ends_at")
+DURATION_FIELDS = {
+    "duration": "duration_s",
+    "countdown": "countdown_s",
+    "soft_close": "soft_close_s",
+}
+INT_FIELDS = ("quantity", "duration_s", "countdown_s", "soft_close_s")
+TEXT_FIELDS = ("name", "description")
+ALL_STATUSES = ["scheduled", "open", "closed", "cancelled"]
+
+CSV_COLUMNS = [
+    "record", "auction_id", "name", "status", "round", "seq", "amount", "bidder",
+    "username", "auto", "at", "winner", "winner_username", "price", "reason",
+]  # fmt: skip
+
+
+def auction_fields(raw: Mapping[str, Any], *, where: str = "") -> dict[str, Any]:
+    """Check one lot's fields and convert them to wire values.
+
+    Raises:
+        CliError: an unknown field or a bad value, naming it (exit code 2).
+    """
+    out: dict[str, Any] = {}
+    prefix = f"{where}: " if where else ""
+    for key, value in raw.items():
+        if value is None:
+            continue
+        try:
+            if key in MONEY_FIELDS:
+                out[key] = parse_amount(value)
+            elif key in TIME_FIELDS:
+                out[key] = parse_moment(str(value))
+            elif key in DURATION_FIELDS or key in INT_FIELDS[1:]:
+                wire = DURATION_FIELDS.get(key, key)
+                out[wire] = value if isinstance(value, int) else parse_duration(str(value))
+            elif key == "quantity":
+                out[key] = int(value)
+            elif key in TEXT_FIELDS:
+                out[key] = str(value)
+            elif key == "public":
+                out[key] = bool(value)
+            else:
+                raise CliError(f"{prefix}unknown field {key!r}", EXIT_INPUT)
+        except (AmountError, ValueError, TypeError) as e:
+            raise CliError(f"{prefix}{key}: {e}", EXIT_INPUT) from None
+    if "name" not in out:
+        raise CliError(f"{prefix}a lot needs a name", EXIT_INPUT)
+    if "starting_bid" not in out:
+        raise CliError(f"{prefix}a lot needs a starting_bid", EXIT_INPUT)
+    return out
+
+
+def load_sale(path: Path) -> dict[str, Any]:
+    """Read a sale file into ``create_sale`` fields.
+
+    Raises:
+        CliError: unreadable, not YAML/JSON, or a bad lot (exit code 2).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise CliError(f"cannot read {path}: {e.strerror}", EXIT_INPUT) from None
+    try:
+        data = orjson.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (orjson.JSONDecodeError, yaml.YAMLError) as e:
+        raise CliError(
+            f"{path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {e}", EXIT_INPUT
+        ) from None
+    if isinstance(data, list):
+        data = {"lots": data}
+    if not isinstance(data, dict) or not isinstance(data.get("lots"), list) or not data["lots"]:
+        raise CliError(f"{path}: expected a mapping with a non-empty list of lots", EXIT_INPUT)
+    fields: dict[str, Any] = {"name": str(data.get("name") or path.stem)}
+    if data.get("starts_at"):
+        try:
+            fields["starts_at"] = parse_moment(str(data["starts_at"]))
+        except ValueError as e:
+            raise CliError(f"{path}: starts_at: {e}", EXIT_INPUT) from None
+    fields["lots"] = [
+        auction_fields(lot if isinstance(lot, dict) else {}, where=f"{path.name} lot {i}")
+        for i, lot in enumerate(data["lots"], 1)
+    ]
+    return fields
+
+
+async def _all_bids(client: Client, auction_id: int) -> list[dict[str, Any]]:
+    bids: list[dict[str, Any]] = []
+    before: int | None = None
+    while True:
+        page = (
+            await client.request("get_bids", auction_id=auction_id, before_seq=before, limit=500)
+        )["bids"]
+        bids.extend(page)
+        if len(page) < 500 or not page:
+            return bids
+        before = min(int(b["seq"]) for b in page)
+
+
+async def collect_export(client: Client, auction_id: int | None) -> dict[str, Any]:
+    """Auctions with all their bids, and the purchases, as one JSON-able dict."""
+    if auction_id is None:
+        auctions = (await client.request("get_auctions", status=ALL_STATUSES))["auctions"]
+    else:
+        auctions = [(await client.request("get_auction", auction_id=auction_id))["auction"]]
+    out = []
+    for auction in auctions:
+        out.append({**auction, "bids": await _all_bids(client, int(auction["id"]))})
+    try:
+        purchases = (await client.request("get_purchases"))["purchases"]
+    except RequestFailed as e:
+        if e.code not in ("unknown_action", "forbidden", "unauthorized"):
+            raise
+        purchases = []
+    if auction_id is not None:
+        purchases = [p for p in purchases if p.get("auction_id") == auction_id]
+    return {"auctions": out, "purchases": purchases}
+
+
+def _money(value: Any) -> str:
+    return "" if value is None else format_amount(int(value)).replace(",", "")
+
+
+def export_csv(data: Mapping[str, Any]) -> str:
+    """One long table, first column `record` (auction, sale, bid, purchase); money as 125.50."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for a in data["auctions"]:
+        base = {"auction_id": a.get("id"), "name": a.get("name")}
+        writer.writerow(
+            {
+                **base,
+                "record": "auction",
+                "status": a.get("status"),
+                "round": a.get("round"),
+                "seq": a.get("seq"),
+                "winner": a.get("winner"),
+                "winner_username": a.get("winner_username"),
+                "price": _money(a.get("price")),
+                "reason": a.get("reason"),
+            }
+        )
+        for sale in a.get("sales") or []:
+            sold = {"round": sale.get("round"), "winner": sale.get("winner")}
+            writer.writerow({**base, **sold, "record": "sale", "price": _money(sale.get("price"))})
+        for b in sorted(a.get("bids", []), key=lambda b: b.get("seq") or 0):
+            writer.writerow(
+                {
+                    **base,
+                    "record": "bid",
+                    "round": b.get("round"),
+                    "seq": b.get("seq"),
+                    "amount": _money(b.get("amount")),
+                    "bidder": b.get("bidder"),
+                    "username": b.get("username"),
+                    "auto": b.get("auto"),
+                    "at": b.get("at"),
+                }
+            )
+    for p in data["purchases"]:
+        writer.writerow(
+            {
+                "record": "purchase",
+                "auction_id": p.get("auction_id"),
+                "name": p.get("name"),
+                "round": p.get("round"),
+                "price": _money(p.get("price")),
+                "username": p.get("username"),
+                "at": p.get("at"),
+            }
+        )
+    return buf.getvalue()

@@ -1,0 +1,109 @@
+"""Turning what people type on the command line into protocol values.
+
+Why separate from the commands: these are pure functions (amounts, ranges,
+durations, moments) with sharp edges worth unit tests of their own, and the
+room, the admin commands and the bots all share them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+
+from auctioneer.clients.money import AmountError, parse_amount
+from auctioneer.clients.session import format_time
+
+__all__ = [
+    "format_countdown",
+    "parse_amount_range",
+    "parse_duration",
+    "parse_float_range",
+    "parse_moment",
+]
+
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+
+
+def parse_duration(text: str) -> int:
+    """``"90"``, ``"90s"``, ``"5m"``, ``"1h30m"`` to whole seconds.
+
+    Raises:
+        ValueError: empty, negative, or not of that form.
+    """
+    raw = text.strip().lower().replace(" ", "")
+    if not raw:
+        raise ValueError("empty duration")
+    pos, total = 0, 0.0
+    while pos < len(raw):
+        m = _PART.match(raw, pos)
+        if not m or m.end() == pos:
+            raise ValueError(f"not a duration: {text!r} (try 90, 90s, 5m or 1h30m)")
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    return round(total)
+
+
+def parse_moment(text: str, *, now: float | None = None) -> str:
+    """An ISO time, or ``+5m`` from now, to the wire form (UTC, ms, ``Z``).
+
+    A naive ISO time is taken as UTC, as everything on the wire is.
+
+    Raises:
+        ValueError: neither form.
+    """
+    raw = text.strip()
+    if raw.startswith("+"):
+        base = time.time() if now is None else now
+        return format_time(base + parse_duration(raw[1:]))
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not a time: {text!r} (try 2026-11-21T18:00:00Z or +10m)") from None
+    if moment.tzinfo is None:
+        return format_time(datetime.fromisoformat(raw + "+00:00").timestamp())
+    return format_time(moment.timestamp())
+
+
+def parse_amount_range(text: str) -> tuple[int, int]:
+    """``"150"`` or ``"50-150.50"`` to minor units ``(low, high)``.
+
+    Raises:
+        AmountError: a bad amount, or low above high.
+    """
+    low_text, sep, high_text = text.partition("-")
+    low = parse_amount(low_text)
+    high = parse_amount(high_text) if sep else low
+    if low > high:
+        raise AmountError(f"empty range: {text!r}")
+    return low, high
+
+
+def parse_float_range(text: str) -> tuple[float, float]:
+    """``"0.5-2"`` or ``"1"`` to seconds ``(low, high)``.
+
+    Raises:
+        ValueError: not numbers, negative, or low above high.
+    """
+    low_text, sep, high_text = text.partition("-")
+    try:
+        low = float(low_text)
+        high = float(high_text) if sep else low
+    except ValueError:
+        raise ValueError(f"not a range of seconds: {text!r} (try 0.5-2)") from None
+    if low < 0 or low > high:
+        raise ValueError(f"not a range of seconds: {text!r} (try 0.5-2)")
+    return low, high
+
+
+def format_countdown(seconds: float | None) -> str:
+    """Seconds left as ``1:02:03``, ``4:05`` or ``0:09``; ``-`` when unknown."""
+    if seconds is None:
+        return "-"
+    left = max(0, int(seconds + 0.999))  # 0.2 s left still shows 0:01
+    hours, rest = divmod(left, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"

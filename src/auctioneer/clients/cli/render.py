@@ -1,0 +1,212 @@
+"""Rich renderables for auctions, bids and purchases, shared by the commands and `watch`.
+
+Why pure functions of data: the listing commands, the live watch view and the
+tests all draw the same tables; given the same auction dicts and the same
+server time they draw the same thing, on a real terminal or a captured one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from auctioneer.clients.cli.parsing import format_countdown
+from auctioneer.clients.money import format_amount
+from auctioneer.clients.session import parse_time
+
+__all__ = [
+    "STATUS_STYLES",
+    "auction_detail",
+    "auctions_table",
+    "bids_table",
+    "minimum_bid",
+    "price_text",
+    "purchases_table",
+    "seconds_left",
+]
+
+STATUS_STYLES = {"open": "green", "scheduled": "cyan", "closed": "dim", "cancelled": "red"}
+
+FLASH_STYLE = "bold reverse"
+
+
+def seconds_left(auction: Mapping[str, Any], server_now: float) -> float | None:
+    """Seconds until the auction's ``ends_at`` (or ``starts_at`` while scheduled)."""
+    status = auction.get("status")
+    if status == "scheduled":
+        start = parse_time(auction.get("starts_at"))
+        return None if start is None else start - server_now
+    if status != "open":
+        return None
+    end = parse_time(auction.get("ends_at"))
+    return None if end is None else end - server_now
+
+
+def minimum_bid(auction: Mapping[str, Any]) -> int | None:
+    """The lowest valid next bid (PROTOCOL.md rule 1)."""
+    current = auction.get("current_bid")
+    if current is None:
+        return auction.get("starting_bid")
+    return int(current) + int(auction.get("min_increment") or 0)
+
+
+def price_text(auction: Mapping[str, Any]) -> str:
+    """``125.50`` once bid on, else ``from 100.00``; the price once sold."""
+    if auction.get("status") in ("closed", "cancelled") and auction.get("price") is not None:
+        return format_amount(auction["price"])
+    if auction.get("current_bid") is not None:
+        return format_amount(auction["current_bid"])
+    return "from " + format_amount(auction.get("starting_bid"))
+
+
+def _timing(auction: Mapping[str, Any], server_now: float) -> str:
+    status = auction.get("status")
+    left = seconds_left(auction, server_now)
+    if status == "scheduled":
+        return f"starts in {format_countdown(left)}" if left is not None else "scheduled"
+    if status == "open":
+        if left is None:
+            countdown = auction.get("countdown_s")
+            return f"{countdown} s after 1st bid" if countdown else "open"
+        return format_countdown(left)
+    if status == "closed":
+        winner = auction.get("winner")
+        return f"sold to {winner}" if winner else str(auction.get("reason") or "closed")
+    return str(status or "")
+
+
+def _lot(auction: Mapping[str, Any]) -> str:
+    if auction.get("sale_id") is None:
+        return ""
+    return f"{auction['sale_id']}/{auction.get('lot', '')}"
+
+
+def auctions_table(
+    auctions: Iterable[Mapping[str, Any]],
+    server_now: float,
+    *,
+    flashing: frozenset[int] = frozenset(),
+    title: str | None = None,
+) -> Table:
+    """The listing: one row per auction; rows in `flashing` are highlighted."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, expand=False)
+    for name, justify in [
+        ("ID", "right"),
+        ("Lot", "left"),
+        ("Name", "left"),
+        ("Status", "left"),
+        ("Price", "right"),
+        ("Leader", "left"),
+        ("Bids", "right"),
+        ("Time", "right"),
+        ("Buy now", "right"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for a in auctions:
+        status = str(a.get("status", ""))
+        style = FLASH_STYLE if a.get("id") in flashing else None
+        table.add_row(
+            str(a.get("id", "")),
+            _lot(a),
+            str(a.get("name", "")),
+            Text(status, style=STATUS_STYLES.get(status, "")),
+            price_text(a),
+            str(a.get("leader") or ""),
+            str(a.get("bid_count") or 0),
+            _timing(a, server_now),
+            format_amount(a.get("buy_now"), empty=""),
+            style=style,
+        )
+    return table
+
+
+def bids_table(bids: Iterable[Mapping[str, Any]], *, limit: int | None = None) -> Table:
+    """Bids newest first; admins' replies add a ``username`` column."""
+    rows = list(bids)[:limit] if limit else list(bids)
+    with_names = any("username" in b for b in rows)
+    table = Table(box=box.SIMPLE_HEAD, title="Bids")
+    for name in ("Seq", "Round", "Amount", "Bidder", *(["User"] if with_names else []), "At"):
+        table.add_column(name, justify="right" if name in ("Seq", "Amount", "Round") else "left")
+    for b in rows:
+        bidder = str(b.get("bidder", "")) + (" (auto)" if b.get("auto") else "")
+        user = [str(b.get("username", ""))] if with_names else []
+        at = str(b.get("at") or "")
+        table.add_row(
+            str(b.get("seq", "")),
+            str(b.get("round", "")),
+            format_amount(b.get("amount")),
+            bidder,
+            *user,
+            at.replace("T", " ").rstrip("Z"),
+        )
+    return table
+
+
+def auction_detail(
+    auction: Mapping[str, Any],
+    bids: Iterable[Mapping[str, Any]],
+    server_now: float,
+    *,
+    flashing: bool = False,
+    bid_limit: int = 10,
+) -> RenderableType:
+    """One auction: a panel of its facts and price, then its last bids."""
+    status = str(auction.get("status", ""))
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    price = Text(price_text(auction), style=FLASH_STYLE if flashing else "bold")
+    rows: list[tuple[str, RenderableType]] = [
+        ("Status", Text(status, style=STATUS_STYLES.get(status, ""))),
+        ("Price", price),
+        ("Leader", str(auction.get("leader") or "-")),
+        ("Time", _timing(auction, server_now)),
+        ("Next bid", format_amount(minimum_bid(auction)) if status == "open" else "-"),
+        ("Increment", format_amount(auction.get("min_increment"))),
+        ("Bids", str(auction.get("bid_count") or 0)),
+    ]
+    if auction.get("buy_now") is not None:
+        rows.append(("Buy now", format_amount(auction["buy_now"])))
+    if auction.get("reserve") is not None:
+        rows.append(("Reserve", format_amount(auction["reserve"])))
+    if "reserve_met" in auction:
+        rows.append(("Reserve met", "yes" if auction.get("reserve_met") else "no"))
+    if int(auction.get("quantity") or 1) > 1:
+        rows.append(("Units", f"{auction.get('units_left')} of {auction.get('quantity')} left"))
+        rows.append(("Round", str(auction.get("round", 1))))
+    for key, label in (("leader_username", "Leader user"), ("winner_username", "Winner user")):
+        if auction.get(key):
+            rows.append((label, str(auction[key])))
+    if auction.get("description"):
+        rows.append(("About", str(auction["description"])))
+    for label, value in rows:
+        facts.add_row(label, value)
+    title = f"#{auction.get('id')} {auction.get('name', '')}"
+    panel = Panel(facts, title=title, title_align="left", expand=False)
+    return Group(panel, bids_table(bids, limit=bid_limit))
+
+
+def purchases_table(purchases: Iterable[Mapping[str, Any]]) -> Table:
+    """What was bought: one row per unit won."""
+    rows = list(purchases)
+    with_names = any("username" in p for p in rows)
+    table = Table(box=box.SIMPLE_HEAD, title="Purchases")
+    for name in ("Auction", "Name", "Round", "Price", *(["User"] if with_names else []), "At"):
+        table.add_column(name, justify="right" if name in ("Auction", "Round", "Price") else "left")
+    for p in rows:
+        user = [str(p.get("username", ""))] if with_names else []
+        table.add_row(
+            str(p.get("auction_id", "")),
+            str(p.get("name", "")),
+            str(p.get("round", "")),
+            format_amount(p.get("price")),
+            *user,
+            str(p.get("at") or "").replace("T", " ").rstrip("Z"),
+        )
+    return table
