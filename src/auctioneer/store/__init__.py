@@ -14,11 +14,13 @@ from auctioneer.store.errors import (
 )
 from auctioneer.store.factory import StoreKind, StoreLocation, open_store, parse_store_url
 from auctioneer.store.memory import MemoryStore
+from auctioneer.store.postgres import PostgresStore
 from auctioneer.store.sqlite import SQLiteStore
 
 __all__ = [
     "ConcurrencyConflict",
     "MemoryStore",
+    "PostgresStore",
     "SQLiteStore",
     "StoreError",
     "StoreKind",
