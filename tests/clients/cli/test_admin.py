@@ -1,0 +1,100 @@
+"""Sale files are checked before anything is sent; exports flatten to one CSV table."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from auctioneer.clients.cli.admin import CSV_COLUMNS, auction_fields, export_csv, load_sale
+from auctioneer.clients.cli.common import CliError
+
+__all__: list[str] = []
+
+
+def test_a_yaml_sale_turns_amounts_into_minor_units_and_durations_into_seconds(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "spring.yaml"
+    path.write_text(
+        "name: Spring\nlots:\n"
+        "  - {name: Vase, starting_bid: 10.10, min_increment: 1, countdown: 10}\n"
+        "  - {name: Clock, starting_bid: '25', reserve: 40, duration: 2m, quantity: 2}\n"
+    )
+    sale = load_sale(path)
+    assert sale["name"] == "Spring"
+    assert sale["lots"][0] == {
+        "name": "Vase",
+        "starting_bid": 1010,
+        "min_increment": 100,
+        "countdown_s": 10,
+    }
+    assert sale["lots"][1] == {
+        "name": "Clock",
+        "starting_bid": 2500,
+        "reserve": 4000,
+        "duration_s": 120,
+        "quantity": 2,
+    }
+
+
+def test_a_json_list_of_lots_is_a_sale_named_after_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "lots.json"
+    path.write_text('[{"name": "Vase", "starting_bid": 5}]')
+    assert load_sale(path) == {"name": "lots", "lots": [{"name": "Vase", "starting_bid": 500}]}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("lots: []", "non-empty list"),
+        ("lots: [{name: A, starting_bid: abc}]", "starting_bid"),
+        ("lots: [{name: A, starting_bid: 1, colour: red}]", "unknown field 'colour'"),
+        ("lots: [{starting_bid: 1}]", "needs a name"),
+        ("lots: [", "not valid"),
+    ],
+)
+def test_a_bad_sale_file_names_the_problem(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content)
+    with pytest.raises(CliError, match=message) as info:
+        load_sale(path)
+    assert info.value.exit_code == 2
+
+
+def test_a_missing_sale_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(CliError, match="cannot read"):
+        load_sale(tmp_path / "nope.yaml")
+
+
+def test_auction_fields_keep_private_and_times() -> None:
+    fields = auction_fields({"name": "A", "starting_bid": "1", "public": False, "starts_at": "+0s"})
+    assert fields["public"] is False and fields["starts_at"].endswith("Z")
+
+
+def test_the_csv_export_has_one_row_per_auction_sale_bid_and_purchase() -> None:
+    data = {
+        "auctions": [
+            {
+                "id": 1,
+                "name": "Vase",
+                "status": "closed",
+                "winner": "#2",
+                "price": 1100,
+                "round": 1,
+                "sales": [{"round": 1, "winner": "#2", "price": 1100}],
+                "bids": [
+                    {"seq": 3, "amount": 1100, "bidder": "#2", "round": 1},
+                    {"seq": 2, "amount": 1000, "bidder": "#3", "round": 1},
+                ],
+            },
+        ],
+        "purchases": [{"auction_id": 1, "name": "Vase", "round": 1, "price": 1100, "at": "t"}],
+    }
+    rows = list(csv.DictReader(io.StringIO(export_csv(data))))
+    assert [r["record"] for r in rows] == ["auction", "sale", "bid", "bid", "purchase"]
+    assert [r["amount"] for r in rows if r["record"] == "bid"] == ["10.00", "11.00"]
+    assert rows[0]["price"] == "11.00"
+    assert list(rows[0]) == CSV_COLUMNS

@@ -1,0 +1,225 @@
+"""The web app in a real browser against a real server (issue 5).
+
+Two bidders in two browser contexts and an admin in a third run a whole
+auction: the admin creates it, both bidders see it appear without a reload,
+bids and outbid notices travel within a second, the countdown closes it,
+the winner sees "won" (also after a reload), and the analytics show it.
+Controls are found by the accessible names the issue fixes.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from .conftest import ADMIN_NAME, ADMIN_PASSWORD, WebServer
+
+pytestmark = pytest.mark.browser
+
+SECOND = 1000  # Playwright timeouts are in milliseconds
+LIVE = 1 * SECOND  # "sees the price and history change within a second"
+COUNTDOWN_S = 3
+PASSWORD = "correct-horse-1"
+DESKTOP = {"width": 1200, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+PAGE_ERRORS: dict[int, list[str]] = {}
+
+
+def new_page(browser: Browser, viewport: dict[str, int] = DESKTOP) -> tuple[BrowserContext, Page]:
+    """A fresh browser context (its own localStorage: one person) and its page."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(10 * SECOND)
+    errors = PAGE_ERRORS.setdefault(id(page), [])
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    return context, page
+
+
+def assert_no_script_errors(*pages: Page) -> None:
+    for page in pages:
+        assert PAGE_ERRORS.get(id(page), []) == [], PAGE_ERRORS[id(page)]
+
+
+def sign_in(page: Page, base: str, name: str, password: str, *, register: bool) -> None:
+    page.goto(f"{base}/#/login")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Register" if register else "Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def create_auction(admin: Page, name: str, **fields: str) -> None:
+    admin.get_by_label("Name", exact=True).fill(name)
+    for label, value in fields.items():
+        admin.get_by_label(label, exact=True).fill(value)
+    admin.get_by_role("button", name="Create auction").click()
+    expect(admin.get_by_role("alert")).to_contain_text(f"Created “{name}”")
+
+
+def toasts(page: Page) -> Any:
+    return page.get_by_role("region", name="Notifications")
+
+
+def test_two_bidders_and_an_admin_run_a_live_auction(
+    web_server: WebServer, browser: Browser, screenshot_dir: Path
+) -> None:
+    base = web_server.url
+    suffix = str(int(time.time() * 1000) % 100000)
+    ann_name, bob_name = f"ann{suffix}", f"bob{suffix}"
+    lamp = f"Brass lamp {suffix}"
+
+    admin_ctx, admin = new_page(browser)
+    ann_ctx, ann = new_page(browser)
+    bob_ctx, bob = new_page(browser)
+
+    ann.goto(f"{base}/#/login")
+    ann.screenshot(path=str(screenshot_dir / "login.png"))
+    sign_in(ann, base, ann_name, PASSWORD, register=True)
+    sign_in(bob, base, bob_name, PASSWORD, register=True)
+    sign_in(admin, base, ADMIN_NAME, ADMIN_PASSWORD, register=False)
+    for bidder in (ann, bob):
+        bidder.goto(f"{base}/#/")
+        expect(bidder.get_by_role("heading", name="Auctions")).to_be_visible()
+
+    # The admin creates an auction; both bidders see it without reloading.
+    admin.goto(f"{base}/#/admin")
+    admin.get_by_label("Description").fill("Polished 1920s desk lamp, working.")
+    create_auction(
+        admin,
+        lamp,
+        **{
+            "Starting bid": "10.00",
+            "Minimum increment": "1.00",
+            "Countdown (seconds)": str(COUNTDOWN_S),
+        },
+    )
+    for bidder in (ann, bob):
+        expect(bidder.get_by_role("link", name=lamp)).to_be_visible(timeout=3 * SECOND)
+    ann.screenshot(path=str(screenshot_dir / "auctions.png"))
+    for bidder in (ann, bob):
+        bidder.get_by_role("link", name=lamp).click()
+        expect(bidder.get_by_role("heading", name=lamp)).to_be_visible()
+
+    # Ann bids the pre-filled minimum; Bob sees price and history at once.
+    expect(ann.get_by_label("Bid amount")).to_have_value("10.00")
+    ann.get_by_role("button", name="Place bid").click()
+    expect(bob.get_by_label("Current price")).to_have_text("10.00", timeout=LIVE)
+    bob_history = bob.get_by_role("table", name="Bid history")
+    expect(bob_history).to_contain_text("10.00", timeout=LIVE)
+
+    # Bob bids back with a typed amount: Ann is told she was outbid.
+    bob.get_by_label("Bid amount").fill("11.50")
+    bob.get_by_role("button", name="Place bid").click()
+    expect(ann.get_by_label("Current price")).to_have_text("11.50", timeout=LIVE)
+    expect(toasts(ann)).to_contain_text("outbid", timeout=LIVE)
+
+    # Ann bids back: now Bob is outbid.
+    expect(ann.get_by_label("Bid amount")).to_have_value("12.50")
+    ann.get_by_role("button", name="Place bid").click()
+    expect(bob.get_by_label("Current price")).to_have_text("12.50", timeout=LIVE)
+    expect(toasts(bob)).to_contain_text("outbid", timeout=LIVE)
+    expect(bob.get_by_role("table", name="Bid history").locator("tbody tr")).to_have_count(3)
+    expect(ann.get_by_role("timer", name="Time left")).to_be_visible()
+    ann.screenshot(path=str(screenshot_dir / "auction.png"), full_page=True)
+
+    # The countdown closes the auction: Ann won, Bob lost.
+    expect(ann.get_by_text("You won", exact=True)).to_be_visible(timeout=(COUNTDOWN_S + 5) * SECOND)
+    expect(toasts(ann)).to_contain_text("won")
+    expect(bob.get_by_text("You lost", exact=True)).to_be_visible(timeout=3 * SECOND)
+    ann.screenshot(path=str(screenshot_dir / "auction-won.png"), full_page=True)
+
+    # Notifications survive a reload: they are read back from user:me.
+    ann.goto(f"{base}/#/my-bids")
+    ann.reload()
+    notes = ann.get_by_role("region", name="Your notifications")
+    expect(notes).to_contain_text(f"You won {lamp}")
+    expect(notes).to_contain_text("outbid")
+    expect(ann.get_by_role("region", name="You won (1)")).to_contain_text(lamp)
+    ann.screenshot(path=str(screenshot_dir / "my-bids.png"), full_page=True)
+
+    # The admin sees who won and the analytics include the sale.
+    row = admin.get_by_role("row").filter(has_text=lamp)
+    expect(row).to_contain_text(ann_name)
+    expect(row).to_contain_text("Closed")
+    analytics = admin.get_by_role("region", name="Analytics")
+    expect(analytics.locator(".stat", has_text="Revenue")).to_contain_text("12.50")
+    expect(analytics.locator(".stat", has_text="Unique bidders")).to_contain_text("2")
+    expect(analytics.locator(".stat", has_text="Sell-through")).to_contain_text("100%")
+    admin.screenshot(path=str(screenshot_dir / "admin.png"), full_page=True)
+
+    # Phone-sized auction page.
+    phone_ctx, phone = new_page(browser, PHONE)
+    phone.goto(f"{base}/#/auction/{auction_id(admin, lamp)}")
+    expect(phone.get_by_label("Current price")).to_have_text("12.50")
+    phone.screenshot(path=str(screenshot_dir / "phone-auction.png"), full_page=True)
+
+    assert_no_script_errors(admin, ann, bob, phone)
+    for context in (admin_ctx, ann_ctx, bob_ctx, phone_ctx):
+        context.close()
+
+
+def auction_id(admin: Page, name: str) -> int:
+    href = (
+        admin.get_by_role("row")
+        .filter(has_text=name)
+        .get_by_role("link", name=name)
+        .get_attribute("href")
+    )
+    assert href is not None
+    return int(href.rsplit("/", 1)[1])
+
+
+def test_page_reconnects_and_catches_up_on_missed_bids(
+    web_server: WebServer, browser: Browser
+) -> None:
+    base = web_server.url
+    suffix = str(int(time.time() * 1000) % 100000)
+    vase = f"Blue vase {suffix}"
+    admin_ctx, admin = new_page(browser)
+    cara_ctx, cara = new_page(browser)
+    sign_in(admin, base, ADMIN_NAME, ADMIN_PASSWORD, register=False)
+    sign_in(cara, base, f"cara{suffix}", PASSWORD, register=True)
+    admin.goto(f"{base}/#/admin")
+    create_auction(admin, vase, **{"Starting bid": "5.00", "Duration (seconds)": "600"})
+    cara.goto(f"{base}/#/auction/{auction_id(admin, vase)}")
+    cara.get_by_role("button", name="Place bid").click()
+    expect(cara.get_by_label("Current price")).to_have_text("5.00")
+
+    # Cut Cara's network: new sockets fail until it is restored.
+    cara.evaluate(
+        """() => {
+          const Real = window.WebSocket;
+          window.__offline = true;
+          function Flaky(url, protocols) {
+            return new Real(window.__offline ? "ws://127.0.0.1:9/" : url, protocols);
+          }
+          Object.assign(Flaky, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+          window.WebSocket = Flaky;
+          window.auctioneer.session.conn.drop();
+        }"""
+    )
+    expect(cara.get_by_role("status").filter(has_text="Reconnecting…")).to_be_visible()
+
+    # Meanwhile the admin outbids her from the bidder page.
+    admin.goto(f"{base}/#/auction/{auction_id_from_url(cara)}")
+    admin.get_by_role("button", name="Place bid").click()
+    expect(admin.get_by_label("Current price")).to_have_text("6.00")
+
+    cara.evaluate("() => { window.__offline = false; }")
+    expect(cara.get_by_role("status").filter(has_text="Live")).to_be_visible(timeout=15 * SECOND)
+    expect(cara.get_by_label("Current price")).to_have_text("6.00", timeout=3 * SECOND)
+    expect(cara.get_by_role("table", name="Bid history").locator("tbody tr")).to_have_count(2)
+    expect(toasts(cara)).to_contain_text("outbid")
+    assert_no_script_errors(admin, cara)
+    for context in (admin_ctx, cara_ctx):
+        context.close()
+
+
+def auction_id_from_url(page: Page) -> int:
+    return int(page.url.rsplit("/", 1)[1])
