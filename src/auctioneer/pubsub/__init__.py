@@ -1,5 +1,8 @@
-"""auctioneer.pubsub."""
+"""Topic pub/sub: local fan-out (hub) over an in-process or Redis broker."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from auctioneer.pubsub.hub import Hub, Subscriber
+from auctioneer.pubsub.memory import MemoryBroker
+
+__all__ = ["Hub", "MemoryBroker", "Subscriber"]

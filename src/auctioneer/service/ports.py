@@ -7,7 +7,7 @@ picks one. The service never imports a backend.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ __all__ = [
     "Clock",
     "Commit",
     "EventStore",
+    "Frame",
     "NoticeRecord",
     "PurchaseRecord",
     "StoredNotice",
@@ -94,7 +95,7 @@ class Commit:
     sale_id: int | None
     notices: Sequence[NoticeRecord] = ()
     purchases: Sequence[PurchaseRecord] = ()
-    idempotency: tuple[int, str, bytes] | None = None  # (user_id, request_id, reply)
+    idempotency: Sequence[tuple[int, str, bytes]] = ()  # (user_id, request_id, result)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -158,6 +159,12 @@ class EventStore(Protocol):
     async def stored_reply(self, user_id: int, request_id: str) -> bytes | None:
         """The reply first sent to this (user, request id), if any."""
 
+    async def save_reply(self, user_id: int, request_id: str, result: bytes) -> None:
+        """Store a reply outside an auction commit (a sale spans several)."""
+
+    async def request_ids(self, since_ms: int) -> list[tuple[int, str]]:
+        """Every (user_id, request_id) with a stored reply written at or after since_ms."""
+
     # -- users and tokens --------------------------------------------------
     async def create_user(self, username: str, password_hash: str, role: str) -> UserRecord:
         """Insert a user with the next paddle number.
@@ -186,16 +193,37 @@ class EventStore(Protocol):
         """A user's purchases, or everyone's when user_id is None, oldest first."""
 
 
-class Broker(Protocol):
-    """Topic pub/sub carrying bytes (the in-process and Redis brokers).
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One encoded event, shared by every subscriber that receives it.
 
-    The store is the truth; the broker is a fast hint. A subscriber that sees a
-    seq gap catches up from the store.
+    `seq` is the event's topic seq (None on latest-value feeds); subscribers
+    use it to drop what a catch-up already sent. `text` is decoded lazily once
+    for WebSocket text frames.
     """
 
-    async def publish(self, topic: str, data: bytes) -> None: ...
+    data: bytes
+    seq: int | None = None
 
-    def subscribe(self, topic: str) -> AsyncIterator[bytes]: ...
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8")
+
+
+class Broker(Protocol):
+    """Topic transport between server processes (in-process or Redis).
+
+    `listen(topic)` returns once messages on `topic` are guaranteed to reach the
+    local `deliver` callback given at construction; only then may a subscriber
+    read its catch-up from the store without a gap. The store is the truth; the
+    broker is a fast hint.
+    """
+
+    async def publish(self, topic: str, frame: Frame) -> None: ...
+
+    async def listen(self, topic: str) -> None: ...
+
+    async def unlisten(self, topic: str) -> None: ...
 
     async def close(self) -> None: ...
 

@@ -1,0 +1,37 @@
+"""The ASGI app: HTTP routes, the WebSocket door, and the web client's files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from auctioneer import __version__
+from auctioneer.gateways.asgi.http import build_router, install_error_handlers
+from auctioneer.gateways.asgi.ws import WebSocketGateway
+from auctioneer.pubsub.hub import Hub
+from auctioneer.service.api import Api
+from auctioneer.service.settings import Settings
+
+__all__ = ["WEB_ROOT", "create_app"]
+
+WEB_ROOT = Path(__file__).resolve().parents[2] / "clients" / "web"
+
+
+def create_app(api: Api, hub: Hub, settings: Settings) -> tuple[FastAPI, WebSocketGateway]:
+    """Build the app; the WebSocket gateway is returned so shutdown can close it."""
+    app = FastAPI(
+        title="Auctioneer",
+        version=__version__,
+        description="A real-time auction house. See PROTOCOL.md for the wire contract.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    install_error_handlers(app)
+    app.include_router(build_router(api, settings))
+    ws = WebSocketGateway(api, hub, settings)
+    app.add_api_websocket_route("/ws", ws.endpoint)
+    app.mount("/", StaticFiles(directory=WEB_ROOT, html=True, check_dir=False), name="web")
+    return app, ws

@@ -1,0 +1,168 @@
+"""The HTTP door: the REST mapping of PROTOCOL.md onto the same actions.
+
+Every route turns path, query and JSON body into the action's fields and
+calls `Api.handle`, exactly as the WebSocket and TCP doors do. Errors are
+mapped to status codes by one exception handler (gateways/errors.py table);
+routes hold no try/except. `Authorization: Bearer TOKEN` authenticates, and
+`Idempotency-Key` plays the role of the request `id` for retried writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from auctioneer.engine.errors import AuctionError, InvalidCommand
+from auctioneer.gateways.errors import MessageTooLarge, http_status
+from auctioneer.service.api import Api
+from auctioneer.service.errors import Internal, Unauthorized
+from auctioneer.service.settings import Settings
+from auctioneer.service.users import Caller
+from auctioneer.wire import codec
+from auctioneer.wire import messages as m
+
+__all__ = ["build_router", "install_error_handlers"]
+
+JSON = "application/json"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every wire error to its status code (PROTOCOL.md "Error codes")."""
+
+    async def on_auction_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AuctionError)
+        body = orjson.dumps({"error": exc.to_wire()})
+        headers = {}
+        if exc.code == "rate_limited":
+            headers["Retry-After"] = str(max(1, round(exc.fields.get("retry_after_s", 1))))
+        return Response(body, status_code=http_status(exc.code), media_type=JSON, headers=headers)
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": Internal().to_wire()}, status_code=500)
+
+    app.add_exception_handler(AuctionError, on_auction_error)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+def build_router(api: Api, settings: Settings) -> APIRouter:
+    """All /api routes."""
+    router = APIRouter(prefix="/api")
+    limit = settings.max_message_bytes
+
+    async def caller_of(request: Request) -> Caller:
+        caller = Caller(address=request.client.host if request.client else "")
+        header = request.headers.get("authorization", "")
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorized("Use Authorization: Bearer TOKEN")
+            await api.users.auth(caller, token.strip())
+        return caller
+
+    async def body_of(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        if len(raw) > limit:
+            raise MessageTooLarge(limit)
+        if not raw.strip():
+            return {}
+        value = codec.decode(raw)
+        if not isinstance(value, dict):
+            raise InvalidCommand("The body must be a JSON object")
+        return value
+
+    async def run(request: Request, action: str, fields: dict[str, Any]) -> Response:
+        caller = await caller_of(request)
+        typed = m.parse_fields(m.ACTIONS[action], fields)
+        key = request.headers.get("idempotency-key")
+        if key is not None and len(key) > m.MAX_ID_LENGTH:
+            raise InvalidCommand("Idempotency-Key must be at most 64 characters")
+        result = await api.handle(caller, action, typed, key)
+        return Response(result, media_type=JSON)
+
+    def route(method: str, path: str, action: str, *, body: bool, status: int = 200) -> None:
+        async def endpoint(request: Request) -> Response:
+            fields: dict[str, Any] = await body_of(request) if body else {}
+            fields.update(_query(request, action))
+            fields.update({k: _int(v) for k, v in request.path_params.items()})
+            response = await run(request, action, fields)
+            response.status_code = status
+            return response
+
+        endpoint.__name__ = f"{action}_{method.lower()}"
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            name=action,
+            summary=action.replace("_", " "),
+            openapi_extra=_body_schema(action) if body else None,
+        )
+
+    route("POST", "/register", "register", body=True, status=201)
+    route("POST", "/login", "login", body=True)
+    route("POST", "/auth", "auth", body=True)
+    route("POST", "/logout", "logout", body=False)
+    route("GET", "/ping", "ping", body=False)
+    route("GET", "/auctions", "get_auctions", body=False)
+    route("POST", "/auctions", "create_auction", body=True, status=201)
+    route("GET", "/auctions/{auction_id}", "get_auction", body=False)
+    route("PATCH", "/auctions/{auction_id}", "update_auction", body=True)
+    route("DELETE", "/auctions/{auction_id}", "delete_auction", body=False)
+    route("POST", "/auctions/{auction_id}/close", "close_auction", body=False)
+    route("POST", "/auctions/{auction_id}/cancel", "cancel_auction", body=False)
+    route("GET", "/auctions/{auction_id}/bids", "get_bids", body=False)
+    route("POST", "/auctions/{auction_id}/bids", "place_bid", body=True)
+    route("POST", "/auctions/{auction_id}/auto-bid", "start_auto_bid", body=True)
+    route("DELETE", "/auctions/{auction_id}/auto-bid", "stop_auto_bid", body=False)
+    route("POST", "/auctions/{auction_id}/buy-now", "buy_now", body=False)
+    route("POST", "/sales", "create_sale", body=True, status=201)
+    route("GET", "/purchases", "get_purchases", body=False)
+    route("GET", "/notices", "get_notices", body=False)
+
+    @router.get("/auctions/{auction_id}/events", name="auction_events")
+    async def auction_events(request: Request, auction_id: str) -> Response:
+        """Catch-up: the auction's events after `since`, the same objects as pushed."""
+        caller = await caller_of(request)
+        fields = m.parse_fields(m.GetAuction, {"auction_id": _int(auction_id)})
+        assert isinstance(fields, m.GetAuction)
+        since = _int(request.query_params.get("since", "0"))
+        if not isinstance(since, int) or since < 0:
+            raise InvalidCommand("since must be a non-negative integer", field="since")
+        state = await api.visible_auction(caller, fields.auction_id)
+        frames = await api.auctions.frames(fields.auction_id, since, state.seq)
+        body = b'{"events":[' + b",".join(f.data for f in frames) + b"]}"
+        return Response(body, media_type=JSON)
+
+    return router
+
+
+_LIST_FIELDS = {"status"}
+_INT_FIELDS = {"sale_id", "before_seq", "limit", "since"}
+
+
+def _query(request: Request, action: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for key in request.query_params:
+        if key in _LIST_FIELDS:
+            values = request.query_params.getlist(key)
+            fields[key] = [v for value in values for v in value.split(",") if v]
+        elif key in _INT_FIELDS:
+            fields[key] = _int(request.query_params[key])
+    return fields
+
+
+def _int(text: str) -> int | str:
+    """Path and query values arrive as text; digits become ints, the rest stays
+    text so validation names the field."""
+    return int(text) if text.isdigit() and len(text) < 19 else text
+
+
+def _body_schema(action: str) -> dict[str, Any]:
+    schema = m.ACTIONS[action].model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return {
+        "requestBody": {"required": False, "content": {JSON: {"schema": schema}}},
+    }

@@ -1,0 +1,312 @@
+"""One client connection, whatever its door (WebSocket or TCP).
+
+It owns what a gateway must not get wrong twice:
+- replies go out exactly once per request, in request order, even when the
+  client pipelines requests and they finish out of order;
+- `subscribe` with `since`: the reply, then the missed events, then live
+  events, with no gap and no duplicate at the seam (live frames that arrive
+  during the catch-up are buffered and de-duplicated by seq);
+- a bounded outbox: a full-feed subscriber that falls `queue_limit` frames
+  behind is dropped (it can resume by seq) and never slows anyone else; a
+  `"mode": "latest"` subscription keeps only the newest frame per topic.
+The transport only moves bytes: it calls `receive()` with each message and
+writes what `take()` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from auctioneer import __version__
+from auctioneer.engine.errors import AuctionError
+from auctioneer.pubsub.hub import Hub
+from auctioneer.service.api import Api
+from auctioneer.service.errors import Internal, Unauthorized
+from auctioneer.service.ports import Frame
+from auctioneer.service.users import Caller
+from auctioneer.wire import codec
+from auctioneer.wire import messages as m
+from auctioneer.wire.timefmt import format_time
+from auctioneer.wire.topics import AUCTIONS_ADMIN, TopicKind, auction_topic, parse_topic, user_topic
+
+__all__ = ["Connection"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class _Slot:
+    """A reply that must wait for the replies of earlier requests."""
+
+    data: bytes | None = None
+    then: list[Frame] = field(default_factory=list)
+    on_sent: Callable[[], None] | None = None
+
+
+@dataclass(eq=False)
+class _Subscription:
+    topic: str  # internal topic (auction:ID, user:ID, auctions, auctions:admin)
+    wire: str
+    mode: str
+    live: bool = False
+    last_seq: int = 0
+    buffer: list[Frame] = field(default_factory=list)
+    latest: Frame | None = None  # latest mode: the newest frame not yet sent
+
+
+@dataclass(eq=False)
+class _LatestMarker:
+    sub: _Subscription
+
+
+class Connection:
+    """Requests in, replies and events out, for one client."""
+
+    def __init__(
+        self,
+        api: Api,
+        hub: Hub,
+        *,
+        address: str = "",
+        queue_limit: int = 1024,
+        max_in_flight: int = 256,
+    ) -> None:
+        self.api = api
+        self.hub = hub
+        self.caller = Caller(address=address)
+        self.queue_limit = queue_limit
+        self.max_in_flight = max_in_flight
+        self.closed = False
+        self.close_reason: str | None = None
+        self._outbox: deque[bytes | Frame | _LatestMarker] = deque()
+        self._ready = asyncio.Event()
+        self._slots: deque[_Slot] = deque()
+        self._room = asyncio.Event()
+        self._room.set()
+        self._subs: dict[str, _Subscription] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
+        self.on_overflow: Callable[[], None] | None = None
+        self._push(self.welcome())
+
+    def welcome(self) -> bytes:
+        data = {
+            "protocol": 1,
+            "server_time": format_time(self.api.clock.now_ms()),
+            "server": f"auctioneer {__version__}",
+        }
+        return codec.encode_event("welcome", data)
+
+    # -- requests ----------------------------------------------------------
+    async def receive(self, raw: bytes | str) -> None:
+        """Handle one message from the client; waits while too many are in flight."""
+        while len(self._slots) >= self.max_in_flight and not self.closed:
+            self._room.clear()
+            await self._room.wait()
+        if self.closed:
+            return
+        slot = _Slot()
+        self._slots.append(slot)
+        try:
+            request_id, action, request = m.parse_request(codec.decode(raw))
+        except m.RequestError as e:
+            self._fill(slot, codec.encode_error(e.request_id, e.error.to_wire()))
+            return
+        except AuctionError as e:  # malformed JSON
+            self._fill(slot, codec.encode_error(None, e.to_wire()))
+            return
+        task = asyncio.get_running_loop().create_task(self._run(slot, action, request, request_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, slot: _Slot, action: str, request: m.Request, rid: str | None) -> None:
+        try:
+            if isinstance(request, m.Subscribe):
+                await self._subscribe(slot, request, rid)
+                return
+            if isinstance(request, m.Unsubscribe):
+                result = await self._unsubscribe(request)
+            else:
+                result = await self.api.handle(self.caller, action, request, rid)
+                if action == "logout":
+                    await self._drop_private_subscriptions()
+            self._fill(slot, _reply(rid, result))
+        except AuctionError as e:
+            self._fill(slot, codec.encode_error(rid, e.to_wire()))
+        except Exception:
+            log.exception("request %s failed", action)
+            self._fill(slot, codec.encode_error(rid, Internal().to_wire()))
+
+    def _fill(self, slot: _Slot, data: bytes) -> None:
+        slot.data = data
+        while self._slots and self._slots[0].data is not None:
+            done = self._slots.popleft()
+            assert done.data is not None
+            self._push(done.data)
+            for frame in done.then:
+                self._push(frame, catch_up=True)
+            if done.on_sent is not None:
+                done.on_sent()
+        if len(self._slots) < self.max_in_flight:
+            self._room.set()
+
+    # -- subscriptions ---------------------------------------------------------
+    async def _subscribe(self, slot: _Slot, req: m.Subscribe, rid: str | None) -> None:
+        topic = parse_topic(req.topic)
+        if topic.kind is TopicKind.AUCTIONS:
+            internal = AUCTIONS_ADMIN if self.caller.is_admin else "auctions"
+        elif topic.kind is TopicKind.USER:
+            if self.caller.user is None:
+                raise Unauthorized("Log in to subscribe to user:me")
+            internal = user_topic(self.caller.user.id)
+        else:
+            assert topic.auction_id is not None
+            await self.api.visible_auction(self.caller, topic.auction_id)
+            internal = auction_topic(topic.auction_id)
+        old = self._subs.pop(internal, None)
+        if old is not None:
+            await self.hub.detach(internal, self)
+        sub = _Subscription(internal, topic.wire, req.mode)
+        self._subs[internal] = sub
+        await self.hub.attach(internal, self)
+        # Live frames now reach sub.buffer; what the store has up to `seq` is the catch-up.
+        if topic.kind is TopicKind.AUCTIONS:
+            seq, backlog = 0, []
+        elif topic.kind is TopicKind.USER:
+            assert self.caller.user is not None
+            seq = await self.api.store.last_notice_seq(self.caller.user.id)
+            since = seq if req.since is None else min(req.since, seq)
+            backlog = await self.api.auctions.notice_frames(self.caller.user.id, since, seq)
+        else:
+            assert topic.auction_id is not None
+            state = await self.api.auctions.state(topic.auction_id)
+            seq = state.seq if state else 0
+            since = seq if req.since is None else min(req.since, seq)
+            backlog = await self.api.auctions.frames(topic.auction_id, since, seq)
+        if req.mode == "latest" and backlog:
+            backlog = backlog[-1:]
+
+        def go_live() -> None:
+            sub.last_seq = seq
+            sub.live = True
+            buffered, sub.buffer = sub.buffer, []
+            for frame in buffered:
+                self.deliver(internal, frame)
+
+        slot.then = backlog
+        slot.on_sent = go_live
+        self._fill(slot, _reply(rid, codec.encode({"topic": topic.wire, "seq": seq})))
+
+    async def _unsubscribe(self, req: m.Unsubscribe) -> bytes:
+        topic = parse_topic(req.topic)
+        for internal, sub in list(self._subs.items()):
+            if sub.wire == topic.wire:
+                del self._subs[internal]
+                await self.hub.detach(internal, self)
+        return codec.encode({})
+
+    async def _drop_private_subscriptions(self) -> None:
+        for internal, sub in list(self._subs.items()):
+            if sub.wire == "user:me" or internal == AUCTIONS_ADMIN:
+                del self._subs[internal]
+                await self.hub.detach(internal, self)
+
+    def deliver(self, topic: str, frame: Frame) -> None:
+        """Hub callback: take a frame for `topic` without ever blocking."""
+        sub = self._subs.get(topic)
+        if sub is None or self.closed:
+            return
+        if not sub.live:
+            sub.buffer.append(frame)
+            if len(sub.buffer) > self.queue_limit:
+                self.overflow()
+            return
+        if frame.seq is not None and sub.topic != "auctions" and sub.topic != AUCTIONS_ADMIN:
+            if frame.seq <= sub.last_seq:
+                return  # already sent by the catch-up
+            sub.last_seq = frame.seq
+        if sub.mode == "latest":
+            if sub.latest is None:
+                self._push(_LatestMarker(sub))
+            sub.latest = frame
+            return
+        self._push(frame)
+
+    # -- the outbox --------------------------------------------------------------
+    def _push(self, item: bytes | Frame | _LatestMarker, *, catch_up: bool = False) -> None:
+        """Queue outgoing data. Replies and catch-up frames never count as lag."""
+        if self.closed:
+            return
+        if len(self._outbox) >= self.queue_limit and not (catch_up or isinstance(item, bytes)):
+            self.overflow()
+            return
+        self._outbox.append(item)
+        self._ready.set()
+
+    def overflow(self) -> None:
+        """The client stopped reading: drop it so nobody else waits for it."""
+        self.close("slow consumer: too many undelivered events; resume with since")
+        if self.on_overflow is not None:
+            self.on_overflow()
+
+    async def take(self) -> list[bytes | Frame]:
+        """Wait for outgoing data; [] once the connection is closed."""
+        while not self._outbox and not self.closed:
+            if self._closing:
+                self.close("closed after a protocol error")
+                break
+            self._ready.clear()
+            await self._ready.wait()
+        items: list[bytes | Frame] = []
+        while self._outbox:
+            item = self._outbox.popleft()
+            if isinstance(item, _LatestMarker):
+                frame, item.sub.latest = item.sub.latest, None
+                if frame is not None:
+                    items.append(frame)
+            else:
+                items.append(item)
+        return items
+
+    def reject_and_close(self, error: AuctionError) -> None:
+        """Answer a peer error (after earlier replies), then close: `message_too_large`."""
+        slot = _Slot(on_sent=self._close_when_flushed)
+        self._slots.append(slot)
+        self._fill(slot, codec.encode_error(None, error.to_wire()))
+
+    def _close_when_flushed(self) -> None:
+        self._closing = True
+        self._ready.set()
+
+    def close(self, reason: str | None = None) -> None:
+        """Stop delivering; the transport closes the socket when `take()` returns []."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_reason = reason
+        self._outbox.clear()
+        self._ready.set()
+        self._room.set()
+
+    async def finish(self) -> None:
+        """Release subscriptions and identity after the socket closed."""
+        self.close()
+        for internal in list(self._subs):
+            await self.hub.detach(internal, self)
+        self._subs.clear()
+        self.api.users.detach(self.caller)
+
+
+def _reply(request_id: str | None, result: bytes) -> bytes:
+    """Wrap an encoded result in the reply envelope without decoding it."""
+    head = b'{"ok":true,"result":' if request_id is None else (
+        b'{"id":' + codec.encode(request_id) + b',"ok":true,"result":'
+    )
+    return head + result + b"}"
+
+

@@ -1,0 +1,118 @@
+"""Run the server: HTTP + WebSocket (uvicorn) and TCP in one event loop.
+
+Start-up prints one line per door once it accepts connections
+(`http: http://HOST:PORT`, `tcp: HOST:PORT`), flushed at once, as
+PROTOCOL.md asks. SIGTERM and SIGINT stop it cleanly: stop accepting, let
+in-flight writes finish, close connections, close the store, exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Generator, Iterator
+
+import uvicorn
+
+from auctioneer.gateways.asgi.app import create_app
+from auctioneer.gateways.compose import House, build_house
+from auctioneer.gateways.demo import load_demo
+from auctioneer.gateways.tcp.server import TcpGateway
+from auctioneer.service.settings import Settings
+
+__all__ = ["run", "serve"]
+
+log = logging.getLogger(__name__)
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn without its own signal handling: `serve()` owns the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
+    """Run until `stop` is set or a signal arrives; returns the exit code."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    house = await build_house(settings)
+    try:
+        if settings.demo:
+            await load_demo(house, out=sys.stdout)
+        app, ws = create_app(house.api, house.hub, settings)
+        sock = _bind(settings.host, settings.http_port)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="off",
+            ws_max_size=settings.max_message_bytes,
+            ws_per_message_deflate=False,
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )
+        web = _Uvicorn(config)
+        tcp = TcpGateway(house.api, house.hub, settings)
+        tcp_host, tcp_port = await tcp.start(settings.host, settings.tcp_port)
+        web_task = loop.create_task(web.serve(sockets=[sock]))
+        while not web.started and not web_task.done():
+            await asyncio.sleep(0.01)
+        http_host, http_port = sock.getsockname()[:2]
+        print(f"http: http://{_show(http_host)}:{http_port}", flush=True)
+        print(f"tcp: {_show(tcp_host)}:{tcp_port}", flush=True)
+        await _wait_either(stop, web_task)
+        ws.close_all()
+        web.should_exit = True
+        await tcp.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(web_task, 10)
+    finally:
+        await house.close()
+    return 0
+
+
+async def _wait_either(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+    stopper = asyncio.get_running_loop().create_task(stop.wait())
+    await asyncio.wait({stopper, task}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+
+
+def _show(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def run(settings: Settings) -> int:
+    """Blocking entry point (uvloop when available)."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with _event_loop() as runner:
+        return runner.run(serve(settings))
+
+
+@contextlib.contextmanager
+def _event_loop() -> Iterator[asyncio.Runner]:
+    try:
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
+        factory = asyncio.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        yield runner

@@ -1,0 +1,318 @@
+"""The actions of PROTOCOL.md, one table, with every permission checked here.
+
+Every gateway (WebSocket, TCP, HTTP) parses a request into a typed message and
+calls `Api.handle`; none of them checks a permission or a rule itself. Results
+come back already encoded (JSON bytes) so a write's reply is the very bytes
+stored for idempotent retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from auctioneer.engine import commands as cmd
+from auctioneer.engine.errors import InvalidCommand
+from auctioneer.engine.events import BidPlaced
+from auctioneer.engine.state import Auction
+from auctioneer.service.actor import Work
+from auctioneer.service.auctions import AuctionService
+from auctioneer.service.errors import Forbidden, NotFound, RateLimited, Unauthorized
+from auctioneer.service.ports import UserRecord
+from auctioneer.service.ratelimit import TokenBucket
+from auctioneer.service.settings import Settings
+from auctioneer.service.users import Caller, UserService
+from auctioneer.wire import codec
+from auctioneer.wire import messages as m
+from auctioneer.wire.timefmt import format_time, parse_time
+from auctioneer.wire.views import auction_object, bid_object, public_view, user_object
+
+__all__ = ["Api"]
+
+Handler = Callable[[Caller, Any, str | None], Awaitable[bytes]]
+LATEST_BIDS = 50
+
+
+class Api:
+    """Runs one typed request for one caller and returns the encoded result."""
+
+    def __init__(self, auctions: AuctionService, users: UserService, settings: Settings) -> None:
+        self.auctions = auctions
+        self.users = users
+        self.store = auctions.store
+        self.clock = auctions.clock
+        self._bids = TokenBucket(settings.bid_rate, settings.bid_burst)
+        self._table: dict[str, Handler] = {
+            "register": self._register,
+            "login": self._login,
+            "auth": self._auth,
+            "logout": self._logout,
+            "ping": self._ping,
+            "get_auctions": self._get_auctions,
+            "get_auction": self._get_auction,
+            "get_bids": self._get_bids,
+            "create_auction": self._create_auction,
+            "create_sale": self._create_sale,
+            "update_auction": self._update_auction,
+            "close_auction": self._admin_command(cmd.CloseAuction),
+            "cancel_auction": self._admin_command(cmd.CancelAuction),
+            "delete_auction": self._admin_command(cmd.DeleteAuction, result="empty"),
+            "place_bid": self._place_bid,
+            "start_auto_bid": self._start_auto_bid,
+            "stop_auto_bid": self._stop_auto_bid,
+            "buy_now": self._buy_now,
+            "get_purchases": self._get_purchases,
+            "get_notices": self._get_notices,
+        }
+
+    async def handle(
+        self, caller: Caller, action: str, request: m.Request, request_id: str | None = None
+    ) -> bytes:
+        """Run `request` for `caller`.
+
+        Raises:
+            AuctionError: any wire error (rules, permissions, validation).
+        """
+        handler = self._table.get(action)
+        if handler is None:
+            raise InvalidCommand(f"{action} is not available on this transport")
+        return await handler(caller, request, request_id)
+
+    # -- visibility ------------------------------------------------------------
+    async def visible_auction(self, caller: Caller, auction_id: int) -> Auction:
+        """The auction if `caller` may see it: admins see all, others public and not deleted.
+
+        Raises:
+            NotFound: no such auction, or hidden from this caller.
+        """
+        state = await self.auctions.state(auction_id)
+        if state is None or state.spec is None:
+            raise NotFound()
+        if not caller.is_admin and (not state.spec.public or state.deleted):
+            raise NotFound()
+        return state
+
+    async def view(self, caller: Caller, state: Auction) -> dict[str, Any]:
+        names = await self.users.names(_people(state)) if caller.is_admin else {}
+        admin_object = auction_object(state, names=names)
+        return admin_object if caller.is_admin else public_view(admin_object)
+
+    # -- accounts ----------------------------------------------------------------
+    async def _register(self, caller: Caller, req: m.Register, rid: str | None) -> bytes:
+        user = await self.users.register(req.username, req.password)
+        return codec.encode({"user": _user(user)})
+
+    async def _login(self, caller: Caller, req: m.Login, rid: str | None) -> bytes:
+        token, user = await self.users.login(caller, req.username, req.password)
+        return codec.encode({"token": token, "user": _user(user)})
+
+    async def _auth(self, caller: Caller, req: m.Auth, rid: str | None) -> bytes:
+        user = await self.users.auth(caller, req.token)
+        return codec.encode({"user": _user(user)})
+
+    async def _logout(self, caller: Caller, req: m.Logout, rid: str | None) -> bytes:
+        await self.users.logout(caller)
+        return codec.encode({})
+
+    async def _ping(self, caller: Caller, req: m.Ping, rid: str | None) -> bytes:
+        return codec.encode({"server_time": format_time(self.clock.now_ms())})
+
+    # -- reads ---------------------------------------------------------------------
+    async def _get_auctions(self, caller: Caller, req: m.GetAuctions, rid: str | None) -> bytes:
+        rows = await self.store.auction_rows(
+            statuses=req.status, sale_id=req.sale_id, include_private=caller.is_admin
+        )
+        if not caller.is_admin:
+            rows = [public_view(row) for row in rows]
+        return codec.encode({"auctions": rows})
+
+    async def _get_auction(self, caller: Caller, req: m.GetAuction, rid: str | None) -> bytes:
+        state = await self.visible_auction(caller, req.auction_id)
+        bids = await self._bid_objects(caller, req.auction_id, None, LATEST_BIDS)
+        return codec.encode({"auction": await self.view(caller, state), "bids": bids})
+
+    async def _get_bids(self, caller: Caller, req: m.GetBids, rid: str | None) -> bytes:
+        await self.visible_auction(caller, req.auction_id)
+        bids = await self._bid_objects(caller, req.auction_id, req.before_seq, req.limit)
+        return codec.encode({"bids": bids})
+
+    async def _bid_objects(
+        self, caller: Caller, auction_id: int, before_seq: int | None, limit: int
+    ) -> list[dict[str, Any]]:
+        events = await self.store.bids(auction_id, before_seq=before_seq, limit=limit)
+        bids = [e for e in events if isinstance(e, BidPlaced)]
+        if not caller.is_admin:
+            return [bid_object(e) for e in bids]
+        names = await self.users.names({e.bidder_id for e in bids})
+        return [bid_object(e, names=names) for e in bids]
+
+    async def _get_purchases(self, caller: Caller, req: m.GetPurchases, rid: str | None) -> bytes:
+        user = _require_user(caller)
+        records = await self.store.purchases(None if caller.is_admin else user.id)
+        names = await self.users.names({r.user_id for r in records}) if caller.is_admin else {}
+        purchases = []
+        for r in records:
+            state = await self.auctions.state(r.auction_id)
+            item: dict[str, Any] = {
+                "auction_id": r.auction_id,
+                "name": state.spec.name if state and state.spec else None,
+                "round": r.round,
+                "price": r.price,
+                "buy_now": r.buy_now,
+                "at": format_time(r.at),
+            }
+            if caller.is_admin:
+                item["username"] = names.get(r.user_id)
+            purchases.append(item)
+        return codec.encode({"purchases": purchases})
+
+    async def _get_notices(self, caller: Caller, req: m.GetNotices, rid: str | None) -> bytes:
+        user = _require_user(caller)
+        notices = await self.store.notices(user.id, req.since)
+        return codec.encode(
+            {
+                "notices": [
+                    {"seq": n.seq, "event": n.kind, "at": format_time(n.at), "data": n.data}
+                    for n in notices
+                ]
+            }
+        )
+
+    # -- admin writes ----------------------------------------------------------------
+    async def _create_auction(self, caller: Caller, req: m.CreateAuction, rid: str | None) -> bytes:
+        user = _require_admin(caller)
+        spec = _spec(req)
+        work = Work(cmd.CreateAuction(spec=spec), user_id=user.id, admin=True, request_id=rid)
+        return await self.auctions.create(cmd.CreateAuction(spec=spec), work)
+
+    async def _create_sale(self, caller: Caller, req: m.CreateSale, rid: str | None) -> bytes:
+        user = _require_admin(caller)
+        if rid is not None and (first := await self.auctions.stored_reply((user.id, rid))):
+            return first
+        specs = [_spec(lot) for lot in req.lots]
+        sale_starts = _time(req.starts_at, "starts_at")
+        (sale_id,) = await self.store.allocate_ids("sale", 1)
+        views = []
+        for index, spec in enumerate(specs):
+            if index == 0 and sale_starts is not None:
+                spec = _with_start(spec, sale_starts)
+            command = cmd.CreateAuction(
+                spec=spec, sale_id=sale_id, lot=index + 1, waits_for_previous=index > 0
+            )
+            work = Work(command, user_id=user.id, admin=True)
+            views.append(codec.decode(await self.auctions.create(command, work))["auction"])
+        sale = {
+            "id": sale_id,
+            "name": req.name,
+            "lots": [v["id"] for v in views],
+            "starts_at": views[0]["starts_at"],
+        }
+        result = codec.encode({"sale": sale, "auctions": views})
+        if rid is not None:
+            await self.auctions.save_reply(user.id, rid, result)
+        return result
+
+    async def _update_auction(self, caller: Caller, req: m.UpdateAuction, rid: str | None) -> bytes:
+        user = _require_admin(caller)
+        await self.visible_auction(caller, req.auction_id)
+        command = cmd.UpdateAuction(public=req.public, name=req.name, description=req.description)
+        work = Work(command, user_id=user.id, admin=True, request_id=rid)
+        return await self.auctions.submit(req.auction_id, work)
+
+    def _admin_command(self, kind: type[Any], result: str = "auction") -> Handler:
+        async def run(caller: Caller, req: Any, rid: str | None) -> bytes:
+            user = _require_admin(caller)
+            await self.visible_auction(caller, req.auction_id)
+            work = Work(kind(), user_id=user.id, admin=True, request_id=rid, result=result)
+            return await self.auctions.submit(req.auction_id, work)
+
+        return run
+
+    # -- bidder writes ----------------------------------------------------------------
+    async def _bidder_write(
+        self, caller: Caller, auction_id: int, command: Any, rid: str | None, result: str = "auction"
+    ) -> bytes:
+        user = _require_user(caller)
+        await self.visible_auction(caller, auction_id)
+        work = Work(command, user_id=user.id, admin=caller.is_admin, request_id=rid, result=result)
+        return await self.auctions.submit(auction_id, work)
+
+    async def _place_bid(self, caller: Caller, req: m.PlaceBid, rid: str | None) -> bytes:
+        user = _require_user(caller)
+        wait = self._bids.take(user.id, self.clock.now_ms() / 1000)
+        if wait > 0:
+            raise RateLimited("Too many bids; slow down", wait)
+        command = cmd.PlaceBid(bidder_id=user.id, paddle=user.paddle, amount=req.amount)
+        return await self._bidder_write(caller, req.auction_id, command, rid)
+
+    async def _start_auto_bid(self, caller: Caller, req: m.StartAutoBid, rid: str | None) -> bytes:
+        user = _require_user(caller)
+        command = cmd.StartAutoBid(bidder_id=user.id, paddle=user.paddle, max_amount=req.max_amount)
+        return await self._bidder_write(caller, req.auction_id, command, rid)
+
+    async def _stop_auto_bid(self, caller: Caller, req: m.StopAutoBid, rid: str | None) -> bytes:
+        user = _require_user(caller)
+        command = cmd.StopAutoBid(bidder_id=user.id)
+        return await self._bidder_write(caller, req.auction_id, command, rid, result="empty")
+
+    async def _buy_now(self, caller: Caller, req: m.BuyNow, rid: str | None) -> bytes:
+        user = _require_user(caller)
+        command = cmd.BuyNow(bidder_id=user.id, paddle=user.paddle)
+        return await self._bidder_write(caller, req.auction_id, command, rid)
+
+
+def _require_user(caller: Caller) -> UserRecord:
+    if caller.user is None:
+        raise Unauthorized()
+    return caller.user
+
+
+def _require_admin(caller: Caller) -> UserRecord:
+    user = _require_user(caller)
+    if user.role != "admin":
+        raise Forbidden()
+    return user
+
+
+def _user(user: UserRecord) -> dict[str, Any]:
+    return user_object(user_id=user.id, username=user.username, role=user.role, paddle=user.paddle)
+
+
+def _people(state: Auction) -> set[int]:
+    ids = {sale.winner_id for sale in state.sales}
+    if state.leader_id is not None:
+        ids.add(state.leader_id)
+    return ids
+
+
+def _time(text: str | None, field: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        return parse_time(text)
+    except ValueError:
+        raise InvalidCommand(f"{field} must be an ISO-8601 time", field=field) from None
+
+
+def _spec(req: m.AuctionFields) -> cmd.AuctionSpec:
+    return cmd.AuctionSpec(
+        name=req.name,
+        description=req.description,
+        starting_bid=req.starting_bid,
+        min_increment=req.min_increment,
+        reserve=req.reserve,
+        buy_now=req.buy_now,
+        quantity=req.quantity,
+        starts_at=_time(req.starts_at, "starts_at"),
+        ends_at=_time(req.ends_at, "ends_at"),
+        duration_s=req.duration_s,
+        countdown_s=req.countdown_s,
+        soft_close_s=req.soft_close_s,
+        public=req.public,
+    )
+
+
+def _with_start(spec: cmd.AuctionSpec, starts_at: int) -> cmd.AuctionSpec:
+    from dataclasses import replace
+
+    return replace(spec, starts_at=starts_at)

@@ -1,0 +1,420 @@
+"""The auction service: load, decide, append, then reply and publish.
+
+Per auction, commands go through one writer (service/actor.py). For a batch
+the worker first lets any passed deadline happen (a Tick at the deadline's own
+time, so an auction that ended while the server was down closes at its real
+end), then decides each command against the state in memory, writes all the
+events, the current-state row, the notices, the purchases and the idempotency
+records in one commit, and only after the commit replies and publishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from auctioneer import engine
+from auctioneer.engine.commands import CreateAuction, OpenLot, Tick
+from auctioneer.engine.errors import AuctionError
+from auctioneer.engine.events import AuctionClosed, Event, UnitSold
+from auctioneer.engine.state import Auction, Status
+from auctioneer.pubsub.hub import Hub
+from auctioneer.service.actor import ActorPool, Work
+from auctioneer.service.errors import Conflict, Internal, NotFound
+from auctioneer.service.ports import (
+    Clock,
+    Commit,
+    EventStore,
+    Frame,
+    NoticeRecord,
+    PurchaseRecord,
+    StoredNotice,
+)
+from auctioneer.service.users import UserService
+from auctioneer.wire import codec
+from auctioneer.wire.topics import AUCTIONS, AUCTIONS_ADMIN, USER_ME, auction_topic, user_topic
+from auctioneer.wire.views import auction_object, public_view
+
+__all__ = ["AuctionService"]
+
+log = logging.getLogger(__name__)
+
+FRAME_CACHE = 1024  # recent public frames per auction, for cheap resumes
+MAX_CATCH_UP_ROUNDS = 100_000
+IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3600 * 1000  # a retry older than a week runs again
+
+
+class AuctionService:
+    """Runs every auction: one writer each, many in parallel."""
+
+    def __init__(self, store: EventStore, hub: Hub, clock: Clock, users: UserService) -> None:
+        self.store = store
+        self.hub = hub
+        self.clock = clock
+        self.users = users
+        self._states: dict[int, Auction] = {}
+        self._frames: dict[int, deque[Frame]] = {}
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._idempotent: dict[tuple[int, str], bytes] = {}
+        self._known_request_ids: set[tuple[int, str]] = set()
+        self._actors = ActorPool(self._process)
+
+    # -- lifecycle -----------------------------------------------------------
+    async def start(self) -> None:
+        """Load every unfinished auction and set its timer again."""
+        since = self.clock.now_ms() - IDEMPOTENCY_WINDOW_MS
+        self._known_request_ids = set(await self.store.request_ids(since))
+        for auction_id in await self.store.unfinished_auction_ids():
+            state = await self.state(auction_id)
+            if state is not None:
+                self._schedule(state)
+
+    async def stop(self) -> None:
+        """Finish in-flight writes, then cancel every timer."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        await self._actors.drain()
+
+    # -- reads ---------------------------------------------------------------
+    async def state(self, auction_id: int) -> Auction | None:
+        """The auction's current state, or None if it was never created."""
+        state = self._states.get(auction_id)
+        if state is None:
+            events = await self.store.load_events(auction_id)
+            if not events:
+                return None
+            state = engine.replay(auction_id, events)
+            self._states[auction_id] = state
+        return state
+
+    async def frames(self, auction_id: int, after_seq: int, upto_seq: int) -> list[Frame]:
+        """The public event frames with after_seq < seq <= upto_seq, in order."""
+        if upto_seq <= after_seq:
+            return []
+        cache = self._frames.get(auction_id)
+        if cache and cache[0].seq is not None and cache[0].seq <= after_seq + 1:
+            return [f for f in cache if f.seq is not None and after_seq < f.seq <= upto_seq]
+        events = await self.store.load_events(auction_id)
+        state = engine.new_auction(auction_id)
+        frames: list[Frame] = []
+        for event in events:
+            state = engine.evolve(state, event)
+            if event.seq is not None and after_seq < event.seq <= upto_seq:
+                frames.append(self._frame(event, state))
+        return frames
+
+    async def notice_frames(self, user_id: int, after_seq: int, upto_seq: int) -> list[Frame]:
+        notices = await self.store.notices(user_id, after_seq)
+        return [self._notice_frame(n) for n in notices if n.seq <= upto_seq]
+
+    # -- writes --------------------------------------------------------------
+    async def create(self, command: CreateAuction, work: Work) -> bytes:
+        """Create a new auction (an id from the store) and return the reply."""
+        (auction_id,) = await self.store.allocate_ids("auction", 1)
+        work.command = command
+        return await self.submit(auction_id, work)
+
+    async def submit(self, auction_id: int, work: Work) -> bytes:
+        """Run `work` through the auction's writer; the encoded result once durable.
+
+        Raises:
+            AuctionError: the rules refused it (nothing changed), NotFound,
+                Conflict or Internal (nothing changed either).
+        """
+        return await self._actors.submit(auction_id, work)
+
+    async def _process(self, auction_id: int, batch: list[Work]) -> None:
+        state = await self.state(auction_id) or engine.new_auction(auction_id)
+        start = state
+        real_now = self.clock.now_ms()
+        steps: list[tuple[Event, Auction]] = []
+        notices: list[NoticeRecord] = []
+        purchases: list[PurchaseRecord] = []
+        done: list[tuple[Work, Auction | bytes]] = []
+        seen: set[tuple[int, str]] = set()
+
+        def fold(events: Sequence[Event], at_state: Auction) -> Auction:
+            before = at_state
+            for event in events:
+                at_state = engine.evolve(at_state, event)
+                steps.append((event, at_state))
+            if events:
+                notices.extend(_notice_records(engine.notices(before, events), events[-1].at))
+            purchases.extend(_purchases(events))
+            return at_state
+
+        for work in batch:
+            if state.status is Status.NEW and not isinstance(work.command, CreateAuction):
+                work.future.set_exception(NotFound())
+                continue
+            key = (work.user_id, work.request_id) if work.user_id and work.request_id else None
+            if key is not None:
+                if key in seen:  # a retry inside this batch gets the first reply
+                    done.append((work, b""))
+                    continue
+                stored = await self.stored_reply(key)
+                if stored is not None:
+                    done.append((work, stored))
+                    continue
+            state = fold(self._due(state, real_now), state)
+            try:
+                events = engine.decide(state, work.command, work.now or real_now)
+            except AuctionError as e:
+                work.future.set_exception(e)
+                continue
+            state = fold(events, state)
+            if key is not None:
+                seen.add(key)
+            done.append((work, state))
+
+        if steps:
+            try:
+                stored_notices = await self._commit(start, state, steps, notices, purchases, done)
+            except BaseException as e:
+                self._states.pop(auction_id, None)  # reload from the truth next time
+                error: AuctionError = Conflict("Try again") if _is_conflict(e) else Internal()
+                if not isinstance(e, AuctionError) and not _is_conflict(e):
+                    log.exception("commit failed for auction %s", auction_id)
+                for work, _ in done:
+                    if not work.future.done():
+                        work.future.set_exception(error)
+                if not isinstance(e, Exception):
+                    raise
+                return
+            self._states[auction_id] = state
+        else:
+            stored_notices = []
+        self._resolve(done)
+        if steps:
+            # Replies first (their tasks wake on the futures above), then the events.
+            asyncio.get_running_loop().call_soon(self._publish, start, state, steps, stored_notices)
+            self._schedule(state)
+            self._open_next_lots(state, steps)
+
+    def _due(self, state: Auction, now: int) -> list[Event]:
+        """The events of every deadline that passed, each decided at its own time."""
+        events: list[Event] = []
+        for _ in range(MAX_CATCH_UP_ROUNDS):
+            deadline = engine.next_deadline(state)
+            if deadline is None or deadline > now:
+                break
+            step = engine.decide(state, Tick(), deadline)
+            if not step:
+                break
+            for event in step:
+                state = engine.evolve(state, event)
+            events.extend(step)
+        return events
+
+    async def _commit(
+        self,
+        start: Auction,
+        state: Auction,
+        steps: list[tuple[Event, Auction]],
+        notices: list[NoticeRecord],
+        purchases: list[PurchaseRecord],
+        done: list[tuple[Work, Auction | bytes]],
+    ) -> list[StoredNotice]:
+        names = await self.users.names(
+            _people([state, *(s for _, s in done if isinstance(s, Auction))])
+        )
+        replies: list[tuple[int, str, bytes]] = []
+        for index, (work, outcome) in enumerate(done):
+            if isinstance(outcome, Auction):
+                result = _result(work, outcome, names)
+                done[index] = (work, result)
+                if work.user_id and work.request_id:
+                    replies.append((work.user_id, work.request_id, result))
+        assert state.spec is not None
+        commit = Commit(
+            auction_id=state.id,
+            expected_version=start.version,
+            events=[event for event, _ in steps],
+            row=auction_object(state, names=names),
+            status=state.status.value,
+            public=state.spec.public,
+            deleted=state.deleted,
+            sale_id=state.sale_id,
+            notices=notices,
+            purchases=purchases,
+            idempotency=replies,
+        )
+        stored = await self.store.append(commit)
+        for user_id, request_id, result in replies:
+            self._remember(user_id, request_id, result)
+        return stored
+
+    async def save_reply(self, user_id: int, request_id: str, result: bytes) -> None:
+        """Keep the reply of a write that is not one auction commit (create_sale)."""
+        await self.store.save_reply(user_id, request_id, result)
+        self._remember(user_id, request_id, result)
+
+    async def stored_reply(self, key: tuple[int, str]) -> bytes | None:
+        """The first reply to this (user, request id), if there was one.
+
+        The store is asked only for ids it may hold (written before this
+        process started): a fresh id costs no read on the hot path.
+        """
+        cached = self._idempotent.get(key)
+        if cached is not None:
+            return cached
+        if key not in self._known_request_ids:
+            return None
+        return await self.store.stored_reply(*key)
+
+    def _remember(self, user_id: int, request_id: str, result: bytes) -> None:
+        if len(self._idempotent) > 200_000:
+            self._idempotent.clear()  # bounded; the store still has every reply
+        self._idempotent[(user_id, request_id)] = result
+
+    def _resolve(self, done: list[tuple[Work, Auction | bytes]]) -> None:
+        first: dict[tuple[int, str], bytes] = {}
+        for work, outcome in done:
+            if work.future.done():
+                continue
+            key = (work.user_id or 0, work.request_id or "")
+            if isinstance(outcome, bytes) and outcome:
+                first.setdefault(key, outcome)
+                work.future.set_result(outcome)
+            elif isinstance(outcome, bytes):  # a retry inside the same batch
+                work.future.set_result(first.get(key) or self._idempotent.get(key, b"{}"))
+
+    # -- publishing ----------------------------------------------------------
+    def _frame(self, event: Event, after: Auction) -> Frame:
+        data = codec.encode_event(
+            event.event,
+            codec.event_data(event, after),
+            topic=auction_topic(event.auction_id),
+            seq=event.seq,
+            at=event.at,
+        )
+        return Frame(data, event.seq)
+
+    def _notice_frame(self, notice: StoredNotice) -> Frame:
+        data = codec.encode_event(
+            notice.kind, notice.data, topic=USER_ME, seq=notice.seq, at=notice.at
+        )
+        return Frame(data, notice.seq)
+
+    def _publish(
+        self,
+        start: Auction,
+        state: Auction,
+        steps: list[tuple[Event, Auction]],
+        notices: list[StoredNotice],
+    ) -> None:
+        topic = auction_topic(state.id)
+        cache = self._frames.setdefault(state.id, deque(maxlen=FRAME_CACHE))
+        frames: list[Frame] = []
+        for event, after in steps:
+            if event.seq is not None:
+                frame = self._frame(event, after)
+                cache.append(frame)
+                frames.append(frame)
+        for frame in frames:
+            self.hub.post(topic, frame)
+        for notice in notices:
+            self.hub.post(user_topic(notice.user_id), self._notice_frame(notice))
+        self._publish_summary(start, state)
+
+    def _publish_summary(self, start: Auction, state: Auction) -> None:
+        admin_object = auction_object(state, names=self.users.cached_names(_people([state])))
+        admin_frame = Frame(
+            codec.encode_event("auction_summary", admin_object, topic=AUCTIONS, seq=state.seq)
+        )
+        self.hub.post(AUCTIONS_ADMIN, admin_frame)
+        assert state.spec is not None
+        visible = state.spec.public and not state.deleted
+        was_visible = start.spec is not None and start.spec.public and not start.deleted
+        if visible:
+            data = public_view(admin_object)
+            frame = Frame(
+                codec.encode_event("auction_summary", data, topic=AUCTIONS, seq=state.seq)
+            )
+            self.hub.post(AUCTIONS, frame)
+        elif was_visible:
+            hidden = {"auction_id": state.id}
+            frame = Frame(
+                codec.encode_event("auction_hidden", hidden, topic=AUCTIONS, seq=state.seq)
+            )
+            self.hub.post(AUCTIONS, frame)
+
+    # -- timers and sales ------------------------------------------------------
+    def _schedule(self, state: Auction) -> None:
+        timer = self._timers.pop(state.id, None)
+        if timer is not None:
+            timer.cancel()
+        deadline = engine.next_deadline(state)
+        if deadline is None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, (deadline - self.clock.now_ms()) / 1000)
+        self._timers[state.id] = loop.call_later(delay, self._fire, state.id)
+
+    def _fire(self, auction_id: int) -> None:
+        self._timers.pop(auction_id, None)
+        if self._actors.closed:
+            return
+        future = self._actors.submit(auction_id, Work(Tick(), result="empty"))
+        future.add_done_callback(_log_failure)
+
+    def _open_next_lots(self, state: Auction, steps: list[tuple[Event, Auction]]) -> None:
+        if state.sale_id is None or state.lot is None:
+            return
+        for event, _ in steps:
+            if isinstance(event, AuctionClosed):
+                asyncio.get_running_loop().create_task(
+                    self._open_lot(state.sale_id, state.lot + 1, event.at)
+                )
+
+    async def _open_lot(self, sale_id: int, lot: int, at: int) -> None:
+        lots = await self.store.sale_lots(sale_id)
+        if lot - 1 < len(lots):
+            work = Work(OpenLot(), now=at, result="empty")
+            try:
+                await self.submit(lots[lot - 1], work)
+            except AuctionError:
+                pass  # already open, or cancelled by an admin: nothing to do
+
+
+def _result(work: Work, state: Auction, names: dict[int, str]) -> bytes:
+    if work.result == "empty" or state.spec is None:
+        return codec.encode({})
+    admin_object = auction_object(state, names=names)
+    view = admin_object if work.admin else public_view(admin_object)
+    return codec.encode({"auction": view})
+
+
+def _people(states: Iterable[Auction]) -> set[int]:
+    ids: set[int] = set()
+    for state in states:
+        if state.leader_id is not None:
+            ids.add(state.leader_id)
+        ids.update(sale.winner_id for sale in state.sales)
+    return ids
+
+
+def _notice_records(notices: Iterable[Any], at: int) -> list[NoticeRecord]:
+    return [NoticeRecord(n.user_id, n.kind, dict(n.data), at) for n in notices]
+
+
+def _purchases(events: Iterable[Event]) -> list[PurchaseRecord]:
+    return [
+        PurchaseRecord(e.auction_id, e.round, e.winner_id, e.price, e.at, e.buy_now)
+        for e in events
+        if isinstance(e, UnitSold)
+    ]
+
+
+def _is_conflict(e: BaseException) -> bool:
+    return getattr(e, "code", None) == "conflict"
+
+
+def _log_failure(future: asyncio.Future[bytes]) -> None:
+    if not future.cancelled() and (e := future.exception()) is not None:
+        if not isinstance(e, AuctionError) or isinstance(e, Internal):
+            log.error("timer command failed: %r", e)

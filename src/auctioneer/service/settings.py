@@ -1,0 +1,61 @@
+"""Settings read once at the entry point, then passed down (STYLE.md "Configuration").
+
+Precedence: defaults < environment (`AUCTIONEER_*`) < explicit arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    host: str = "127.0.0.1"
+    http_port: int = 8000
+    tcp_port: int = 65432
+    db: str = "sqlite:///auctioneer.db"
+    broker: str = "memory://"
+    bid_rate: float = 20.0
+    bid_burst: float = 40.0
+    login_failures: int = 10
+    token_ttl_s: int = 7 * 24 * 3600
+    max_message_bytes: int = 65_536
+    queue_limit: int = 1024  # frames a slow subscriber may owe before it is dropped
+    max_in_flight: int = 256  # pipelined requests per connection
+    demo: bool = False
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
+        """Defaults, then `AUCTIONEER_<FIELD>` variables, then non-None `explicit` values.
+
+        Raises:
+            ValueError: naming the variable whose value does not parse.
+        """
+        env = os.environ if env is None else env
+        settings = cls()
+        changes: dict[str, Any] = {}
+        for f in fields(cls):
+            key = f"AUCTIONEER_{f.name.upper()}"
+            if key in env:
+                current = getattr(settings, f.name)
+                try:
+                    changes[f.name] = _parse(type(current), env[key])
+                except ValueError as e:
+                    raise ValueError(f"{key}: {e}") from None
+        changes.update({k: v for k, v in explicit.items() if v is not None})
+        return replace(settings, **changes)
+
+
+def _parse(kind: type, text: str) -> Any:
+    if kind is bool:
+        if text.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if text.lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"not a boolean: {text!r}")
+    return kind(text)

@@ -1,0 +1,285 @@
+"""The typed requests of PROTOCOL.md, validated strictly with pydantic v2.
+
+One model per action, named after it. Validation is strict (no "5" -> 5, no
+5.0 -> 5) so a client that sends the wrong type hears `bad_request` instead of
+having its value guessed. Money fields reject floats, strings, booleans,
+negatives and values above 10**12 with `invalid_amount`.
+
+`parse_request(obj)` is the one entry point: it returns (request id, typed
+request) or raises `RequestError` carrying the wire error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
+
+from auctioneer.engine.errors import AuctionError, InvalidAmount, InvalidCommand
+from auctioneer.engine.money import check_amount
+
+__all__ = [
+    "ACTIONS",
+    "WRITE_ACTIONS",
+    "AuctionFields",
+    "Request",
+    "RequestError",
+    "parse_fields",
+    "parse_request",
+]
+
+MAX_ID_LENGTH = 64
+
+
+def _money(value: object, info: Any) -> int:
+    try:
+        return check_amount(value, field=info.field_name or "amount")
+    except InvalidAmount as e:
+        raise PydanticCustomError("invalid_amount", str(e)) from None
+
+
+Money = Annotated[int, BeforeValidator(_money)]
+AuctionId = Annotated[int, Field(ge=1, le=2**53)]
+Seconds = Annotated[int, Field(ge=0, le=10**9)]
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+Status = Literal["scheduled", "open", "closed", "cancelled"]
+
+
+class Request(BaseModel):
+    """Base of every request: strict types, unknown fields ignored."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class Register(Request):
+    username: Username
+    password: Password
+
+
+class Login(Request):
+    username: Annotated[str, StringConstraints(max_length=256)]
+    password: Annotated[str, StringConstraints(max_length=1024)]
+
+
+class Auth(Request):
+    token: Annotated[str, StringConstraints(max_length=512)]
+
+
+class Logout(Request):
+    pass
+
+
+class Ping(Request):
+    pass
+
+
+class GetAuctions(Request):
+    status: list[Status] | None = None
+    sale_id: AuctionId | None = None
+
+
+class GetAuction(Request):
+    auction_id: AuctionId
+
+
+class GetBids(Request):
+    auction_id: AuctionId
+    before_seq: Annotated[int, Field(ge=0)] | None = None
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+
+
+class AuctionFields(Request):
+    """The create fields of an auction (PROTOCOL.md "Auction fields")."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    description: Annotated[str, StringConstraints(max_length=5000)] = ""
+    starting_bid: Money
+    min_increment: Money = 100
+    reserve: Money | None = None
+    buy_now: Money | None = None
+    quantity: Annotated[int, Field(ge=1, le=10_000)] = 1
+    starts_at: Annotated[str, StringConstraints(max_length=64)] | None = None
+    ends_at: Annotated[str, StringConstraints(max_length=64)] | None = None
+    duration_s: Seconds | None = None
+    countdown_s: Seconds | None = None
+    soft_close_s: Seconds | None = None
+    public: bool = True
+
+
+class CreateAuction(AuctionFields):
+    pass
+
+
+class CreateSale(Request):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    lots: Annotated[list[AuctionFields], Field(min_length=1, max_length=200)]
+    starts_at: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class UpdateAuction(Request):
+    auction_id: AuctionId
+    public: bool | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    description: Annotated[str, StringConstraints(max_length=5000)] | None = None
+
+
+class CloseAuction(Request):
+    auction_id: AuctionId
+
+
+class CancelAuction(Request):
+    auction_id: AuctionId
+
+
+class DeleteAuction(Request):
+    auction_id: AuctionId
+
+
+class PlaceBid(Request):
+    auction_id: AuctionId
+    amount: Money
+
+
+class StartAutoBid(Request):
+    auction_id: AuctionId
+    max_amount: Money
+
+
+class StopAutoBid(Request):
+    auction_id: AuctionId
+
+
+class BuyNow(Request):
+    auction_id: AuctionId
+
+
+class Subscribe(Request):
+    topic: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    since: Annotated[int, Field(ge=0)] | None = None
+    mode: Literal["full", "latest"] = "full"
+
+
+class Unsubscribe(Request):
+    topic: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class GetPurchases(Request):
+    pass
+
+
+class GetNotices(Request):
+    since: Annotated[int, Field(ge=0)] = 0
+
+
+ACTIONS: dict[str, type[Request]] = {
+    "register": Register,
+    "login": Login,
+    "auth": Auth,
+    "logout": Logout,
+    "ping": Ping,
+    "get_auctions": GetAuctions,
+    "get_auction": GetAuction,
+    "get_bids": GetBids,
+    "create_auction": CreateAuction,
+    "create_sale": CreateSale,
+    "update_auction": UpdateAuction,
+    "close_auction": CloseAuction,
+    "cancel_auction": CancelAuction,
+    "delete_auction": DeleteAuction,
+    "place_bid": PlaceBid,
+    "start_auto_bid": StartAutoBid,
+    "stop_auto_bid": StopAutoBid,
+    "buy_now": BuyNow,
+    "subscribe": Subscribe,
+    "unsubscribe": Unsubscribe,
+    "get_purchases": GetPurchases,
+    "get_notices": GetNotices,
+}
+
+# Writes whose first reply is kept under (user, request id): PROTOCOL.md rule 10.
+WRITE_ACTIONS = frozenset(
+    {
+        "create_auction",
+        "create_sale",
+        "update_auction",
+        "close_auction",
+        "cancel_auction",
+        "delete_auction",
+        "place_bid",
+        "start_auto_bid",
+        "stop_auto_bid",
+        "buy_now",
+    }
+)
+
+
+class RequestError(Exception):
+    """A request that cannot be run; carries the wire error and the echoed id."""
+
+    def __init__(self, error: AuctionError, request_id: str | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.request_id = request_id
+
+
+class UnknownAction(AuctionError):
+    code = "unknown_action"
+
+
+def parse_fields(model: type[Request], fields: dict[str, Any]) -> Request:
+    """Validate `fields` into `model`.
+
+    Raises:
+        InvalidAmount: a money field is not an int in 0..10**12.
+        InvalidCommand: any other missing or wrong-typed field (`bad_request`).
+    """
+    try:
+        return model.model_validate(fields)
+    except ValidationError as e:
+        raise _to_error(e) from None
+
+
+def _to_error(e: ValidationError) -> AuctionError:
+    errors = e.errors(include_url=False, include_context=False, include_input=False)
+    for err in errors:
+        if err["type"] == "invalid_amount":
+            field = ".".join(str(p) for p in err["loc"])
+            return InvalidAmount(err["msg"], field=field)
+    first = errors[0]
+    field = ".".join(str(p) for p in first["loc"])
+    return InvalidCommand(f"{field}: {first['msg']}" if field else first["msg"], field=field)
+
+
+def parse_request(obj: object) -> tuple[str | None, str, Request]:
+    """Turn one decoded JSON value into (request id, action, typed request).
+
+    Raises:
+        RequestError: wrapping bad_request, unknown_action or invalid_amount,
+            with the request id when it was readable.
+    """
+    if not isinstance(obj, dict):
+        raise RequestError(InvalidCommand("A request must be a JSON object"))
+    request_id = obj.get("id")
+    if request_id is not None and (
+        not isinstance(request_id, str) or len(request_id) > MAX_ID_LENGTH
+    ):
+        raise RequestError(InvalidCommand("id must be a string of at most 64 characters"))
+    action = obj.get("action")
+    if not isinstance(action, str):
+        raise RequestError(InvalidCommand("action must be a string", field="action"), request_id)
+    model = ACTIONS.get(action)
+    if model is None:
+        raise RequestError(UnknownAction(f"Unknown action: {action[:64]}"), request_id)
+    try:
+        return request_id, action, parse_fields(model, obj)
+    except AuctionError as e:
+        raise RequestError(e, request_id) from None

@@ -1,0 +1,34 @@
+"""Wire times: ISO-8601 UTC with milliseconds and a `Z` (PROTOCOL.md).
+
+The engine counts epoch milliseconds; only the wire speaks ISO strings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+__all__ = ["format_time", "parse_time"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def format_time(ms: int | None) -> str | None:
+    """12 -> "1970-01-01T00:00:00.012Z"; None stays None."""
+    if ms is None:
+        return None
+    seconds, millis = divmod(ms, 1000)
+    stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{stamp}.{millis:03d}Z"
+
+
+def parse_time(text: str) -> int:
+    """Parse an ISO-8601 time into epoch ms. A time without an offset is UTC.
+
+    Raises:
+        ValueError: if `text` is not an ISO-8601 date-time.
+    """
+    value = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000

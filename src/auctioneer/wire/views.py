@@ -1,0 +1,112 @@
+"""The objects of PROTOCOL.md built from engine state: auction, bid, user.
+
+Bidders are shown by paddle ("#7") to everyone; real usernames only in the
+admin view (`leader_username`, `winner_username`, a bid's `username`). The
+admin view is a superset of the public view: `public_view()` strips it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from auctioneer.engine.events import BidPlaced
+from auctioneer.engine.state import Auction, Status
+from auctioneer.wire.timefmt import format_time
+
+__all__ = [
+    "ADMIN_ONLY_FIELDS",
+    "auction_object",
+    "bid_object",
+    "minimum_bid",
+    "paddle_label",
+    "public_view",
+    "user_object",
+]
+
+ADMIN_ONLY_FIELDS = ("reserve", "leader_username", "winner_username", "deleted")
+
+
+def paddle_label(paddle: int | None) -> str | None:
+    """Paddle 7 -> "#7": how the public sees a bidder."""
+    return None if paddle is None else f"#{paddle}"
+
+
+def minimum_bid(a: Auction) -> int | None:
+    """The lowest amount the next bid may be (rule 1), or None when not open."""
+    if a.spec is None or a.status is not Status.OPEN:
+        return None
+    if a.current_bid is None:
+        return a.spec.starting_bid
+    return a.current_bid + a.spec.min_increment
+
+
+def auction_object(a: Auction, *, names: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """The admin view of an auction (use `public_view` for everyone else)."""
+    spec = a.spec
+    assert spec is not None, "an auction object needs a created auction"
+    names = names or {}
+    last = a.winner
+    return {
+        "id": a.id,
+        "name": spec.name,
+        "description": spec.description,
+        "status": a.status.value,
+        "public": spec.public,
+        "starting_bid": spec.starting_bid,
+        "min_increment": spec.min_increment,
+        "reserve": spec.reserve,
+        "reserve_met": a.reserve_met if spec.reserve is not None else True,
+        "has_reserve": spec.reserve is not None,
+        "buy_now": spec.buy_now,
+        "quantity": spec.quantity,
+        "units_left": a.units_left,
+        "round": a.round,
+        "starts_at": format_time(a.opened_at if a.opened_at is not None else spec.starts_at),
+        "ends_at": format_time(a.ends_at),
+        "duration_s": spec.duration_s,
+        "countdown_s": spec.countdown_s,
+        "soft_close_s": spec.soft_close_s,
+        "current_bid": a.current_bid,
+        "minimum_bid": minimum_bid(a),
+        "leader": paddle_label(a.leader_paddle),
+        "leader_username": names.get(a.leader_id) if a.leader_id is not None else None,
+        "bid_count": a.bid_count,
+        "winner": paddle_label(last.paddle) if last else None,
+        "winner_username": names.get(last.winner_id) if last else None,
+        "price": last.price if last else None,
+        "sales": [
+            {"round": s.round, "winner": paddle_label(s.paddle), "price": s.price} for s in a.sales
+        ],
+        "close_reason": a.close_reason.value if a.close_reason else None,
+        "closed_at": format_time(a.closed_at),
+        "created_at": format_time(a.created_at),
+        "sale_id": a.sale_id,
+        "lot": a.lot,
+        "deleted": a.deleted,
+        "seq": a.seq,
+    }
+
+
+def public_view(admin_object: Mapping[str, Any]) -> dict[str, Any]:
+    """The same auction as a bidder or anonymous visitor may see it."""
+    return {k: v for k, v in admin_object.items() if k not in ADMIN_ONLY_FIELDS}
+
+
+def bid_object(event: BidPlaced, *, names: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """A bid object; with `names` (admins only) it carries the bidder's username."""
+    bid: dict[str, Any] = {
+        "seq": event.seq,
+        "amount": event.amount,
+        "bidder": paddle_label(event.paddle),
+        "auto": event.auto,
+        "at": format_time(event.at),
+        "round": event.round,
+    }
+    if names is not None:
+        bid["username"] = names.get(event.bidder_id)
+    return bid
+
+
+def user_object(*, user_id: int, username: str, role: str, paddle: int) -> dict[str, Any]:
+    return {"id": user_id, "username": username, "role": role, "paddle": paddle}
