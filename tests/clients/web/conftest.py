@@ -2,8 +2,9 @@
 
 The server is `auctioneer serve` in a subprocess (tests/helpers/server.py);
 the browser is Debian's Chromium driven by Playwright. Set
-AUCTIONEER_TEST_WEB_URL to run against a server that is already running
-(it must have an admin account named by ADMIN_NAME/ADMIN_PASSWORD).
+AUCTIONEER_TEST_WEB_URL to run against a fresh server that is already
+running (it must have an admin account named by ADMIN_NAME/ADMIN_PASSWORD
+and no other auctions, since the analytics figures are checked exactly).
 """
 
 from __future__ import annotations

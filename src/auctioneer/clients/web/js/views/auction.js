@@ -58,6 +58,7 @@ export function auctionView(app, { id }) {
     const standingNow = standing(a, store.myPaddle, hasBid);
     setText(mine, standingNow ? standingText(standingNow) : session.user ? "You have not bid yet." : "");
     mine.className = `standing standing-${standingNow || "none"}`;
+    mine.hidden = !mine.textContent;
     renderDetails(a);
     outcome.hidden = !isFinished(a);
     setText(outcome, isFinished(a) ? outcomeText(a) : "");

@@ -86,7 +86,7 @@ export function listView({ store }) {
         h(
           "dl",
           { class: "facts" },
-          h("div", {}, h("dt", {}, price === null ? "Starts at" : isFinished(auction) ? "Final" : "Price"), h("dd", { class: "money" }, formatMoney(price ?? auction.starting_bid))),
+          h("div", {}, h("dt", {}, price === null ? "Opening bid" : isFinished(auction) ? "Final" : "Price"), h("dd", { class: "money" }, formatMoney(price ?? auction.starting_bid))),
           h("div", {}, h("dt", {}, "Ends"), h("dd", {}, countdown)),
           h("div", {}, h("dt", {}, "Bids"), h("dd", {}, String(auction.bid_count ?? 0))),
         ),

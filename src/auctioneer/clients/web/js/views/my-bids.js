@@ -98,6 +98,7 @@ export function myBidsView({ session, store, notifications }) {
     store.on("mine", render),
     store.on("auctions", () => {
       render();
+      renderNotes(); // notifications name their auction
       scan();
     }),
     notifications.on("change", renderNotes),
