@@ -1,0 +1,230 @@
+"""Each command against a real server: its happy path and its main error.
+
+Errors must be one line on standard error and a non-zero exit code
+(issue 4): 1 when the server refuses, 2 for bad input, 3 when unreachable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import stat
+from pathlib import Path
+
+from tests.clients.live import ADMIN, PASSWORD, Live, unique
+
+__all__: list[str] = []
+
+
+def one_error_line(stderr: str, *needles: str) -> None:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error: ")
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_register_logs_in_and_keeps_the_token_private(live: Live) -> None:
+    name = live.bidder()
+    token_file = live.config / "auctioneer" / "token.json"
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert name in token_file.read_text()
+
+
+def test_register_with_a_taken_name_fails_with_one_line(live: Live) -> None:
+    name = live.bidder()
+    result = live.cli("register", name, "--password", PASSWORD)
+    assert result.exit_code == 1
+    one_error_line(result.stderr, "username_taken")
+
+
+def test_login_with_a_wrong_password_fails_and_the_right_one_works(live: Live) -> None:
+    name = live.bidder()
+    bad = live.cli("login", name, "--password", "wrong-password")
+    assert bad.exit_code == 1
+    one_error_line(bad.stderr, "unauthorized")
+    good = live.cli("login", name, "--password", PASSWORD)
+    assert good.exit_code == 0 and f"Logged in as {name}" in good.stdout
+
+
+def test_login_prompts_for_the_password_when_it_is_left_out(live: Live) -> None:
+    name = live.bidder()
+    result = live.cli("login", name, input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.stdout
+
+
+def test_logout_forgets_the_token_and_a_second_logout_says_not_logged_in(live: Live) -> None:
+    live.bidder()
+    assert live.cli("logout").exit_code == 0
+    assert not (live.config / "auctioneer" / "token.json").exists()
+    again = live.cli("logout")
+    assert again.exit_code == 1
+    one_error_line(again.stderr, "not logged in")
+
+
+def test_auctions_lists_a_table_and_json(live: Live) -> None:
+    a = live.auction(name=unique("Brass clock "))
+    table = live.cli("auctions")
+    assert table.exit_code == 0 and a["name"] in table.stdout
+    listed = json.loads(live.cli("auctions", "--json", "--status", "open").stdout)
+    assert a["id"] in [x["id"] for x in listed]
+
+
+def test_an_unreachable_server_is_one_line_and_exit_code_3(live: Live) -> None:
+    result = live.cli("auctions", "--server", "http://127.0.0.1:9")
+    assert result.exit_code == 3
+    one_error_line(result.stderr, "cannot reach")
+
+
+def test_show_prints_details_and_bids_and_an_unknown_id_is_not_found(live: Live) -> None:
+    a = live.auction()
+    live.bidder()
+    assert live.cli("bid", str(a["id"]), "10.00").exit_code == 0
+    shown = live.cli("show", str(a["id"]))
+    assert shown.exit_code == 0 and a["name"] in shown.stdout and "10.00" in shown.stdout
+    data = json.loads(live.cli("show", str(a["id"]), "--json").stdout)
+    assert data["bids"][0]["amount"] == 1000
+    missing = live.cli("show", "999999")
+    assert missing.exit_code == 1
+    one_error_line(missing.stderr, "not_found")
+
+
+def test_bid_accepts_decimal_amounts_and_reports_a_too_low_bid(live: Live) -> None:
+    a = live.auction()
+    live.bidder()
+    ok = live.cli("bid", str(a["id"]), "12.50")
+    assert ok.exit_code == 0 and "you lead at 12.50" in ok.stdout
+    mine = live.cli("bid", str(a["id"]), "13.50")
+    assert mine.exit_code == 1
+    one_error_line(mine.stderr, "already_leading")
+    live.bidder()  # someone else, in the same config folder
+    low = live.cli("bid", str(a["id"]), "13.00")
+    assert low.exit_code == 1
+    one_error_line(low.stderr, "bid_too_low")
+
+
+def test_bid_refuses_a_bad_amount_before_connecting(live: Live) -> None:
+    result = live.cli("bid", "1", "12.345")
+    assert result.exit_code == 2
+    one_error_line(result.stderr, "invalid amount")
+
+
+def test_bid_without_login_says_how_to_log_in(live: Live) -> None:
+    a = live.auction()
+    result = live.cli("bid", str(a["id"]), "10")
+    assert result.exit_code == 1
+    one_error_line(result.stderr, "not logged in", "auctioneer login")
+
+
+def test_autobid_sets_and_stops_a_maximum(live: Live) -> None:
+    a = live.auction()
+    live.bidder()
+    result = live.cli("autobid", str(a["id"]), "50")
+    assert result.exit_code == 0 and "you lead at 10.00" in result.stdout
+    assert live.cli("autobid", str(a["id"]), "--stop").exit_code == 0
+    missing = live.cli("autobid", "999999", "50")
+    assert missing.exit_code == 1
+    one_error_line(missing.stderr, "not_found")
+
+
+def test_buy_and_purchases_and_buying_twice_fails(live: Live) -> None:
+    a = live.auction(buy_now=5000)
+    live.bidder()
+    bought = live.cli("buy", str(a["id"]))
+    assert bought.exit_code == 0 and "50.00" in bought.stdout
+    rows = json.loads(live.cli("purchases", "--json").stdout)
+    assert [(r["auction_id"], r["price"]) for r in rows] == [(a["id"], 5000)]
+    table = live.cli("purchases")
+    assert table.exit_code == 0 and a["name"] in table.stdout
+    again = live.cli("buy", str(a["id"]))
+    assert again.exit_code == 1
+    one_error_line(again.stderr)
+
+
+def test_create_needs_an_admin_and_takes_every_field(live: Live) -> None:
+    live.bidder()
+    refused = live.cli("create", "Vase", "--starting-bid", "10")
+    assert refused.exit_code == 1
+    one_error_line(refused.stderr, "forbidden")
+    live.admin_login()
+    result = live.cli(
+        "create", "Vase", "--starting-bid", "10.50", "--min-increment", "0.50", "--reserve", "20",
+        "--buy-now", "99", "--quantity", "2", "--duration", "10m", "--soft-close", "30",
+        "--description", "Blue", "--private", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    made = json.loads(result.stdout)
+    assert (made["starting_bid"], made["min_increment"], made["buy_now"]) == (1050, 50, 9900)
+    assert (made["quantity"], made["public"], made["soft_close_s"]) == (2, False, 30)
+
+
+def test_sale_creates_lots_from_a_yaml_file_and_a_bad_file_is_exit_code_2(
+    live: Live, tmp_path: Path
+) -> None:
+    live.admin_login()
+    good = tmp_path / "sale.yaml"
+    good.write_text(
+        "name: Spring\nlots:\n  - {name: Vase, starting_bid: 10, countdown: 10}\n"
+        "  - {name: Clock, starting_bid: 20, countdown: 10}\n"
+    )
+    result = live.cli("sale", str(good), "--json")
+    assert result.exit_code == 0, result.output
+    assert [a["name"] for a in json.loads(result.stdout)["auctions"]] == ["Vase", "Clock"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("lots: [{name: A}]")
+    failed = live.cli("sale", str(bad))
+    assert failed.exit_code == 2
+    one_error_line(failed.stderr, "starting_bid")
+
+
+def test_close_cancel_publish_unpublish_and_delete(live: Live) -> None:
+    live.bidder()
+    sold = live.auction()
+    assert live.cli("bid", str(sold["id"]), "10").exit_code == 0
+    live.admin_login()
+    closed = live.cli("close", str(sold["id"]))
+    assert closed.exit_code == 0 and "sold to #" in closed.stdout
+    other = live.auction()
+    assert live.cli("unpublish", str(other["id"])).exit_code == 0
+    assert live.cli("publish", str(other["id"])).exit_code == 0
+    assert live.cli("cancel", str(other["id"])).exit_code == 0
+    assert live.admin("get_auction", auction_id=other["id"])["auction"]["status"] == "cancelled"
+    gone = live.auction()
+    assert live.cli("delete", str(gone["id"])).exit_code == 0
+    listed = json.loads(live.cli("auctions", "--json").stdout)
+    assert gone["id"] not in [a["id"] for a in listed]
+    missing = live.cli("close", "999999")
+    assert missing.exit_code == 1
+    one_error_line(missing.stderr, "not_found")
+
+
+def test_export_writes_auctions_bids_and_purchases_as_csv_and_json(
+    live: Live, tmp_path: Path
+) -> None:
+    a = live.auction()
+    live.bidder()
+    assert live.cli("bid", str(a["id"]), "10").exit_code == 0
+    live.admin_login()
+    assert live.cli("close", str(a["id"])).exit_code == 0
+    data = json.loads(live.cli("export", str(a["id"]), "--format", "json").stdout)
+    assert data["auctions"][0]["bids"][0]["amount"] == 1000
+    out = tmp_path / "all.csv"
+    assert live.cli("export", "--format", "csv", "--output", str(out)).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    bids = [r for r in rows if r["record"] == "bid" and r["auction_id"] == str(a["id"])]
+    assert [(b["amount"], bool(b["username"])) for b in bids] == [("10.00", True)]
+    bad = live.cli("export", "--format", "xml")
+    assert bad.exit_code == 2
+    one_error_line(bad.stderr, "xml")
+
+
+def test_the_real_command_runs_as_a_subprocess(live: Live) -> None:
+    name = unique("sub")
+    done = live.run_cli("register", name, "--password", PASSWORD)
+    assert done.returncode == 0, done.stderr
+    bad = live.run_cli("bid", "999999", "10")
+    assert bad.returncode == 1
+    one_error_line(bad.stderr, "not_found")
+    assert ADMIN not in done.stdout
