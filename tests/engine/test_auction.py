@@ -276,3 +276,18 @@ def test_engine_imports_only_the_stdlib_and_itself() -> None:
                 top = name.split(".")[0]
                 assert name.startswith("auctioneer.engine") or top in sys.stdlib_module_names
                 assert top not in {"asyncio", "json", "logging", "time", "datetime"}, path
+
+
+def test_evolve_refuses_an_event_it_does_not_know() -> None:
+    from dataclasses import dataclass
+
+    from auctioneer.engine import Event
+
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Strange(Event):
+        event = "strange"
+
+    h = AuctionHarness()
+    h.create()
+    with pytest.raises(InvalidCommand):
+        evolve(h.state, Strange(auction_id=1, version=3, seq=3, at=T0))

@@ -120,14 +120,8 @@ def resolve(draft: Draft) -> None:
                     auto=True,
                 )
             price = min(winner.max_amount, runner.max_amount + spec.min_increment)
-        if draft.state.leader_id != winner.bidder_id:
-            emit_bid(
-                draft,
-                bidder_id=winner.bidder_id,
-                paddle=winner.paddle,
-                amount=price,
-                auto=True,
-            )
+        # The winner always bids: if it led already, the runner-up just outbid it.
+        emit_bid(draft, bidder_id=winner.bidder_id, paddle=winner.paddle, amount=price, auto=True)
     for ab in draft.state.live_auto_bids:
         if ab.bidder_id != draft.state.leader_id:
             draft.emit(
