@@ -25,16 +25,21 @@ How bids are chosen so that they are accepted: auction `i`'s k-th bid has
 amount `base + k * increment` and is sent by bidder `(i + k) % bidders`, so a
 bidder never tops itself (`already_leading`). `depth` bids per auction are in
 flight at once (from different bidders); `cap` bounds the requests in flight
-per connection (1 = the seeds' way of measuring).
+per connection (1 = one request in flight per client, as the seeds measured).
+With `plain`, the bidders are instead written the way the seeds' clients are
+(`PlainBidders`): the like-for-like comparison with their numbers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import os
 import resource
+import socket
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -48,6 +53,7 @@ from bench.framing import HANDSHAKE_END, LineFramer, WsFramer, ws_handshake_requ
 __all__ = [
     "Conn",
     "LoadConfig",
+    "PlainBidders",
     "percentile",
     "proc_cpu_seconds",
     "proc_rss_bytes",
@@ -84,6 +90,14 @@ def proc_rss_bytes(pid: int) -> int:
             if line.startswith(b"VmRSS:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def system_busy_seconds() -> float:
+    """CPU seconds all processes of the machine spent busy (/proc/stat), summed over cores."""
+    with open("/proc/stat", "rb") as f:
+        fields = f.readline().split()[1:9]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields)
+    return (user + nice + system + irq + softirq + steal) / _CLK_TCK
 
 
 def self_cpu_seconds() -> float:
@@ -251,6 +265,7 @@ class LoadConfig:
     duration_s: float = 3.0
     settle_s: float = 10.0
     server_pid: int = 0
+    plain: bool = False  # bidders as the seeds' clients: threads, blocking sockets, stdlib json
 
 
 class Stats:
@@ -342,6 +357,75 @@ class BidDriver:
         if b.backlog and b.inflight < (self.cfg.cap or 1 << 30):
             bi, bamount = b.backlog.popleft()
             self._send(b, bi, bamount)
+
+
+class PlainBidders:
+    """The seeds' clients: a thread per client, a blocking socket, stdlib json.
+
+    One request in flight per client, encoded and decoded per message, under
+    one GIL, over TCP: what the seeds measured with. Client `j` at step `k`
+    bids `base + k` on auction `(j + k) % auctions`, so clients that drift
+    apart can cross on an auction (counted as rejected, as in the seeds).
+    """
+
+    def __init__(self, cfg: LoadConfig, stats: Stats) -> None:
+        self.cfg = cfg
+        self.stats = stats
+        self.stopped = False
+        self.lock = threading.Lock()
+        self.ready = threading.Barrier(cfg.bidders + 1, timeout=REQUEST_TIMEOUT_S)
+        self.threads = [
+            threading.Thread(target=self._client, args=(j,), daemon=True)
+            for j in range(cfg.bidders)
+        ]
+        self.inflight = 0
+
+    def start(self) -> None:
+        for t in self.threads:
+            t.start()
+
+    def join(self, timeout: float) -> None:
+        deadline = time.perf_counter() + timeout
+        for t in self.threads:
+            t.join(max(0.0, deadline - time.perf_counter()))
+        self.inflight = sum(t.is_alive() for t in self.threads)
+
+    def _client(self, j: int) -> None:
+        cfg, st = self.cfg, self.stats
+        with socket.create_connection((cfg.host, cfg.port), timeout=REQUEST_TIMEOUT_S) as sock:
+            f = sock.makefile("rwb")
+            json.loads(f.readline())  # welcome
+            if cfg.tokens:
+                token = cfg.tokens[j % len(cfg.tokens)]
+                f.write(json.dumps({"action": "auth", "token": token}).encode() + b"\n")
+                f.flush()
+                json.loads(f.readline())
+            self.ready.wait()
+            n = len(cfg.auctions)
+            k = 0
+            while not self.stopped:
+                aid = cfg.auctions[(j + k) % n]
+                amount = cfg.base_amount + k * cfg.increment
+                msg = {"id": str(k), "action": "place_bid", "auction_id": aid, "amount": amount}
+                t = time.perf_counter()
+                st.sent_at[aid * AMOUNT_KEY + amount] = t
+                f.write(json.dumps(msg).encode() + b"\n")
+                f.flush()
+                reply = json.loads(f.readline())
+                now = time.perf_counter()
+                k += 1
+                if reply.get("ok"):
+                    seq = reply["result"]["auction"].get("seq")
+                    with self.lock:
+                        st.ok_send.append(t)
+                        st.ok_recv.append(now)
+                        if isinstance(seq, int) and seq > st.final_seq.get(aid, 0):
+                            st.final_seq[aid] = seq
+                else:
+                    code = str((reply.get("error") or {}).get("code"))
+                    with self.lock:
+                        st.rejected[code] = st.rejected.get(code, 0) + 1
+                        st.rejected_at.append(now)
 
 
 class Watcher:
@@ -454,7 +538,9 @@ async def _run_load(
         res = _result(await c.request("subscribe", **fields), "subscribe")
         return Watcher(c, aid, int(res.get("seq") or 0), cfg.watch_mode, stats)
 
-    bidders: list[Conn] = await _open_many(cfg.bidders, open_bidder) if cfg.bidders else []
+    plain = PlainBidders(cfg, stats) if cfg.plain else None
+    n_async = 0 if plain else cfg.bidders
+    bidders: list[Conn] = await _open_many(n_async, open_bidder) if n_async else []
     watchers: list[Watcher] = await _open_many(
         cfg.watchers_per_auction * len(cfg.auctions), open_watcher
     )
@@ -476,13 +562,24 @@ async def _run_load(
     gc.freeze()
     gc.disable()
     driver = BidDriver(cfg, bidders, stats)
-    if bidders and cfg.duration_s > 0:
-        driver.start()
+    if plain is not None:
+        plain.start()
+        await asyncio.get_running_loop().run_in_executor(None, plain.ready.wait)
         await asyncio.sleep(cfg.warmup_s)
-        t0, c0 = time.perf_counter(), self_cpu_seconds()
+        t0, c0, m0 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
         s0 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
         await asyncio.sleep(cfg.duration_s)
-        t1, c1 = time.perf_counter(), self_cpu_seconds()
+        t1, c1, m1 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
+        s1 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
+        plain.stopped = True
+        await asyncio.get_running_loop().run_in_executor(None, plain.join, cfg.settle_s)
+    elif bidders and cfg.duration_s > 0:
+        driver.start()
+        await asyncio.sleep(cfg.warmup_s)
+        t0, c0, m0 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
+        s0 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
+        await asyncio.sleep(cfg.duration_s)
+        t1, c1, m1 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
         s1 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
         driver.stopped = True
     else:
@@ -490,12 +587,12 @@ async def _run_load(
             driver.stopped = True
             driver.start()
         t0 = t1 = time.perf_counter()
-        c0 = c1 = s0 = s1 = 0.0
+        c0 = c1 = s0 = s1 = m0 = m1 = 0.0
     # drain: outstanding replies, then subscribers catch up to the final seq
     deadline = time.perf_counter() + cfg.settle_s
     while driver.inflight and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)
-    out["unanswered"] = driver.inflight
+    out["unanswered"] = driver.inflight + (plain.inflight if plain else 0)
     while time.perf_counter() < deadline:
         if all(w.last_seq >= stats.final_seq.get(w.aid, 0) for w in watchers):
             break
@@ -507,6 +604,9 @@ async def _run_load(
     out["window_s"] = round(window, 3)
     out["client_cpu"] = round((c1 - c0) / window, 3) if window else None
     out["server_cpu"] = round((s1 - s0) / window, 3) if window and cfg.server_pid else None
+    if window:  # everything else busy on the machine meanwhile (other users' tests...)
+        others = (m1 - m0) - (c1 - c0) - (s1 - s0)
+        out["other_cpu"] = round(max(0.0, others) / window, 3)
     errors: list[str] = out["errors"]
     for c in conns:
         errors.extend(c.errors[:3])

@@ -155,9 +155,10 @@ def _cells(row: Row) -> list[str]:
     if "rss_after_mb" in m:
         rss = f"{_num(m['rss_after_mb'])} MB, {_num(m.get('rss_per_conn_kb'))} KB/conn"
     seq = f"{int(m.get('seq_errors', 0))} / {_num(m.get('events_seen'), 0)}"
-    cpu = _pair(m, "client_cpu", "server_cpu") if m.get("window_s") else "-"
-    if cpu != "-":
+    cpu = "-"
+    if m.get("window_s"):
         cpu = f"{m.get('client_cpu', 0):.2f} / {m.get('server_cpu', 0):.2f}"
+        cpu += f" / {m.get('other_cpu', 0):.2f}"
     ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x ({row.scenario.headline})"
     return [
         row.scenario.name,
@@ -182,7 +183,7 @@ HEADERS = [
     "push p50/p99 ms",
     "last sub p50/p99 ms",
     "seq errors / events",
-    "CPU client/server",
+    "CPU client/server/others",
     "server RSS",
     "vs floor",
     "targets",

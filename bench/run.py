@@ -99,37 +99,51 @@ def _one_pass(
     return result
 
 
-def run_scenario(scenario: Scenario, name: str, runs: int, duration: float) -> Row:
-    """All passes of one scenario against one server ("floor" or "real")."""
-    row = Row(scenario, name)
-    with tempfile.TemporaryDirectory(prefix=f"bench-{scenario.name}-{name}-") as tmp:
-        server: ServerProc | None = None
-        tokens: list[str] = []
+def run_scenario(scenario: Scenario, names: list[str], runs: int, duration: float) -> list[Row]:
+    """All passes of one scenario, alternating between the servers run by run.
+
+    Floor and real passes alternate (floor first on even runs, real first on
+    odd ones), so a burst of other work on the shared machine hits both sides
+    of a ratio rather than one.
+    """
+    rows = {name: Row(scenario, name) for name in names}
+    servers: dict[str, ServerProc] = {}
+    tokens: dict[str, list[str]] = {}
+    with tempfile.TemporaryDirectory(prefix=f"bench-{scenario.name}-") as tmp:
         try:
             for i in range(runs):
-                if server is None or scenario.fresh_server_per_run:
-                    if server is not None:
-                        server.stop()
-                    workdir = Path(tmp) / f"run{i}"
-                    workdir.mkdir()
-                    server = _start(name, workdir)
-                    tokens = login_bidders(server, scenario.bidders)
-                t = time.monotonic()
-                result = _one_pass(scenario, name, server, tokens, i, duration)
-                row.runs.append(result)
-                _progress(scenario, name, i, result, time.monotonic() - t)
-                if "fatal" in result and server.proc.poll() is not None:
-                    break
-        except Exception as exc:  # a server that does not start is a row, not a crash
-            row.error = f"{type(exc).__name__}: {exc}"[:300]
-            print(f"  {scenario.name} on {name}: {row.error}", flush=True)
+                order = names if i % 2 == 0 else names[::-1]
+                for name in order:
+                    row = rows[name]
+                    if row.error:
+                        continue
+                    try:
+                        server = servers.get(name)
+                        if server is None or scenario.fresh_server_per_run:
+                            if server is not None:
+                                server.stop()
+                            workdir = Path(tmp) / f"{name}{i}"
+                            workdir.mkdir()
+                            server = servers[name] = _start(name, workdir)
+                            tokens[name] = login_bidders(server, scenario.bidders)
+                        t = time.monotonic()
+                        result = _one_pass(scenario, name, server, tokens[name], i, duration)
+                    except Exception as exc:  # a server that does not start is a row, not a crash
+                        row.error = f"{type(exc).__name__}: {exc}"[:300]
+                        print(f"  {scenario.name} on {name}: {row.error}", flush=True)
+                        continue
+                    row.runs.append(result)
+                    _progress(scenario, name, i, result, time.monotonic() - t)
+                    if "fatal" in result and server.proc.poll() is not None:
+                        row.error = result["fatal"]
         finally:
-            if server is not None:
+            for name, server in servers.items():
                 code = server.stop()
                 if code not in (0, None) and name == "real":
-                    print(f"  (server exit code {code})", flush=True)
-    row.median = median_result(row.runs)
-    return row
+                    print(f"  (auctioneer exit code {code} after {scenario.name})", flush=True)
+    for row in rows.values():
+        row.median = median_result(row.runs)
+    return [rows[name] for name in names]
 
 
 def _progress(scenario: Scenario, name: str, i: int, r: dict[str, Any], took: float) -> None:
@@ -149,6 +163,7 @@ _SHOWN = (
     "seq_errors",
     "client_cpu",
     "server_cpu",
+    "other_cpu",
     "rss_after_mb",
     "rss_per_conn_kb",
 )
@@ -168,10 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     started = time.monotonic()
     for scenario in chosen:
-        for name in ("floor", "real"):
-            if name in scenario.servers and name in args.servers:
-                print(f"{scenario.title} [{name}]", flush=True)
-                rows.append(run_scenario(scenario, name, args.runs, args.duration))
+        names = [n for n in ("floor", "real") if n in scenario.servers and n in args.servers]
+        if names:
+            print(f"{scenario.title} [{' + '.join(names)}]", flush=True)
+            rows.extend(run_scenario(scenario, names, args.runs, args.duration))
     floors = {r.scenario.name: r for r in rows if r.server == "floor"}
     for row in rows:
         floor = floors.get(row.scenario.floor_of or "")

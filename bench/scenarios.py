@@ -57,6 +57,7 @@ class Scenario:
     floor_of: str | None = None  # the floor scenario this one is compared with
     targets: tuple[Target, ...] = ()
     headline: str = "bids_per_s"  # the figure shown as a ratio of the floor
+    plain: bool = False  # bidders written like the seeds' clients (threads, stdlib json)
 
     def loadgen_config(
         self,
@@ -86,6 +87,7 @@ class Scenario:
             "idle": self.idle,
             "duration_s": self.duration_s if duration_s is None else duration_s,
             "server_pid": server_pid,
+            "plain": self.plain,
         }
 
 
@@ -157,6 +159,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "idle",
         "idle: 10,000 subscribed WS connections",
         ("floor", "real"),
+        bidder_kind="ws",
         watcher_kind="ws",
         auctions=50,
         bidders=1,
@@ -171,11 +174,19 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "seeds",
-        "the seeds' way: 50 TCP clients, 1 request in flight each",
+        "the seeds' way: 50 TCP clients, 1 request in flight each (fast client)",
         ("floor", "real"),
         depth=1,
         cap=1,
         floor_of="seeds",
+        targets=(NO_LOSS,),
+    ),
+    Scenario(
+        "seeds-plain",
+        "the seeds' way with the seeds' kind of client: 50 threads, blocking sockets, json",
+        ("floor", "real"),
+        plain=True,
+        floor_of="seeds-plain",
         targets=(NO_LOSS,),
     ),
 )
