@@ -234,8 +234,14 @@ class Connection:
             if sub.latest is None:
                 self._push(_LatestMarker(sub))
             sub.latest = frame
-            return
-        self._push(frame)
+        else:
+            self._push(frame)
+        if frame.hides and not self.caller.is_admin:
+            # The auction just became invisible to this bidder: the feed ends here.
+            del self._subs[topic]
+            task = asyncio.get_running_loop().create_task(self.hub.detach(topic, self))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     # -- the outbox --------------------------------------------------------------
     def _push(self, item: bytes | Frame | _LatestMarker, *, catch_up: bool = False) -> None:

@@ -19,7 +19,13 @@ from typing import Any
 from auctioneer import engine
 from auctioneer.engine.commands import CreateAuction, OpenLot, Tick
 from auctioneer.engine.errors import AuctionError
-from auctioneer.engine.events import AuctionClosed, Event, UnitSold
+from auctioneer.engine.events import (
+    AuctionClosed,
+    AuctionDeleted,
+    AuctionUpdated,
+    Event,
+    UnitSold,
+)
 from auctioneer.engine.state import Auction, Status
 from auctioneer.pubsub.hub import Hub
 from auctioneer.service.actor import ActorPool, Work
@@ -292,7 +298,11 @@ class AuctionService:
             seq=event.seq,
             at=event.at,
         )
-        return Frame(data, event.seq)
+        assert after.spec is not None
+        hides = isinstance(event, AuctionDeleted) or (
+            isinstance(event, AuctionUpdated) and event.public is False
+        )
+        return Frame(data, event.seq, hides)
 
     def _notice_frame(self, notice: StoredNotice) -> Frame:
         data = codec.encode_event(

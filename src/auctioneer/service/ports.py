@@ -198,12 +198,14 @@ class Frame:
     """One encoded event, shared by every subscriber that receives it.
 
     `seq` is the event's topic seq (None on latest-value feeds); subscribers
-    use it to drop what a catch-up already sent. `text` is decoded lazily once
+    use it to drop what a catch-up already sent. `hides` marks the event that
+    made an auction private or deleted it: bidders' subscriptions end there. `text` is decoded lazily once
     for WebSocket text frames.
     """
 
     data: bytes
     seq: int | None = None
+    hides: bool = False  # after this frame, only admins may go on receiving the topic
 
     @property
     def text(self) -> str:

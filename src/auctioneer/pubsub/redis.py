@@ -1,0 +1,95 @@
+"""The Redis broker: pub/sub between several server processes.
+
+One Redis connection publishes; one pub/sub connection listens to the topics
+this process has local subscribers for (the hub asks for each topic once).
+`listen()` returns only after Redis confirmed the SUBSCRIBE, so a subscriber
+that reads its catch-up from the store afterwards cannot miss an event.
+A frame travels as "<seq> <json>" ("- <json>" without a seq; "<seq>h" when it hides) so receivers
+need not parse the JSON to de-duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from auctioneer.service.ports import Frame
+
+__all__ = ["RedisBroker", "decode_frame", "encode_frame"]
+
+log = logging.getLogger(__name__)
+
+
+def encode_frame(frame: Frame) -> bytes:
+    head = b"-" if frame.seq is None else str(frame.seq).encode()
+    return head + (b"h " if frame.hides else b" ") + frame.data
+
+
+def decode_frame(payload: bytes) -> Frame:
+    head, _, data = payload.partition(b" ")
+    hides = head.endswith(b"h")
+    head = head.removesuffix(b"h")
+    return Frame(data, None if head == b"-" else int(head), hides)
+
+
+class RedisBroker:
+    def __init__(self, url: str, deliver: Callable[[str, Frame], None]) -> None:
+        self._deliver = deliver
+        self._redis: aioredis.Redis = aioredis.from_url(url)
+        self._pubsub: Any = self._redis.pubsub(ignore_subscribe_messages=False)
+        self._pending: dict[str, asyncio.Future[None]] = {}
+        self._reader: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    async def publish(self, topic: str, frame: Frame) -> None:
+        await self._redis.publish(topic, encode_frame(frame))
+
+    async def listen(self, topic: str) -> None:
+        async with self._lock:
+            confirmed = asyncio.get_running_loop().create_future()
+            self._pending[topic] = confirmed
+            await self._pubsub.subscribe(topic)
+            if self._reader is None:
+                self._reader = asyncio.get_running_loop().create_task(self._read())
+        await asyncio.wait_for(confirmed, 10)
+
+    async def unlisten(self, topic: str) -> None:
+        async with self._lock:
+            await self._pubsub.unsubscribe(topic)
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("redis pub/sub read failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
+            if message is None:
+                continue
+            channel = message.get("channel")
+            topic = channel.decode() if isinstance(channel, bytes) else str(channel)
+            kind = message.get("type")
+            if kind == "subscribe":
+                future = self._pending.pop(topic, None)
+                if future is not None and not future.done():
+                    future.set_result(None)
+            elif kind == "message":
+                self._deliver(topic, decode_frame(message["data"]))
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        with contextlib.suppress(Exception):
+            await self._pubsub.aclose()
+        with contextlib.suppress(Exception):
+            await self._redis.aclose()
