@@ -73,7 +73,6 @@ def parse_store_url(url: str) -> StoreLocation:
 
 
 def _sqlite(path: str, url: str) -> StoreLocation:
-    path = path.partition("?")[0] if path.startswith("file:") else path
     if not path:
         raise ValueError(f"database URL {url!r} has no SQLite file path")
     if path == ":memory:":

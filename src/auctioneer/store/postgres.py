@@ -51,6 +51,8 @@ _BACKEND = "postgres"
 # Errors meaning "this write collided with a concurrent one; retry": the
 # transaction was chosen as a deadlock victim or failed serialization.
 _CONTENTION = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+# A connection the server closed: a read may retry once on a fresh one.
+_DEAD_CONNECTION = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError)
 # Errors meaning the database cannot be reached or used right now.
 _UNAVAILABLE = (
     asyncpg.PostgresConnectionError,
@@ -333,11 +335,16 @@ class PostgresStore:
         pool = self._pool
         if pool is None or self._queue is None:
             raise StoreUnavailable(_BACKEND, "the store is not open")
-        try:
-            async with pool.acquire(timeout=self._timeout) as conn:
-                return await fn(conn)
-        except _UNAVAILABLE as e:
-            raise translate_postgres_error(e) from e
+        for attempt in (1, 2):
+            try:
+                async with pool.acquire(timeout=self._timeout) as conn:
+                    return await fn(conn)
+            except _DEAD_CONNECTION as e:
+                if attempt == 2:  # a pooled connection the server dropped: retry once
+                    raise translate_postgres_error(e) from e
+            except _UNAVAILABLE as e:
+                raise translate_postgres_error(e) from e
+        raise AssertionError("unreachable")
 
     # -- auctions -----------------------------------------------------------------
 

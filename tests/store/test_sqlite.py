@@ -1,0 +1,182 @@
+"""SQLite-specific store tests: crash durability, group commit, locking, open errors."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auctioneer.engine.events import BidPlaced
+from auctioneer.store.errors import ConcurrencyConflict, StoreUnavailable
+from auctioneer.store.sqlite import SQLiteStore
+from tests.store.samples import bid, commit, created
+
+CHILD = Path(__file__).with_name("_crash_child.py")
+
+
+async def test_a_sigkilled_writer_loses_no_acknowledged_append(tmp_path: Path) -> None:
+    db = tmp_path / "crash.db"
+    auctions, wanted = 20, 400
+    proc = subprocess.Popen(
+        [sys.executable, str(CHILD), str(db), str(auctions)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    acked: dict[int, int] = {}
+    try:
+        assert proc.stdout is not None
+        assert await asyncio.to_thread(proc.stdout.readline) == "ready\n"
+        count = 0
+        while count < wanted:
+            line = await asyncio.to_thread(proc.stdout.readline)
+            assert line.startswith("ack "), line
+            _, a, v = line.split()
+            acked[int(a)] = max(acked.get(int(a), 0), int(v))
+            count += 1
+        proc.send_signal(signal.SIGKILL)  # mid-stream: more appends are in flight
+    finally:
+        proc.kill()
+        await asyncio.to_thread(proc.wait)
+        if proc.stdout is not None:
+            proc.stdout.close()
+        if proc.stderr is not None:
+            proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+
+    store = SQLiteStore(db)
+    await store.open()
+    try:
+        for a, version in acked.items():
+            events = await store.load_events(a)
+            assert [e.version for e in events] == list(range(1, len(events) + 1))
+            assert len(events) >= version, f"auction {a}: acked v{version}, found {len(events)}"
+            row = await store.auction_row(a)
+            assert row is not None and row["version"] == len(events)  # same transaction
+    finally:
+        await store.close()
+
+
+async def test_many_concurrent_appends_share_few_transactions(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "gc.db")
+    await store.open()
+    try:
+        await asyncio.gather(*(store.append(commit(a, 0, [created(a)])) for a in range(1, 201)))
+
+        async def bidder(a: int) -> None:
+            for v in range(2, 7):
+                await store.append(commit(a, v - 1, [bid(a, v, v, 100 * v)]))
+
+        before = store.stats.append_transactions
+        await asyncio.gather(*(bidder(a) for a in range(1, 201)))
+        used = store.stats.append_transactions - before
+        # 1,000 appends from 200 concurrent writers, 5 rounds each.
+        assert used <= 50, used
+    finally:
+        await store.close()
+
+
+async def test_a_conflicting_commit_fails_alone_in_its_batch(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "batch.db")
+    await store.open()
+    try:
+        await asyncio.gather(*(store.append(commit(a, 0, [created(a)])) for a in range(1, 21)))
+        before = store.stats.append_transactions
+        good = [store.append(commit(a, 1, [bid(a, 2, 2, 500)])) for a in range(1, 21)]
+        stale = [store.append(commit(a, 0, [created(a)])) for a in range(1, 21)]
+        results = await asyncio.gather(*good, *stale, return_exceptions=True)
+        assert all(r == [] for r in results[:20])
+        assert all(isinstance(r, ConcurrencyConflict) for r in results[20:])
+        assert store.stats.append_transactions - before <= 3
+        for a in range(1, 21):
+            events = await store.load_events(a)
+            assert [e.version for e in events] == [1, 2]
+            assert isinstance(events[1], BidPlaced)
+    finally:
+        await store.close()
+
+
+async def test_close_finishes_the_appends_already_queued(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "close.db")
+    await store.open()
+    tasks = [asyncio.create_task(store.append(commit(a, 0, [created(a)]))) for a in range(1, 51)]
+    await asyncio.sleep(0)  # every task has queued its commit
+    await store.close()
+    assert all(t.result() == [] for t in tasks)
+    again = SQLiteStore(tmp_path / "close.db")
+    await again.open()
+    try:
+        assert len(await again.auction_rows()) == 50
+    finally:
+        await again.close()
+
+
+async def test_a_write_lock_held_elsewhere_makes_writes_unavailable_not_reads(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "locked.db"
+    store = SQLiteStore(db, busy_timeout_ms=50)
+    await store.open()
+    other = sqlite3.connect(db, isolation_level=None)
+    try:
+        await store.append(commit(1, 0, [created(1)]))
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        with pytest.raises(StoreUnavailable) as caught:
+            await store.append(commit(1, 1, [bid(1, 2, 2, 100)]))
+        assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+        assert len(await store.load_events(1)) == 1  # WAL: reads go on
+        other.execute("ROLLBACK")
+        await store.append(commit(1, 1, [bid(1, 2, 2, 100)]))
+        assert len(await store.load_events(1)) == 2
+    finally:
+        other.close()
+        await store.close()
+
+
+async def test_a_version_taken_behind_the_row_is_a_conflict_from_the_integrity_error(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "pk.db"
+    store = SQLiteStore(db)
+    await store.open()
+    try:
+        await store.append(commit(1, 0, [created(1)]))
+        raw = sqlite3.connect(db, isolation_level=None)
+        raw.execute("DELETE FROM auctions")  # the row no longer says version 1
+        raw.close()
+        with pytest.raises(ConcurrencyConflict) as caught:
+            await store.append(commit(1, 0, [created(1)]))
+        assert isinstance(caught.value.__cause__, sqlite3.IntegrityError)
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("kind", ["directory", "not a database"])
+async def test_opening_an_unusable_file_is_unavailable(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "bad.db"
+    if kind == "directory":
+        path.mkdir()
+    else:
+        path.write_bytes(b"this is not an SQLite file at all, just some bytes" * 100)
+    store = SQLiteStore(path)
+    with pytest.raises(StoreUnavailable) as caught:
+        await store.open()
+    assert str(path) in str(caught.value)
+    with pytest.raises(StoreUnavailable):
+        await store.load_events(1)
+
+
+async def test_the_database_is_left_in_wal_mode(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "wal.db")
+    await store.open()
+    await store.close()
+    raw = sqlite3.connect(tmp_path / "wal.db")
+    try:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        raw.close()
