@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.server import add_user, start_server
+from tests.helpers.server import RunningServer, add_user, start_server
 
 __all__ = ["ADMIN_NAME", "ADMIN_PASSWORD", "WebServer"]
 
@@ -55,6 +56,20 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
         yield WebServer(server.http_url)
     finally:
         server.stop()
+        close_output(server)
+
+
+def close_output(server: RunningServer) -> None:
+    """Close the server's output pipe once its reader thread has hit EOF.
+
+    tests/helpers/server.py leaves it open, which filterwarnings=error turns
+    into an unraisable ResourceWarning at teardown.
+    """
+    for thread in threading.enumerate():
+        if thread.name.endswith("(pump)"):
+            thread.join(timeout=2)
+    if server.proc.stdout is not None:
+        server.proc.stdout.close()
 
 
 @pytest.fixture(scope="module")

@@ -36,11 +36,14 @@ export class Notifications extends Emitter {
       case "outbid":
         return amount ? `You were outbid on ${name}: the price is now ${amount}.` : `You were outbid on ${name}.`;
       case "won":
+        if (item.buyNow) return `You won ${name}: bought with Buy now for ${amount}.`;
         return amount ? `You won ${name} for ${amount}!` : `You won ${name}!`;
       case "auction_lost":
-        return `You lost ${name}: the auction has ended.`;
+        return amount ? `You lost ${name}: it sold for ${amount}.` : `You lost ${name}: the auction has ended.`;
       case "auto_bid_exhausted":
-        return `Your auto-bid maximum on ${name} has been passed.`;
+        return item.maxAmount
+          ? `Your auto-bid maximum of ${formatMoney(item.maxAmount)} on ${name} has been passed.`
+          : `Your auto-bid maximum on ${name} has been passed.`;
       case "extended":
         return `${name} was extended: more time to bid.`;
       default:
@@ -87,6 +90,8 @@ function fromEvent(event) {
     auctionId: data.auction_id ?? data.auction?.id,
     name: data.name ?? data.auction_name ?? data.auction?.name,
     amount: data.price ?? data.amount ?? data.current_bid,
+    maxAmount: data.max_amount,
+    buyNow: Boolean(data.buy_now),
     at: event.at,
     seq: event.seq,
   };

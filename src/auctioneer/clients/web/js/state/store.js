@@ -18,6 +18,7 @@ export class Store extends Emitter {
   #watchers = new Map(); // id -> {count, stop}
   #stopFeed = null;
   #refreshTimers = new Map();
+  #usernames = new Map(); // paddle -> username, learnt from admin replies
 
   constructor(session) {
     super();
@@ -144,17 +145,21 @@ export class Store extends Emitter {
       this.removeAuction(id);
       return;
     }
-    this.auctions.set(id, keepUsernames(before, after));
+    const folded = dropStaleUsernames(before, after);
+    for (const [paddle, username] of PEOPLE) {
+      if (folded[paddle]) folded[username] ??= this.#usernames.get(folded[paddle]);
+    }
+    this.auctions.set(id, folded);
     if (event.event === "bid_placed") {
       const bid = bidFromEvent(event, before.round);
       this.#mergeBids(id, [bid]);
       if (bid.bidder === this.myPaddle) this.markMine(id);
-      if (this.session.isAdmin) this.#scheduleRefresh(id);
     }
     if (event.event === "auction_extended") {
       this.emit("notice", { kind: "extended", auctionId: id, endsAt: event.data?.ends_at });
     }
-    if (event.event === "auction_closed" && this.session.isAdmin) this.#scheduleRefresh(id);
+    const unknownBidder = event.event === "bid_placed" && !this.#usernames.has(event.data?.bidder);
+    if (this.session.isAdmin && (unknownBidder || this.#missingUsername(id))) this.#scheduleRefresh(id);
     this.emit("auction", id);
     this.emit("auctions");
   }
@@ -171,7 +176,7 @@ export class Store extends Emitter {
           return;
         }
         this.#put(data);
-        if (this.session.isAdmin && data.leader && !data.leader_username) this.#scheduleRefresh(data.id);
+        if (this.session.isAdmin && this.#missingUsername(data.id)) this.#scheduleRefresh(data.id);
       },
     });
   }
@@ -180,7 +185,11 @@ export class Store extends Emitter {
     if (!auction || auction.id === undefined) return;
     const before = this.auctions.get(auction.id);
     if (before && !force && (auction.seq ?? 0) < (before.seq ?? 0)) return;
-    this.auctions.set(auction.id, keepUsernames(before, { ...(before || {}), ...auction }));
+    const merged = mergeAuction(before, auction);
+    for (const [paddle, username] of PEOPLE) {
+      if (merged[paddle] && merged[username]) this.#usernames.set(merged[paddle], merged[username]);
+    }
+    this.auctions.set(auction.id, merged);
     if (auction.leader && auction.leader === this.myPaddle) this.markMine(auction.id);
     if (!quiet) {
       this.emit("auction", auction.id);
@@ -190,12 +199,22 @@ export class Store extends Emitter {
 
   #mergeBids(id, incoming) {
     const bySeq = new Map((this.bids.get(id) || []).map((bid) => [bid.seq, bid]));
-    for (const bid of incoming) bySeq.set(bid.seq, { ...bySeq.get(bid.seq), ...bid });
+    for (const bid of incoming) {
+      if (bid.username) this.#usernames.set(bid.bidder, bid.username);
+      const merged = { ...bySeq.get(bid.seq), ...bid };
+      merged.username ??= this.#usernames.get(bid.bidder);
+      bySeq.set(bid.seq, merged);
+    }
     const merged = [...bySeq.values()].sort((a, b) => b.seq - a.seq);
     this.bids.set(id, merged);
     const paddle = this.myPaddle;
     if (paddle && incoming.some((bid) => bid.bidder === paddle)) this.markMine(id);
     this.emit("bids", id);
+  }
+
+  #missingUsername(id) {
+    const auction = this.auctions.get(id);
+    return Boolean(auction && PEOPLE.some(([paddle, username]) => auction[paddle] && !auction[username]));
   }
 
   #scheduleRefresh(id) {
@@ -216,6 +235,7 @@ export class Store extends Emitter {
 
   #onUserChanged() {
     this.mine = new Set();
+    this.#usernames.clear();
     this.emit("mine");
     // What a connection may see depends on who it is: follow the feed again.
     this.#followFeed();
@@ -224,19 +244,32 @@ export class Store extends Emitter {
   }
 }
 
+const PEOPLE = [
+  ["leader", "leader_username"],
+  ["winner", "winner_username"],
+];
+
 /**
- * Events carry paddles only (PROTOCOL.md "identity"): an admin's usernames
- * stay valid while the paddle they name is unchanged, and are dropped when
- * the leader or winner changed without a fresh username.
+ * Merge a fresh auction object (a reply or an `auction_summary`) into the
+ * one held. Events and summaries carry paddles only (PROTOCOL.md
+ * "identity"): an admin's username stays while its paddle is unchanged.
  */
-function keepUsernames(before, after) {
-  if (!before) return after;
-  const out = { ...after };
-  if (out.leader !== before.leader && out.leader_username === before.leader_username) {
-    delete out.leader_username;
+function mergeAuction(before, incoming) {
+  const out = { ...(before || {}), ...incoming };
+  if (!before) return out;
+  for (const [paddle, username] of PEOPLE) {
+    if (incoming[username] === undefined || incoming[username] === null) {
+      out[username] = out[paddle] === before[paddle] ? before[username] : undefined;
+    }
   }
-  if (out.winner !== before.winner && out.winner_username === before.winner_username) {
-    delete out.winner_username;
+  return out;
+}
+
+/** After folding an event: drop usernames whose paddle changed. */
+function dropStaleUsernames(before, after) {
+  const out = { ...after };
+  for (const [paddle, username] of PEOPLE) {
+    if (out[paddle] !== before[paddle]) out[username] = undefined;
   }
   return out;
 }

@@ -72,8 +72,7 @@ export function auctionView(app, { id }) {
       ["Bid step", formatMoney(a.min_increment ?? 100)],
       ["Bids", String(a.bid_count ?? 0)],
     ];
-    if (a.reserve_met === false) rows.push(["Reserve", "Not met yet"]);
-    else if (a.reserve) rows.push(["Reserve", "Met"]);
+    if (a.has_reserve || a.reserve) rows.push(["Reserve", a.reserve_met ? "Met" : "Not met yet"]);
     if (a.buy_now) rows.push(["Buy-now price", formatMoney(a.buy_now)]);
     if ((a.quantity ?? 1) > 1) rows.push(["Units left", `${a.units_left ?? a.quantity} of ${a.quantity} (round ${a.round ?? 1})`]);
     if (a.soft_close_s) rows.push(["Soft close", `bids in the last ${a.soft_close_s} s extend the end`]);

@@ -34,6 +34,7 @@ export function bidPanel({ session, store }, id) {
   const stopAuto = h("button", { type: "button", class: "secondary", hidden: true, onclick: stopAutoBid }, "Stop auto-bid");
   let lastPrefill = "";
   let myMax = null;
+  let wasFinished = false;
 
   function auction() {
     return store.auctions.get(id);
@@ -151,6 +152,8 @@ export function bidPanel({ session, store }, id) {
     const a = auction();
     if (!a) return;
     const finished = isFinished(a);
+    if (finished && !wasFinished) message.show("");
+    wasFinished = finished;
     const canBid = Boolean(session.user) && a.status === "open";
     loggedOut.hidden = Boolean(session.user) || finished;
     forms.hidden = !canBid;
