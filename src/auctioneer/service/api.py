@@ -230,7 +230,12 @@ class Api:
 
     # -- bidder writes ----------------------------------------------------------------
     async def _bidder_write(
-        self, caller: Caller, auction_id: int, command: Any, rid: str | None, result: str = "auction"
+        self,
+        caller: Caller,
+        auction_id: int,
+        command: Any,
+        rid: str | None,
+        result: str = "auction",
     ) -> bytes:
         user = _require_user(caller)
         await self.visible_auction(caller, auction_id)

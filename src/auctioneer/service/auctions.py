@@ -67,16 +67,21 @@ class AuctionService:
         self._idempotent: dict[tuple[int, str], bytes] = {}
         self._known_request_ids: set[tuple[int, str]] = set()
         self._actors = ActorPool(self._process)
+        self._background: set[asyncio.Task[None]] = set()
 
     # -- lifecycle -----------------------------------------------------------
     async def start(self) -> None:
         """Load every unfinished auction and set its timer again."""
         since = self.clock.now_ms() - IDEMPOTENCY_WINDOW_MS
         self._known_request_ids = set(await self.store.request_ids(since))
+        waiting: list[Auction] = []
         for auction_id in await self.store.unfinished_auction_ids():
             state = await self.state(auction_id)
             if state is not None:
                 self._schedule(state)
+                if state.waits_for_previous and state.status is Status.SCHEDULED:
+                    waiting.append(state)
+        await self._resume_sales(waiting)
 
     async def stop(self) -> None:
         """Finish in-flight writes, then cancel every timer."""
@@ -373,22 +378,39 @@ class AuctionService:
         future.add_done_callback(_log_failure)
 
     def _open_next_lots(self, state: Auction, steps: list[tuple[Event, Auction]]) -> None:
-        if state.sale_id is None or state.lot is None:
+        """A running lot of a sale closed: open the next one, at the close time."""
+        events = [event for event, _ in steps]
+        lot = engine.next_lot_number(events)
+        if lot is None or state.sale_id is None:
             return
-        for event, _ in steps:
-            if isinstance(event, AuctionClosed):
-                asyncio.get_running_loop().create_task(
-                    self._open_lot(state.sale_id, state.lot + 1, event.at)
-                )
+        closed_at = next(e.at for e in events if isinstance(e, AuctionClosed))
+        task = asyncio.get_running_loop().create_task(self._open_lot(state.sale_id, lot, closed_at))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _open_lot(self, sale_id: int, lot: int, at: int) -> None:
+        """Open lot `lot`; a lot cancelled while it waited is skipped (engine/sale.py)."""
         lots = await self.store.sale_lots(sale_id)
-        if lot - 1 < len(lots):
-            work = Work(OpenLot(), now=at, result="empty")
+        for auction_id in lots[lot - 1 :]:
             try:
-                await self.submit(lots[lot - 1], work)
+                await self.submit(auction_id, Work(OpenLot(), now=at, result="empty"))
+                return
             except AuctionError:
-                pass  # already open, or cancelled by an admin: nothing to do
+                state = await self.state(auction_id)
+                if state is None or state.status in (Status.SCHEDULED, Status.OPEN):
+                    return  # already running (opened by someone else): nothing to do
+                # closed or deleted before its turn: the lot after it goes
+
+    async def _resume_sales(self, waiting: list[Auction]) -> None:
+        """After a restart: open each waiting lot whose previous lot already closed."""
+        for state in waiting:
+            if state.sale_id is None or state.lot is None or state.lot < 2:
+                continue
+            lots = await self.store.sale_lots(state.sale_id)
+            previous = await self.state(lots[state.lot - 2])
+            if previous is not None and previous.status in (Status.CLOSED, Status.CANCELLED):
+                at = previous.closed_at or self.clock.now_ms()
+                await self._open_lot(state.sale_id, state.lot, at)
 
 
 def _result(work: Work, state: Auction, names: dict[int, str]) -> bytes:
@@ -425,6 +447,6 @@ def _is_conflict(e: BaseException) -> bool:
 
 
 def _log_failure(future: asyncio.Future[bytes]) -> None:
-    if not future.cancelled() and (e := future.exception()) is not None:
-        if not isinstance(e, AuctionError) or isinstance(e, Internal):
-            log.error("timer command failed: %r", e)
+    error = None if future.cancelled() else future.exception()
+    if error is not None and (not isinstance(error, AuctionError) or isinstance(error, Internal)):
+        log.error("timer command failed: %r", error)

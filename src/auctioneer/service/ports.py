@@ -199,8 +199,8 @@ class Frame:
 
     `seq` is the event's topic seq (None on latest-value feeds); subscribers
     use it to drop what a catch-up already sent. `hides` marks the event that
-    made an auction private or deleted it: bidders' subscriptions end there. `text` is decoded lazily once
-    for WebSocket text frames.
+    made an auction private or deleted it: bidders' subscriptions end there.
+    `text` is decoded for WebSocket text frames.
     """
 
     data: bytes
