@@ -48,7 +48,9 @@ class JsonLinesFramer:
             newline = self._buffer.find(b"\n", self._scan_from)
             if newline < 0:
                 self._scan_from = len(self._buffer)
-                if len(self._buffer) > self.max_line_bytes:
+                # A trailing CR may be the first half of CRLF: it does not count yet.
+                pending = len(self._buffer) - self._buffer.endswith(b"\r")
+                if pending > self.max_line_bytes:
                     self._fail()
                 return
             line = bytes(self._buffer[:newline])
