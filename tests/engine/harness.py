@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auctioneer.engine import (
+    TRANSITIONS,
     Auction,
     AuctionError,
     AuctionSpec,
@@ -90,6 +91,8 @@ class AuctionHarness:
             else:
                 assert event.seq is None
             self.state = evolve(self.state, event)
+        if not before.deleted:  # the lifecycle table said where this command may lead
+            assert self.state.status in TRANSITIONS[(before.status, type(command))]
         self.log.extend(events)
         self.sent.extend(notices(before, events))
         assert replay(self.auction_id, self.log) == self.state

@@ -5,6 +5,7 @@ from __future__ import annotations
 from auctioneer.engine import (
     AuctionClosed,
     AuctionNotOpen,
+    AutoBidExhausted,
     BuyNow,
     BuyNowUnavailable,
     Status,
@@ -116,7 +117,7 @@ def test_three_maxima_at_a_round_start_the_third_bids_nothing_and_is_exhausted()
         h.auto(bidder, max_amount)
     events = h.until_end()
     assert bids_of(events) == [(3, 2000, True), (2, 2100, True)]
-    exhausted = [e.bidder_id for e in events if e.event == "auto_bid_exhausted"]
+    exhausted = [e.bidder_id for e in events if isinstance(e, AutoBidExhausted)]
     assert sorted(exhausted) == [3, 4]
     assert h.notices_for(4, "auto_bid_exhausted")[-1].data["current_bid"] == 2100
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from auctioneer.engine import (
     AuctionNotOpen,
     AutoBidExhausted,
@@ -13,7 +15,7 @@ from auctioneer.engine import (
 from tests.engine.harness import AuctionHarness, bids_of, kinds
 
 
-def opened(**spec: int) -> AuctionHarness:
+def opened(**spec: Any) -> AuctionHarness:
     h = AuctionHarness()
     h.create(starting_bid=1000, min_increment=100, **spec)
     return h
@@ -192,3 +194,9 @@ def test_a_lower_new_maximum_above_the_minimum_pushes_the_leading_proxy_up() -> 
     assert (h.leader, h.price) == (2, 3100)
     events = h.auto(3, 3500)
     assert bids_of(events) == [(3, 3500, True), (2, 3600, True)]
+
+
+def test_leader_setting_the_same_maximum_again_changes_nothing() -> None:
+    h = opened()
+    h.auto(1, 3000)
+    assert h.auto(1, 3000) == []

@@ -27,7 +27,8 @@ Decisions where PROTOCOL.md is silent:
   the current bid nor below its own live maximum (no lowering; `bid_too_low`
   with that floor); it emits only the private `auto_bid_set`.
 - Setting a maximum again replaces the old one and its place in time
-  (`since_version` is the version of the newest `auto_bid_set`).
+  (`since_version` is the version of the newest `auto_bid_set`); the leader
+  setting its own live maximum again changes nothing and emits nothing.
 - `stop_auto_bid` removes the maximum (`auto_bid_stopped`), exhausted or not,
   even after the round's end; the leader keeps its standing bid. With no
   maximum it emits nothing (idempotent).
@@ -162,7 +163,8 @@ def decide_start_auto_bid(state: Auction, command: StartAutoBid, now: int) -> li
     """Set or raise a bidder's maximum; it bids at once if it must (rule 3).
 
     Returns:
-        The private `AutoBidSet`, then any bids and exhausted maxima it sets off.
+        The private `AutoBidSet`, then any bids and exhausted maxima it sets
+        off; `[]` when the leader sets its own live maximum again.
 
     Raises:
         InvalidAmount: `max_amount` is not an int of minor units in range.
@@ -175,6 +177,9 @@ def decide_start_auto_bid(state: Auction, command: StartAutoBid, now: int) -> li
     if command.bidder_id == state.leader_id:
         leader = _leader(state)
         assert leader is not None
+        own = state.auto_bid_of(command.bidder_id)
+        if own is not None and not own.exhausted and own.max_amount == max_amount:
+            return []  # the same maximum again: nothing changes, not even its place in time
         floor = leader.max_amount
     else:
         floor = minimum_bid(state)
