@@ -101,6 +101,10 @@ _MONEY_FLOORS: tuple[tuple[str, Callable[[AuctionSpec], int]], ...] = (
 )
 
 
+_OPTIONAL_MONEY = frozenset({"reserve", "buy_now"})
+_REQUIRED = frozenset({"quantity"})  # whole-number fields that may not be None
+
+
 def _check_text(value: object, field: str, *, lowest: int, highest: int) -> str:
     if not isinstance(value, str) or not lowest <= len(value.strip()) <= highest:
         raise InvalidCommand(f"{field} must be {lowest}-{highest} characters", field=field)
@@ -119,7 +123,7 @@ def validate_spec(spec: AuctionSpec, now: int) -> AuctionSpec:
     """
     for field, floor_of in _MONEY_FLOORS:
         value = getattr(spec, field)
-        if value is None:
+        if value is None and field in _OPTIONAL_MONEY:
             continue
         check_amount(value, field=field)
         floor = floor_of(spec)
@@ -129,7 +133,7 @@ def validate_spec(spec: AuctionSpec, now: int) -> AuctionSpec:
     description = _check_text(spec.description, "description", lowest=0, highest=DESCRIPTION_MAX)
     for field, (lowest, highest) in LIMITS.items():
         value = getattr(spec, field)
-        if value is not None and (
+        if (value is not None or field in _REQUIRED) and (
             isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest
         ):
             raise InvalidCommand(

@@ -28,7 +28,9 @@ def serve(
     db: Annotated[str | None, typer.Option(help="Database URL or SQLite file path.")] = None,
     broker: Annotated[str | None, typer.Option(help="memory:// or redis://HOST:PORT/N")] = None,
     demo: Annotated[bool, typer.Option(help="Load the demo auctions (once per database).")] = False,
-    bid_rate: Annotated[float | None, typer.Option(help="Bids per second per user (0 = off).")] = None,
+    bid_rate: Annotated[
+        float | None, typer.Option(help="Bids per second per user (0 = off).")
+    ] = None,
     bid_burst: Annotated[float | None, typer.Option(help="Bid burst per user.")] = None,
     login_failures: Annotated[
         int | None, typer.Option(help="Failed logins per username per minute (0 = off).")

@@ -20,7 +20,6 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from auctioneer import __version__
 from auctioneer.engine.errors import AuctionError
@@ -32,7 +31,14 @@ from auctioneer.service.users import Caller
 from auctioneer.wire import codec
 from auctioneer.wire import messages as m
 from auctioneer.wire.timefmt import format_time
-from auctioneer.wire.topics import AUCTIONS_ADMIN, TopicKind, auction_topic, parse_topic, user_topic
+from auctioneer.wire.topics import (
+    AUCTIONS_ADMIN,
+    Topic,
+    TopicKind,
+    auction_topic,
+    parse_topic,
+    user_topic,
+)
 
 __all__ = ["Connection"]
 
@@ -173,21 +179,13 @@ class Connection:
             await self.hub.detach(internal, self)
         sub = _Subscription(internal, topic.wire, req.mode)
         self._subs[internal] = sub
-        await self.hub.attach(internal, self)
-        # Live frames now reach sub.buffer; what the store has up to `seq` is the catch-up.
-        if topic.kind is TopicKind.AUCTIONS:
-            seq, backlog = 0, []
-        elif topic.kind is TopicKind.USER:
-            assert self.caller.user is not None
-            seq = await self.api.store.last_notice_seq(self.caller.user.id)
-            since = seq if req.since is None else min(req.since, seq)
-            backlog = await self.api.auctions.notice_frames(self.caller.user.id, since, seq)
-        else:
-            assert topic.auction_id is not None
-            state = await self.api.auctions.state(topic.auction_id)
-            seq = state.seq if state else 0
-            since = seq if req.since is None else min(req.since, seq)
-            backlog = await self.api.auctions.frames(topic.auction_id, since, seq)
+        try:
+            seq, backlog = await self._catch_up(sub, topic, req.since)
+        except BaseException:
+            if self._subs.get(internal) is sub:
+                del self._subs[internal]
+                await self.hub.detach(internal, self)
+            raise
         if req.mode == "latest" and backlog:
             backlog = backlog[-1:]
 
@@ -201,6 +199,25 @@ class Connection:
         slot.then = backlog
         slot.on_sent = go_live
         self._fill(slot, _reply(rid, codec.encode({"topic": topic.wire, "seq": seq})))
+
+    async def _catch_up(
+        self, sub: _Subscription, topic: Topic, since: int | None
+    ) -> tuple[int, list[Frame]]:
+        """Go live (buffered), then read the topic's seq now and what `since` missed."""
+        await self.hub.attach(sub.topic, self)
+        # Live frames now reach sub.buffer; what the store has up to `seq` is the catch-up.
+        if topic.kind is TopicKind.AUCTIONS:
+            return 0, []
+        if topic.kind is TopicKind.USER:
+            assert self.caller.user is not None
+            seq = await self.api.store.last_notice_seq(self.caller.user.id)
+            start = seq if since is None else min(since, seq)
+            return seq, await self.api.auctions.notice_frames(self.caller.user.id, start, seq)
+        assert topic.auction_id is not None
+        state = await self.api.auctions.state(topic.auction_id)
+        seq = state.seq if state else 0
+        start = seq if since is None else min(since, seq)
+        return seq, await self.api.auctions.frames(topic.auction_id, start, seq)
 
     async def _unsubscribe(self, req: m.Unsubscribe) -> bytes:
         topic = parse_topic(req.topic)
@@ -310,9 +327,9 @@ class Connection:
 
 def _reply(request_id: str | None, result: bytes) -> bytes:
     """Wrap an encoded result in the reply envelope without decoding it."""
-    head = b'{"ok":true,"result":' if request_id is None else (
-        b'{"id":' + codec.encode(request_id) + b',"ok":true,"result":'
+    head = (
+        b'{"ok":true,"result":'
+        if request_id is None
+        else (b'{"id":' + codec.encode(request_id) + b',"ok":true,"result":')
     )
     return head + result + b"}"
-
-

@@ -14,12 +14,12 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import uvicorn
 
 from auctioneer.gateways.asgi.app import create_app
-from auctioneer.gateways.compose import House, build_house
+from auctioneer.gateways.compose import build_house
 from auctioneer.gateways.demo import load_demo
 from auctioneer.gateways.tcp.server import TcpGateway
 from auctioneer.service.settings import Settings
@@ -101,18 +101,21 @@ def _show(host: str) -> str:
 
 def run(settings: Settings) -> int:
     """Blocking entry point (uvloop when available)."""
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     with _event_loop() as runner:
         return runner.run(serve(settings))
 
 
 @contextlib.contextmanager
 def _event_loop() -> Iterator[asyncio.Runner]:
+    factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
     try:
         import uvloop
 
         factory = uvloop.new_event_loop
     except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
-        factory = asyncio.new_event_loop
+        pass
     with asyncio.Runner(loop_factory=factory) as runner:
         yield runner

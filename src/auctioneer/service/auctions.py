@@ -107,7 +107,7 @@ class AuctionService:
         if upto_seq <= after_seq:
             return []
         cache = self._frames.get(auction_id)
-        if cache and cache[0].seq is not None and cache[0].seq <= after_seq + 1:
+        if cache and _covers(cache, after_seq + 1, upto_seq):
             return [f for f in cache if f.seq is not None and after_seq < f.seq <= upto_seq]
         events = await self.store.load_events(auction_id)
         state = engine.new_auction(auction_id)
@@ -136,7 +136,8 @@ class AuctionService:
             AuctionError: the rules refused it (nothing changed), NotFound,
                 Conflict or Internal (nothing changed either).
         """
-        return await self._actors.submit(auction_id, work)
+        # Shielded: a caller that goes away must not cancel a write others share.
+        return await asyncio.shield(self._actors.submit(auction_id, work))
 
     async def _process(self, auction_id: int, batch: list[Work]) -> None:
         state = await self.state(auction_id) or engine.new_auction(auction_id)
@@ -196,13 +197,17 @@ class AuctionService:
                 if not isinstance(e, Exception):
                     raise
                 return
+            # Cache the frames with the state, so a resume that reads this seq finds them.
+            frames = self._remember_frames(state.id, steps)
             self._states[auction_id] = state
         else:
-            stored_notices = []
+            stored_notices, frames = [], []
         self._resolve(done)
         if steps:
             # Replies first (their tasks wake on the futures above), then the events.
-            asyncio.get_running_loop().call_soon(self._publish, start, state, steps, stored_notices)
+            asyncio.get_running_loop().call_soon(
+                self._publish, start, state, frames, stored_notices
+            )
             self._schedule(state)
             self._open_next_lots(state, steps)
 
@@ -315,21 +320,20 @@ class AuctionService:
         )
         return Frame(data, notice.seq)
 
+    def _remember_frames(self, auction_id: int, steps: list[tuple[Event, Auction]]) -> list[Frame]:
+        cache = self._frames.setdefault(auction_id, deque(maxlen=FRAME_CACHE))
+        frames = [self._frame(event, after) for event, after in steps if event.seq is not None]
+        cache.extend(frames)
+        return frames
+
     def _publish(
         self,
         start: Auction,
         state: Auction,
-        steps: list[tuple[Event, Auction]],
+        frames: list[Frame],
         notices: list[StoredNotice],
     ) -> None:
         topic = auction_topic(state.id)
-        cache = self._frames.setdefault(state.id, deque(maxlen=FRAME_CACHE))
-        frames: list[Frame] = []
-        for event, after in steps:
-            if event.seq is not None:
-                frame = self._frame(event, after)
-                cache.append(frame)
-                frames.append(frame)
         for frame in frames:
             self.hub.post(topic, frame)
         for notice in notices:
@@ -411,6 +415,12 @@ class AuctionService:
             if previous is not None and previous.status in (Status.CLOSED, Status.CANCELLED):
                 at = previous.closed_at or self.clock.now_ms()
                 await self._open_lot(state.sale_id, state.lot, at)
+
+
+def _covers(cache: deque[Frame], first: int, last: int) -> bool:
+    """Whether the cached frames hold every seq from `first` to `last`."""
+    low, high = cache[0].seq, cache[-1].seq
+    return low is not None and high is not None and low <= first and high >= last
 
 
 def _result(work: Work, state: Auction, names: dict[int, str]) -> bytes:

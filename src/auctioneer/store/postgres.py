@@ -1,9 +1,12 @@
 """The scale-out EventStore on PostgreSQL (asyncpg), with group commit.
 
 Writes: one writer task owns one connection and a queue. It takes every job
-waiting (up to `max_batch`), runs them in ONE transaction, each inside its
-own SAVEPOINT so a conflicting commit fails alone, and resolves the callers'
-futures after COMMIT returned (durable with the default synchronous_commit).
+waiting (up to `max_batch`) and runs them in ONE transaction, resolving the
+callers' futures after COMMIT returned (durable with the default
+synchronous_commit). The appends of a batch are written with one statement
+per table (postgres_batch.py), commits that lost their version refused
+alone; if that fails on a race, the batch is redone with one SAVEPOINT per
+commit so a conflicting commit fails alone.
 Several server processes may share one database: an auction's version check
 locks its row (`FOR UPDATE`), the (auction_id, version) key refuses a second
 writer, and per-user notice seqs come from a locked counter row.
@@ -37,6 +40,7 @@ from auctioneer.store.errors import (
     UsernameTaken,
 )
 from auctioneer.store.migrations import migrate_postgres
+from auctioneer.store.postgres_batch import append_batch
 from auctioneer.store.records import event_from_row, loads
 
 __all__ = ["PostgresStore", "translate_postgres_error"]
@@ -178,6 +182,8 @@ class PostgresStore:
         max_batch: most commits per write transaction.
         connect_timeout_s: how long to wait for a connection.
         clock: epoch-ms source for `created_at` of users and saved replies.
+        fast_path: write a batch's appends with one statement per table
+            (postgres_batch.py); False runs one SAVEPOINT per commit always.
     """
 
     def __init__(
@@ -188,9 +194,12 @@ class PostgresStore:
         max_batch: int = 512,
         connect_timeout_s: float = 10.0,
         clock: Callable[[], int] = system_clock_ms,
+        fast_path: bool = True,
     ) -> None:
         self.dsn = dsn
         self.stats = StoreStats()
+        self.fallbacks = 0  # bulk batches redone one commit at a time
+        self._fast_path = fast_path
         self._readers = max(1, readers)
         self._max_batch = max(1, max_batch)
         self._timeout = connect_timeout_s
@@ -276,26 +285,12 @@ class PostgresStore:
         return conn
 
     async def _run_batch(self, batch: list[_Job]) -> None:
-        outcomes: list[tuple[_Job, bool, Any]] = []
         try:
             conn = await self._writer_conn()
-            async with conn.transaction():
-                for job in batch:
-                    savepoint = conn.transaction()  # nested: a SAVEPOINT
-                    await savepoint.start()
-                    try:
-                        value = await job.fn(conn)
-                    except Exception as e:  # the job fails alone; its writes are undone
-                        await savepoint.rollback()
-                        if isinstance(e, StoreError | ValueError | TypeError):
-                            error: Exception = e
-                        else:
-                            error = translate_postgres_error(e, job.plan)
-                            error.__cause__ = e
-                        outcomes.append((job, False, error))
-                    else:
-                        await savepoint.commit()
-                        outcomes.append((job, True, value))
+            outcomes = await self._bulk(conn, batch) if self._fast_path else None
+            if outcomes is None:
+                async with conn.transaction():
+                    outcomes = await self._one_by_one(conn, batch)
         except _UNAVAILABLE as e:
             for job in batch:
                 failure = translate_postgres_error(e, job.plan)
@@ -318,6 +313,55 @@ class PostgresStore:
                 job.future.set_result(value)
             else:
                 job.future.set_exception(value)
+
+    async def _bulk(
+        self, conn: asyncpg.Connection, batch: list[_Job]
+    ) -> list[tuple[_Job, bool, Any]] | None:
+        """The batch with its appends written by `append_batch`; None to fall back."""
+        appends = [job for job in batch if job.plan is not None]
+        if not appends:
+            return None
+        plans = [job.plan for job in appends if job.plan is not None]
+        try:
+            async with conn.transaction():
+                results = await append_batch(conn, plans)
+                others = await self._one_by_one(conn, [j for j in batch if j.plan is None])
+        except asyncpg.PostgresConnectionError:
+            raise
+        except asyncpg.PostgresError:
+            if conn.is_closed():
+                raise
+            # A race with another process (or a deadlock): redo it one by one.
+            self.fallbacks += 1
+            return None
+        outcomes = [
+            (job, not isinstance(result, ConcurrencyConflict), result)
+            for job, result in zip(appends, results, strict=True)
+        ]
+        return outcomes + others
+
+    async def _one_by_one(
+        self, conn: asyncpg.Connection, batch: list[_Job]
+    ) -> list[tuple[_Job, bool, Any]]:
+        """Run each job in its own SAVEPOINT of the caller's transaction."""
+        outcomes: list[tuple[_Job, bool, Any]] = []
+        for job in batch:
+            savepoint = conn.transaction()  # nested: a SAVEPOINT
+            await savepoint.start()
+            try:
+                value = await job.fn(conn)
+            except Exception as e:  # the job fails alone; its writes are undone
+                await savepoint.rollback()
+                if isinstance(e, StoreError | ValueError | TypeError):
+                    error: Exception = e
+                else:
+                    error = translate_postgres_error(e, job.plan)
+                    error.__cause__ = e
+                outcomes.append((job, False, error))
+            else:
+                await savepoint.commit()
+                outcomes.append((job, True, value))
+        return outcomes
 
     async def _write(
         self,

@@ -9,6 +9,7 @@ so such a value reaches validation and gets its proper error code.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -162,7 +163,11 @@ def _updated(e: Event, a: Auction) -> dict[str, Any]:
     return {k: v for k, v in changes.items() if v is not None}
 
 
-_DATA = {
+def _deleted(e: Event, a: Auction) -> dict[str, Any]:
+    return {}
+
+
+_DATA: dict[type[Event], Callable[[Event, Auction], dict[str, Any]]] = {
     AuctionCreated: _created,
     AuctionOpened: _opened,
     BidPlaced: _bid,
@@ -171,5 +176,5 @@ _DATA = {
     UnitSold: _sold,
     AuctionClosed: _closed,
     AuctionUpdated: _updated,
-    AuctionDeleted: lambda e, a: {},
+    AuctionDeleted: _deleted,
 }

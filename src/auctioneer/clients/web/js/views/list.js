@@ -37,7 +37,8 @@ function compare(a, b) {
   return ga - gb || ka - kb || a.id - b.id;
 }
 
-export function listView({ store }) {
+export function listView(app) {
+  const { store } = app;
   let filter = sessionStorage.getItem("auctioneer.filter") || "current";
   const searchId = nextId("search");
   const search = h("input", { id: searchId, type: "search", placeholder: "Name or description", oninput: render });
@@ -115,6 +116,8 @@ export function listView({ store }) {
 
   const stops = [store.on("auctions", render), store.on("mine", render)];
   render();
+  // The feed does not announce deletions to bidders: re-read the list on each visit.
+  if (app.session.status === "online") store.refreshAuctions();
   return {
     title: "Auctions",
     node: h(
