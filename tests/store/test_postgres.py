@@ -118,6 +118,28 @@ async def test_the_store_recovers_after_its_connections_are_killed(
     assert len(await a.load_events(1)) == version + 1
 
 
+async def test_a_batch_that_meets_a_race_is_redone_one_commit_at_a_time(
+    postgres_dsn: str, two: tuple[PostgresStore, PostgresStore]
+) -> None:
+    a, _ = two
+    await a.append(commit(1, 0, [created(1)]))
+    admin = await asyncpg.connect(postgres_dsn)
+    try:
+        await admin.execute("DELETE FROM auctions")  # version 1 exists, the row forgot it
+    finally:
+        await admin.close()
+    results = await asyncio.gather(
+        a.append(commit(1, 0, [created(1)])),  # passes the check, fails on the key
+        *(a.append(commit(n, 0, [created(n)])) for n in range(2, 12)),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], ConcurrencyConflict)
+    assert isinstance(results[0].__cause__, asyncpg.UniqueViolationError)
+    assert results[1:] == [[]] * 10
+    assert a.fallbacks >= 1
+    assert [r["id"] for r in await a.auction_rows()] == list(range(2, 12))
+
+
 async def test_an_unreachable_server_is_unavailable_on_open() -> None:
     store = PostgresStore("postgresql://nobody@127.0.0.1:1/none", connect_timeout_s=2)
     with pytest.raises(StoreUnavailable) as caught:

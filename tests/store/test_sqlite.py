@@ -36,8 +36,8 @@ async def test_a_sigkilled_writer_loses_no_acknowledged_append(tmp_path: Path) -
         while count < wanted:
             line = await asyncio.to_thread(proc.stdout.readline)
             assert line.startswith("ack "), line
-            _, a, v = line.split()
-            acked[int(a)] = max(acked.get(int(a), 0), int(v))
+            _, auction, ack_version = line.split()
+            acked[int(auction)] = max(acked.get(int(auction), 0), int(ack_version))
             count += 1
         proc.send_signal(signal.SIGKILL)  # mid-stream: more appends are in flight
     finally:
