@@ -113,6 +113,11 @@ BAD_SPECS: list[tuple[dict[str, Any], type[Exception], str]] = [
     ({"quantity": 0}, InvalidCommand, "quantity"),
     ({"quantity": 10_001}, InvalidCommand, "quantity"),
     ({"quantity": True}, InvalidCommand, "quantity"),
+    ({"quantity": None}, InvalidCommand, "quantity"),
+    ({"starting_bid": None}, InvalidAmount, "starting_bid"),
+    ({"min_increment": None}, InvalidAmount, "min_increment"),
+    ({"description": None}, InvalidCommand, "description"),
+    ({"name": 7}, InvalidCommand, "name"),
     ({"duration_s": 0}, InvalidCommand, "duration_s"),
     ({"duration_s": 31 * 86400 + 1}, InvalidCommand, "duration_s"),
     ({"countdown_s": 86401}, InvalidCommand, "countdown_s"),
@@ -258,3 +263,12 @@ def test_update_changes_only_the_given_fields_in_any_status() -> None:
 def test_update_refuses_nothing_to_change_and_bad_fields(fields: dict[str, Any]) -> None:
     h = in_status(Status.OPEN)
     assert type(h.refuse(UpdateAuction(**fields))) is InvalidCommand
+
+
+def test_an_unknown_command_is_an_invalid_transition() -> None:
+    class Dance:
+        pass
+
+    h = in_status(Status.OPEN)
+    error = h.refuse(Dance())  # type: ignore[arg-type]
+    assert str(error) == "Cannot Dance an auction that is open"

@@ -216,13 +216,14 @@ def check_transition(state: Auction, command: Command) -> frozenset[Status]:
         AuctionNotOpen: the same, for a bid, auto-bid or buy-now.
     """
     kind = type(command)
+    verb = COMMAND_VERBS.get(kind, kind.__name__)
     if state.deleted:
         if kind is Tick:
             return frozenset({state.status})
-        raise InvalidTransition("deleted", COMMAND_VERBS[kind])
+        raise InvalidTransition("deleted", verb)
     allowed = TRANSITIONS.get((state.status, kind))
     if allowed is None:
         if kind in BID_COMMANDS:
             raise AuctionNotOpen(state.status.value)
-        raise InvalidTransition(state.status.value, COMMAND_VERBS[kind])
+        raise InvalidTransition(state.status.value, verb)
     return allowed
