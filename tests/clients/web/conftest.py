@@ -43,7 +43,7 @@ class WebServer:
     url: str
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     external = os.environ.get("AUCTIONEER_TEST_WEB_URL")
     if external:
@@ -72,7 +72,7 @@ def close_output(server: RunningServer) -> None:
         server.proc.stdout.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (run scripts/ensure-browser)")

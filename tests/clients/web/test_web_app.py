@@ -228,3 +228,71 @@ def test_page_reconnects_and_catches_up_on_missed_bids(
 
 def auction_id_from_url(page: Page) -> int:
     return int(page.url.rsplit("/", 1)[1])
+
+
+def test_admin_console_buy_now_and_auto_bid(web_server: WebServer, browser: Browser) -> None:
+    base = web_server.url
+    suffix = str(int(time.time() * 1000) % 100000)
+    teapot, chair, mirror = (f"{item} {suffix}" for item in ("Teapot", "Chair", "Mirror"))
+    admin_ctx, admin = new_page(browser)
+    dana_ctx, dana = new_page(browser)
+    eve_ctx, eve = new_page(browser)
+    admin.on("dialog", lambda dialog: dialog.accept())
+    sign_in(admin, base, ADMIN_NAME, ADMIN_PASSWORD, register=False)
+    sign_in(dana, base, f"dana{suffix}", PASSWORD, register=True)
+    sign_in(eve, base, f"eve{suffix}", PASSWORD, register=True)
+
+    # Validation messages appear next to the fields.
+    admin.goto(f"{base}/#/admin")
+    admin.get_by_label("Starting bid").fill("ten")
+    admin.get_by_role("button", name="Create auction").click()
+    expect(admin.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(admin.get_by_text("Give the auction a name.")).to_be_visible()
+    expect(admin.get_by_text("Enter an amount like 125.50.")).to_be_visible()
+
+    ten_minutes = {"Duration (seconds)": "600"}
+    buy_now = {"Buy-now price": "20.00"}
+    create_auction(admin, teapot, **{"Starting bid": "5.00"}, **buy_now, **ten_minutes)
+    create_auction(admin, chair, **{"Starting bid": "10.00"}, **ten_minutes)
+    create_auction(admin, mirror, **{"Starting bid": "1.00"}, **ten_minutes)
+
+    # Buy now sells the teapot at once.
+    dana.goto(f"{base}/#/auction/{auction_id(admin, teapot)}")
+    dana.get_by_role("button", name="Buy now").click()
+    expect(dana.get_by_text("You won", exact=True)).to_be_visible()
+    expect(dana.get_by_label("Current price")).to_have_text("20.00")
+
+    # Dana's auto-bid answers Eve's manual bid at once.
+    chair_url = f"{base}/#/auction/{auction_id(admin, chair)}"
+    dana.goto(chair_url)
+    dana.get_by_label("Maximum").fill("30.00")
+    dana.get_by_role("button", name="Set auto-bid").click()
+    expect(dana.get_by_label("Current price")).to_have_text("10.00")
+    eve.goto(chair_url)
+    eve.get_by_label("Bid amount").fill("15.00")
+    eve.get_by_role("button", name="Place bid").click()
+    expect(eve.get_by_label("Current price")).to_have_text("16.00")
+    expect(eve.get_by_text("You were outbid", exact=True)).to_be_visible()
+
+    # Admin buttons: private/public, close, cancel, delete (after confirming).
+    chair_row = admin.get_by_role("row").filter(has_text=chair)
+    chair_row.get_by_role("button", name="Make private").click()
+    expect(chair_row).to_contain_text("Private")
+    chair_row.get_by_role("button", name="Make public").click()
+    expect(chair_row).to_contain_text("Public")
+    chair_row.get_by_role("button", name="Close").click()
+    expect(chair_row).to_contain_text("Closed")
+    expect(chair_row).to_contain_text(f"dana{suffix}")
+    expect(dana.get_by_text("You won", exact=True)).to_be_visible()
+    mirror_row = admin.get_by_role("row").filter(has_text=mirror)
+    mirror_row.get_by_role("button", name="Cancel").click()
+    expect(mirror_row).to_contain_text("Cancelled")
+    admin.get_by_role("row").filter(has_text=teapot).get_by_role("button", name="Delete").click()
+    expect(admin.get_by_role("row").filter(has_text=teapot)).to_have_count(0)
+    eve.goto(f"{base}/#/")
+    eve.get_by_text("Closed", exact=True).click()
+    expect(eve.get_by_role("link", name=mirror)).to_be_visible()
+    expect(eve.get_by_role("link", name=teapot)).to_have_count(0)
+    assert_no_script_errors(admin, dana, eve)
+    for context in (admin_ctx, dana_ctx, eve_ctx):
+        context.close()

@@ -1,0 +1,155 @@
+"""The web app's pure ES modules, run in the browser they are written for.
+
+No Node.js needed: the page imports each module from the server and the
+results come back as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from .conftest import WebServer
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def page(web_server: WebServer, browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{web_server.url}/favicon.svg")  # same origin, no app running
+    yield page
+    context.close()
+
+
+def run(page: Page, module: str, body: str) -> Any:
+    """Import `module` as `m` and return the value of `body` (a JS expression)."""
+    script = f"async () => {{ const m = await import('/js/{module}'); return {body}; }}"
+    return page.evaluate(script)
+
+
+def test_money_is_parsed_and_formatted_as_integer_minor_units(page: Page) -> None:
+    parsed = run(
+        page,
+        "lib/money.js",
+        "['125.50', '125.5', '125', '1,250.05', ' 7 ', '0.1', '-1', '1.234', 'abc', '']"
+        ".map(m.parseMoney)",
+    )
+    assert parsed == [12550, 12550, 12500, 125005, 700, 10, None, None, None, None]
+    formatted = run(page, "lib/money.js", "[0, 5, 12550, 123456789, null].map(m.formatMoney)")
+    assert formatted == ["0.00", "0.05", "125.50", "1,234,567.89", "—"]
+    assert run(page, "lib/money.js", "m.moneyInputValue(100005)") == "1000.05"
+
+
+def test_minimum_bid_follows_rule_one(page: Page) -> None:
+    result = run(
+        page,
+        "state/auction-model.js",
+        "[m.minimumBid({starting_bid: 1000, current_bid: null, min_increment: 100}),"
+        " m.minimumBid({starting_bid: 1000, current_bid: 1500, min_increment: 250})]",
+    )
+    assert result == [1000, 1750]
+
+
+def test_standing_says_leading_outbid_won_or_lost(page: Page) -> None:
+    result = run(
+        page,
+        "state/auction-model.js",
+        """[
+          m.standing({status: 'open', leader: '#1'}, '#1', true),
+          m.standing({status: 'open', leader: '#2'}, '#1', true),
+          m.standing({status: 'open', leader: '#2'}, '#1', false),
+          m.standing({status: 'closed', winner: '#1'}, '#1', true),
+          m.standing({status: 'closed', winner: '#2'}, '#1', true),
+          m.standing({status: 'closed', winner: '#2', sales: [{winner: '#1'}]}, '#1', true),
+        ]""",
+    )
+    assert result == ["leading", "outbid", None, "won", "lost", "won"]
+
+
+def test_events_fold_into_the_auction_shown(page: Page) -> None:
+    result = run(
+        page,
+        "state/auction-model.js",
+        """(() => {
+          let a = {id: 1, status: 'open', current_bid: null, leader: null, bid_count: 0, seq: 3,
+                   quantity: 2, units_left: 2, round: 1};
+          a = m.applyEvent(a, {event: 'bid_placed', seq: 4,
+            data: {amount: 1000, bidder: '#7', current_bid: 1000, leader: '#7', ends_at: 'E1'}});
+          a = m.applyEvent(a, {event: 'auction_extended', seq: 5, data: {ends_at: 'E2'}});
+          a = m.applyEvent(a, {event: 'unit_sold', seq: 6,
+            data: {round: 1, winner: '#7', price: 1000, units_left: 1}});
+          const afterSale = {...a};
+          a = m.applyEvent(a, {event: 'auction_closed', seq: 7,
+            data: {winner: null, price: null, reason: 'no_bids'}});
+          return {afterSale, a};
+        })()""",
+    )
+    sale = result["afterSale"]
+    assert sale["bid_count"] == 1 and sale["ends_at"] == "E2" and sale["seq"] == 6
+    assert sale["round"] == 2 and sale["current_bid"] is None and sale["units_left"] == 1
+    assert sale["sales"] == [{"round": 1, "winner": "#7", "price": 1000}]
+    assert result["a"]["status"] == "closed" and result["a"]["close_reason"] == "no_bids"
+
+
+def test_backoff_grows_with_jitter_up_to_a_cap(page: Page) -> None:
+    delays = run(
+        page,
+        "net/backoff.js",
+        "(() => { const g = m.backoff({initialMs: 100, factor: 2, maxMs: 1000, random: () => 0.5});"
+        " return Array.from({length: 6}, () => g.next().value); })()",
+    )
+    assert delays == [100, 200, 400, 800, 1000, 1000]
+
+
+def test_routes_are_hash_based(page: Page) -> None:
+    routes = run(
+        page,
+        "router.js",
+        "['', '#/', '#/auction/42', '#/my-bids', '#/admin', '#/admin/auction/7', '#/nope']"
+        ".map(h => { const r = m.resolve(h); return [r.name, r.id]; })",
+    )
+    assert routes == [
+        ["list", None],
+        ["list", None],
+        ["auction", 42],
+        ["myBids", None],
+        ["admin", None],
+        ["adminAuction", 7],
+        ["notFound", None],
+    ]
+
+
+def test_analytics_count_sales_bidders_and_revenue(page: Page) -> None:
+    result = run(
+        page,
+        "lib/analytics.js",
+        """(() => {
+          const auctions = [
+            {id: 1, name: 'Lamp', status: 'closed', starting_bid: 1000, winner: '#2', price: 1500},
+            {id: 2, name: 'Vase, blue', status: 'closed', starting_bid: 500, winner: null},
+            {id: 3, name: 'Clock', status: 'open', starting_bid: 2000},
+          ];
+          const bids = new Map([
+            [1, [{seq: 3, amount: 1500, bidder: '#2', at: '2026-11-21T10:00:05.000Z'},
+                 {seq: 2, amount: 1000, bidder: '#3', at: '2026-11-21T10:00:01.000Z'}]],
+            [3, [{seq: 2, amount: 2000, bidder: '#3', at: '2026-11-21T10:00:09.000Z'}]],
+          ]);
+          const a = m.computeAnalytics(auctions, bids);
+          const rows = m.analyticsCsvRows(auctions, bids);
+          return {a, rows};
+        })()""",
+    )
+    stats = result["a"]
+    assert stats["totalBids"] == 3 and stats["uniqueBidders"] == 2
+    assert stats["sellThrough"] == 0.5 and stats["revenue"] == 1500
+    assert stats["avgFinal"] == 1500 and stats["avgStarting"] == 1000
+    assert sum(bucket["value"] for bucket in stats["bidsOverTime"]) == 3
+    assert result["rows"][1][:4] == [1, "Lamp", "closed", "10.00"]
+    assert result["rows"][1][-2:] == ["#2", "15.00"]
+    csv = run(page, "lib/csv.js", "m.toCsv([['a', 'b,c'], ['say \"hi\"', 1]])")
+    assert csv == 'a,"b,c"\r\n"say ""hi""",1\r\n'
