@@ -164,6 +164,14 @@ def test_two_bidders_and_an_admin_run_a_live_auction(
     lamp_row = next(line for line in csv_rows if lamp in line)
     assert ",closed," in lamp_row and ",12.50," in lamp_row and ann_name in lamp_row
 
+    # The per-auction admin view names every bidder in the complete bid log.
+    row.get_by_role("link", name=lamp).click()
+    log = admin.get_by_role("table", name="Bid history")
+    expect(log.locator("tbody tr")).to_have_count(3)
+    expect(log).to_contain_text(ann_name)
+    expect(log).to_contain_text(bob_name)
+    admin.screenshot(path=str(screenshot_dir / "admin-auction.png"), full_page=True)
+
     assert_no_script_errors(admin, ann, bob)
     for context in (admin_ctx, ann_ctx, bob_ctx):
         context.close()
@@ -290,7 +298,7 @@ def test_admin_console_buy_now_and_auto_bid(web_server: WebServer, browser: Brow
     admin.get_by_role("row").filter(has_text=teapot).get_by_role("button", name="Delete").click()
     expect(admin.get_by_role("row").filter(has_text=teapot)).to_have_count(0)
     eve.goto(f"{base}/#/")
-    eve.get_by_text("Closed", exact=True).click()
+    eve.get_by_label("Closed", exact=True).check()
     expect(eve.get_by_role("link", name=mirror)).to_be_visible()
     expect(eve.get_by_role("link", name=teapot)).to_have_count(0)
     assert_no_script_errors(admin, dana, eve)

@@ -32,7 +32,8 @@ function update(el) {
   if (status === "closed" || status === "cancelled") {
     text = status === "cancelled" ? "Cancelled" : "Ended";
   } else if (!deadlineMs) {
-    text = status === "open" && el.dataset.countdownS ? `${el.dataset.countdownS} s after the first bid` : "No end time";
+    if (status === "scheduled") text = "Waiting to start";
+    else text = el.dataset.countdownS ? `${el.dataset.countdownS} s after the first bid` : "No end time";
   } else {
     const left = deadlineMs - serverClock.now();
     if (status === "scheduled") {
