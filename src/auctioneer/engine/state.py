@@ -1,7 +1,13 @@
 """The auction's state: a frozen value rebuilt by folding its events.
 
 The lifecycle table (which command is allowed in which status) lives here too,
-under its own header; see `TRANSITIONS`.
+under its own header; see `TRANSITIONS` and `check_transition`.
+
+`reserve_met` is True only after a `ReserveMet` event of the current round; an
+auction without a reserve never gets one, so ask `reserve_ok` whether the
+leader may win. `leader_version` (the version of the leading bid) settles an
+equal-maximum tie between a proxy and a manual bid; `AutoBid.exhausted` marks
+a maximum that can no longer lead in this round.
 """
 
 from __future__ import annotations
