@@ -1,0 +1,521 @@
+"""The auction service: idempotent writes, batches, deadlines, sales, notices, publishing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from auctioneer import engine
+from auctioneer.engine.commands import Tick
+from auctioneer.engine.errors import AuctionError
+from auctioneer.engine.state import Status
+from auctioneer.service.actor import Work
+from auctioneer.service.errors import NotFound
+from auctioneer.service.ports import Frame
+from auctioneer.service.users import Caller
+from auctioneer.wire import codec
+from auctioneer.wire.timefmt import format_time
+from auctioneer.wire.topics import AUCTIONS, AUCTIONS_ADMIN, auction_topic, user_topic
+from tests.service.conftest import People
+from tests.service.stack import START_MS, Stack, lot
+
+MINUTE_MS = 60_000
+
+
+class Sink:
+    """A hub subscriber that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[str, Frame]] = []
+
+    def deliver(self, topic: str, frame: Frame) -> None:
+        self.frames.append((topic, frame))
+
+    def events(self, topic: str) -> list[dict[str, Any]]:
+        return [codec.decode(f.data) for t, f in self.frames if t == topic]
+
+
+async def until(predicate: Callable[[], Any], timeout: float = 5.0) -> None:
+    """Let the loop run until `predicate()` is true."""
+    async with asyncio.timeout(timeout):
+        while not await _maybe(predicate()):
+            await asyncio.sleep(0.001)
+
+
+async def _maybe(value: Any) -> Any:
+    return await value if asyncio.iscoroutine(value) else value
+
+
+async def status_of(stack: Stack, auction_id: int) -> str:
+    state = await stack.auctions.state(auction_id)
+    assert state is not None
+    return state.status.value
+
+
+async def kinds(stack: Stack, auction_id: int) -> list[str]:
+    return [e.event for e in await stack.store.load_events(auction_id)]
+
+
+async def restart(stack: Stack) -> Stack:
+    """Stop the service and start a new one on the same store and clock."""
+    await stack.close(close_store=False)
+    return await Stack.build(clock=stack.clock, store=stack.store)
+
+
+# -- idempotent retries ------------------------------------------------------------
+
+
+async def test_a_retried_write_returns_the_same_bytes_and_changes_nothing_more(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    first = await stack.raw(people.ann, "place_bid", id="b1", auction_id=1, amount=1000)
+    again = await stack.raw(people.ann, "place_bid", id="b1", auction_id=1, amount=1000)
+    other = await stack.raw(people.ann, "place_bid", id="b1", auction_id=1, amount=9000)
+    assert first == again == other
+    assert (await kinds(stack, 1)).count("bid_placed") == 1
+
+
+async def test_the_same_id_from_another_user_is_another_request(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    await stack.raw(people.ann, "place_bid", id="b1", auction_id=1, amount=1000)
+    bob = await stack.call(people.bob, "place_bid", id="b1", auction_id=1, amount=1100)
+    assert bob["auction"]["leader"] == "#3"
+    assert (await kinds(stack, 1)).count("bid_placed") == 2
+
+
+async def test_retries_inside_one_batch_get_the_first_reply_and_one_event(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    replies = await asyncio.gather(
+        *(stack.raw(people.ann, "place_bid", id="b1", auction_id=1, amount=1000) for _ in range(5))
+    )
+    assert len(set(replies)) == 1
+    assert codec.decode(replies[0])["auction"]["current_bid"] == 1000
+    assert (await kinds(stack, 1)).count("bid_placed") == 1
+
+
+async def test_a_retry_after_a_restart_returns_the_stored_reply(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    first = await stack.raw(people.ann, "place_bid", id="b1", auction_id=1, amount=1000)
+    stack = await restart(stack)
+    try:
+        again = await stack.raw(people.ann, "place_bid", id="b1", auction_id=1, amount=1000)
+        assert again == first
+        assert (await kinds(stack, 1)).count("bid_placed") == 1
+        fresh = await stack.call(people.bob, "place_bid", id="b1", auction_id=1, amount=1100)
+        assert fresh["auction"]["current_bid"] == 1100
+    finally:
+        await stack.close()
+
+
+@pytest.mark.parametrize(
+    ("action", "fields"),
+    [
+        ("create_auction", lot()),
+        ("create_sale", {"name": "Spring", "lots": [lot(), lot()]}),
+        ("update_auction", {"auction_id": 1, "name": "Renamed"}),
+        ("close_auction", {"auction_id": 1}),
+        ("cancel_auction", {"auction_id": 1}),
+        ("delete_auction", {"auction_id": 1}),
+    ],
+)
+async def test_admin_writes_are_idempotent_too(
+    stack: Stack, people: People, action: str, fields: dict[str, Any]
+) -> None:
+    await stack.create(people.admin)
+    first = await stack.raw(people.admin, action, id="a1", **fields)
+    versions = {i: len(await stack.store.load_events(i)) for i in range(1, 5)}
+    assert await stack.raw(people.admin, action, id="a1", **fields) == first
+    assert {i: len(await stack.store.load_events(i)) for i in range(1, 5)} == versions
+
+
+async def test_create_sale_retried_after_a_restart_creates_nothing(
+    stack: Stack, people: People
+) -> None:
+    fields = {"name": "Spring", "lots": [lot(), lot()]}
+    first = await stack.raw(people.admin, "create_sale", id="s1", **fields)
+    stack = await restart(stack)
+    try:
+        assert await stack.raw(people.admin, "create_sale", id="s1", **fields) == first
+        assert await stack.store.load_events(3) == []
+    finally:
+        await stack.close()
+
+
+# -- batching ------------------------------------------------------------------------
+
+
+async def test_concurrent_bids_are_decided_in_order_and_committed_in_batches() -> None:
+    stack = await Stack.build(bid_rate=0)
+    try:
+        admin = await stack.person("root", admin=True)
+        ann, bob = await stack.person("ann"), await stack.person("bob")
+        await stack.create(admin, min_increment=1)
+        appends = stack.store.stats.appends
+        count = 200
+        replies = await asyncio.gather(
+            *(
+                stack.call(ann if i % 2 == 0 else bob, "place_bid", auction_id=1, amount=1000 + i)
+                for i in range(count)
+            )
+        )
+        assert [r["auction"]["current_bid"] for r in replies] == [1000 + i for i in range(count)]
+        assert [r["auction"]["bid_count"] for r in replies] == list(range(1, count + 1))
+        events = await stack.store.load_events(1)
+        bids = [e for e in events if isinstance(e, engine.BidPlaced)]
+        assert [b.amount for b in bids] == [1000 + i for i in range(count)]
+        assert [b.seq for b in bids] == list(range(3, count + 3))
+        assert stack.store.stats.appends - appends < 10  # batched, not one commit per bid
+        assert engine.replay(1, events) == await stack.auctions.state(1)
+    finally:
+        await stack.close()
+
+
+async def test_a_batch_with_rejections_commits_only_the_accepted_bids(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    results = await asyncio.gather(
+        stack.raw(people.ann, "place_bid", auction_id=1, amount=1000),
+        stack.raw(people.bob, "place_bid", auction_id=1, amount=1000),
+        stack.raw(people.bob, "place_bid", auction_id=1, amount=1100),
+        stack.raw(people.bob, "place_bid", auction_id=1, amount=1200),
+        return_exceptions=True,
+    )
+    codes = [r.code if isinstance(r, AuctionError) else "ok" for r in results]
+    assert codes == ["ok", "bid_too_low", "ok", "already_leading"]
+    events = await stack.store.load_events(1)
+    assert [e.amount for e in events if isinstance(e, engine.BidPlaced)] == [1000, 1100]
+    assert engine.replay(1, events) == await stack.auctions.state(1)
+
+
+# -- deadlines -----------------------------------------------------------------------
+
+
+async def test_an_auction_that_ended_while_the_server_was_down_closes_at_its_end(
+    stack: Stack, people: People
+) -> None:
+    created = await stack.create(people.admin, duration_s=60)
+    await stack.call(people.ann, "place_bid", auction_id=1, amount=1000)
+    stack.clock.advance(3600)
+    stack = await restart(stack)
+    try:
+        await until(lambda: _closed(stack, 1))
+        auction = (await stack.call(people.admin, "get_auction", auction_id=1))["auction"]
+        assert auction["closed_at"] == auction["ends_at"] == created["ends_at"]
+        assert (auction["winner"], auction["price"], auction["close_reason"]) == (
+            "#2",
+            1000,
+            "ended",
+        )
+        (purchase,) = await stack.store.purchases()
+        assert purchase.at == START_MS + MINUTE_MS
+        assert people.ann.user is not None
+        notices = await stack.store.notices(people.ann.user.id)
+        assert [n.kind for n in notices] == ["won"]
+        assert notices[0].at == START_MS + MINUTE_MS
+    finally:
+        await stack.close()
+
+
+async def _closed(stack: Stack, auction_id: int) -> bool:
+    state = await stack.auctions.state(auction_id)
+    return state is not None and state.status in (Status.CLOSED, Status.CANCELLED)
+
+
+async def test_a_scheduled_auction_missed_while_down_opens_and_closes_at_its_own_times(
+    stack: Stack, people: People
+) -> None:
+    starts = START_MS + 10_000
+    await stack.create(people.admin, starts_at=format_time(starts), duration_s=60)
+    assert await status_of(stack, 1) == "scheduled"
+    stack.clock.advance(3600)
+    stack = await restart(stack)
+    try:
+        await until(lambda: _closed(stack, 1))
+        events = await stack.store.load_events(1)
+        at = {e.event: e.at for e in events}
+        assert at["auction_opened"] == starts
+        assert at["auction_closed"] == starts + MINUTE_MS
+        state = await stack.auctions.state(1)
+        assert state is not None
+        assert state.close_reason is not None
+        assert state.close_reason.value == "no_bids"
+    finally:
+        await stack.close()
+
+
+async def test_a_command_after_a_passed_deadline_first_closes_the_auction_at_its_end(
+    stack: Stack, people: People
+) -> None:
+    created = await stack.create(people.admin, duration_s=60)
+    await stack.call(people.ann, "place_bid", auction_id=1, amount=1000)
+    stack.clock.advance(61)  # the real timer is still a minute away
+    late = await _refused(stack, people.bob, "place_bid", auction_id=1, amount=5000)
+    assert late.code == "auction_not_open"
+    auction = (await stack.call(people.admin, "get_auction", auction_id=1))["auction"]
+    assert auction["closed_at"] == auction["ends_at"] == created["ends_at"]
+    assert (auction["winner"], auction["price"]) == ("#2", 1000)
+    assert (await kinds(stack, 1))[-2:] == ["unit_sold", "auction_closed"]
+
+
+async def _refused(stack: Stack, caller: Caller, action: str, **fields: Any) -> AuctionError:
+    with pytest.raises(AuctionError) as caught:
+        await stack.raw(caller, action, **fields)
+    return caught.value
+
+
+async def test_a_soft_close_extension_moves_the_deadline(stack: Stack, people: People) -> None:
+    await stack.create(people.admin, duration_s=60, soft_close_s=30)
+    stack.clock.advance(50)
+    placed = await stack.call(people.ann, "place_bid", auction_id=1, amount=1000)
+    assert placed["auction"]["ends_at"] == format_time(START_MS + 80_000)
+    stack.clock.advance(20)  # past the original end, before the extended one
+    await stack.call(people.bob, "place_bid", auction_id=1, amount=1100)
+    assert await status_of(stack, 1) == "open"
+
+
+async def test_the_timer_opens_a_scheduled_auction(stack: Stack, people: People) -> None:
+    await stack.create(people.admin, starts_at=format_time(START_MS + 1), duration_s=60)
+    assert await status_of(stack, 1) == "scheduled"
+    stack.clock.advance(0.001)
+    await until(lambda: _open(stack, 1))
+    events = await stack.store.load_events(1)
+    assert events[-1].event == "auction_opened"
+    assert events[-1].at == START_MS + 1
+
+
+async def _open(stack: Stack, auction_id: int) -> bool:
+    return await status_of(stack, auction_id) == "open"
+
+
+# -- sales ---------------------------------------------------------------------------
+
+
+async def test_closing_a_lot_opens_the_next_at_the_close_time(stack: Stack, people: People) -> None:
+    await stack.call(
+        people.admin, "create_sale", name="Spring", lots=[lot(name="One"), lot(name="Two")]
+    )
+    assert [await status_of(stack, i) for i in (1, 2)] == ["open", "scheduled"]
+    stack.clock.advance(10)
+    await stack.call(people.admin, "close_auction", auction_id=1)
+    await until(lambda: _open(stack, 2))
+    second = (await stack.call(people.admin, "get_auction", auction_id=2))["auction"]
+    assert second["starts_at"] == format_time(START_MS + 10_000)
+    assert second["ends_at"] == format_time(START_MS + 70_000)
+
+
+async def test_lots_missed_while_down_run_one_after_another_at_their_own_times(
+    stack: Stack, people: People
+) -> None:
+    await stack.call(
+        people.admin, "create_sale", name="Spring", lots=[lot(), lot(duration_s=120), lot()]
+    )
+    await stack.call(people.ann, "place_bid", auction_id=1, amount=1000)
+    stack.clock.advance(3600)
+    stack = await restart(stack)
+    try:
+        await until(lambda: _closed(stack, 3))
+        times = {}
+        for auction_id in (1, 2, 3):
+            events = await stack.store.load_events(auction_id)
+            times[auction_id] = {e.event: e.at for e in events}
+        assert times[1]["auction_closed"] == START_MS + MINUTE_MS
+        assert times[2]["auction_opened"] == START_MS + MINUTE_MS
+        assert times[2]["auction_closed"] == START_MS + 3 * MINUTE_MS
+        assert times[3]["auction_opened"] == START_MS + 3 * MINUTE_MS
+        assert times[3]["auction_closed"] == START_MS + 4 * MINUTE_MS
+    finally:
+        await stack.close()
+
+
+async def test_a_cancelled_later_lot_is_skipped(stack: Stack, people: People) -> None:
+    await stack.call(people.admin, "create_sale", name="Spring", lots=[lot(), lot()])
+    await stack.call(people.admin, "cancel_auction", auction_id=2)
+    await stack.call(people.admin, "close_auction", auction_id=1)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert await status_of(stack, 2) == "cancelled"
+
+
+# -- notices and purchases -------------------------------------------------------------
+
+
+async def test_an_ended_auction_stores_won_lost_notices_and_the_purchase(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin, name="Lamp")
+    await stack.call(people.ann, "place_bid", auction_id=1, amount=1000)
+    await stack.call(people.bob, "place_bid", auction_id=1, amount=1100)
+    stack.clock.advance(60)
+    await stack.call(people.admin, "update_auction", auction_id=1, description="sold")
+    assert people.ann.user is not None and people.bob.user is not None
+    ann = [(n.kind, n.data) for n in await stack.store.notices(people.ann.user.id)]
+    bob = [(n.kind, n.data) for n in await stack.store.notices(people.bob.user.id)]
+    assert [k for k, _ in ann] == ["outbid", "auction_lost"]
+    assert [k for k, _ in bob] == ["won"]
+    assert bob[0][1]["price"] == 1100
+    assert ann[1][1]["price"] == 1100
+    purchases = await stack.store.purchases(people.bob.user.id)
+    assert [(p.auction_id, p.price, p.at, p.buy_now) for p in purchases] == [
+        (1, 1100, START_MS + MINUTE_MS, False)
+    ]
+    assert await stack.store.purchases(people.ann.user.id) == []
+
+
+# -- publishing ------------------------------------------------------------------------
+
+
+async def test_a_write_publishes_its_events_summaries_and_notices(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin, reserve=5000)
+    await stack.call(people.ann, "place_bid", auction_id=1, amount=1000)
+    assert people.ann.user is not None
+    sink = Sink()
+    topics = [auction_topic(1), AUCTIONS, AUCTIONS_ADMIN, user_topic(people.ann.user.id)]
+    for topic in topics:
+        await stack.hub.attach(topic, sink)
+    await stack.call(people.bob, "place_bid", auction_id=1, amount=1100)
+    await asyncio.sleep(0)  # publishing follows the replies
+    (bid,) = sink.events(auction_topic(1))
+    assert (bid["event"], bid["seq"], bid["topic"]) == ("bid_placed", 4, "auction:1")
+    assert bid["data"]["amount"] == 1100
+    (public,) = sink.events(AUCTIONS)
+    assert (public["event"], public["topic"], public["seq"]) == ("auction_summary", "auctions", 4)
+    assert "reserve" not in public["data"]
+    (admin,) = sink.events(AUCTIONS_ADMIN)
+    assert admin["topic"] == "auctions"
+    assert admin["data"]["reserve"] == 5000
+    (outbid,) = sink.events(user_topic(people.ann.user.id))
+    assert (outbid["event"], outbid["topic"], outbid["seq"]) == ("outbid", "user:me", 1)
+
+
+async def test_private_auctions_are_summarised_only_to_admins(stack: Stack, people: People) -> None:
+    sink = Sink()
+    for topic in (AUCTIONS, AUCTIONS_ADMIN):
+        await stack.hub.attach(topic, sink)
+    await stack.create(people.admin, public=False)
+    await asyncio.sleep(0)
+    assert sink.events(AUCTIONS) == []
+    assert len(sink.events(AUCTIONS_ADMIN)) == 1
+
+
+async def test_hiding_an_auction_tells_the_public_feed_and_marks_the_frame(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    sink = Sink()
+    for topic in (AUCTIONS, auction_topic(1)):
+        await stack.hub.attach(topic, sink)
+    await stack.call(people.admin, "update_auction", auction_id=1, public=False)
+    await asyncio.sleep(0)
+    assert [e["event"] for e in sink.events(AUCTIONS)] == ["auction_hidden"]
+    assert sink.events(AUCTIONS)[0]["data"] == {"auction_id": 1}
+    ((_, frame),) = [(t, f) for t, f in sink.frames if t == auction_topic(1)]
+    assert frame.hides
+    await stack.call(people.admin, "update_auction", auction_id=1, name="Still hidden")
+    await asyncio.sleep(0)
+    assert len(sink.events(AUCTIONS)) == 1  # no second notice while it stays hidden
+    assert not sink.frames[-1][1].hides
+
+
+async def test_deleting_marks_its_frame_as_hiding(stack: Stack, people: People) -> None:
+    await stack.create(people.admin)
+    sink = Sink()
+    await stack.hub.attach(auction_topic(1), sink)
+    await stack.call(people.admin, "delete_auction", auction_id=1)
+    await asyncio.sleep(0)
+    assert [(codec.decode(f.data)["event"], f.hides) for _, f in sink.frames] == [
+        ("auction_closed", False),
+        ("auction_deleted", True),
+    ]
+
+
+async def test_frames_for_a_catch_up_come_from_the_cache_or_the_store_alike(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    for i, caller in enumerate([people.ann, people.bob, people.ann]):
+        await stack.call(caller, "place_bid", auction_id=1, amount=1000 + 100 * i)
+    await asyncio.sleep(0)
+    cached = await stack.auctions.frames(1, 2, 5)
+    assert [f.seq for f in cached] == [3, 4, 5]
+    assert await stack.auctions.frames(1, 5, 5) == []
+    stack = await restart(stack)
+    try:
+        stored = await stack.auctions.frames(1, 2, 5)
+        assert [f.data for f in stored] == [f.data for f in cached]
+        assert [f.seq for f in await stack.auctions.frames(1, 0, 2)] == [1, 2]
+    finally:
+        await stack.close()
+
+
+async def test_notice_frames_are_the_stored_notices_in_a_seq_range(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    for i, caller in enumerate([people.ann, people.bob, people.ann, people.bob]):
+        await stack.call(caller, "place_bid", auction_id=1, amount=1000 + 100 * i)
+    assert people.ann.user is not None
+    frames = await stack.auctions.notice_frames(people.ann.user.id, 0, 1)
+    assert [codec.decode(f.data)["seq"] for f in frames] == [1]
+    assert [f.seq for f in await stack.auctions.notice_frames(people.ann.user.id, 1, 9)] == [2]
+
+
+# -- failures --------------------------------------------------------------------------
+
+
+async def test_a_stale_cached_state_gets_conflict_and_the_retry_succeeds(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    other = await Stack.build(clock=stack.clock, store=stack.store)
+    try:
+        await other.raw(people.ann, "place_bid", auction_id=1, amount=1000)
+        conflict = await _refused(stack, people.bob, "place_bid", auction_id=1, amount=1100)
+        assert conflict.to_wire() == {"code": "conflict", "message": "Try again"}
+        retried = await stack.call(people.bob, "place_bid", auction_id=1, amount=1100)
+        assert retried["auction"]["bid_count"] == 2
+        assert engine.replay(1, await stack.store.load_events(1)) == await stack.auctions.state(1)
+    finally:
+        await other.close(close_store=False)
+
+
+async def test_a_store_failure_is_internal_and_nothing_is_cached(
+    stack: Stack, people: People, caplog: pytest.LogCaptureFixture
+) -> None:
+    await stack.create(people.admin)
+    await stack.store.close()
+    with caplog.at_level(logging.CRITICAL, logger="auctioneer.service.auctions"):
+        error = await _refused(stack, people.ann, "place_bid", auction_id=1, amount=1000)
+    assert error.code == "internal"
+    await stack.store.open()
+    placed = await stack.call(people.ann, "place_bid", auction_id=1, amount=1000)
+    assert placed["auction"]["bid_count"] == 1
+
+
+async def test_work_for_an_auction_that_does_not_exist_is_not_found(stack: Stack) -> None:
+    with pytest.raises(NotFound):
+        await stack.auctions.submit(42, Work(Tick()))
+    assert await stack.auctions.state(42) is None
+
+
+async def test_stop_finishes_writes_and_refuses_new_ones(stack: Stack, people: People) -> None:
+    await stack.create(people.admin, duration_s=60)
+    pending = asyncio.ensure_future(stack.raw(people.ann, "place_bid", auction_id=1, amount=1000))
+    await asyncio.sleep(0)
+    await stack.auctions.stop()
+    assert codec.decode(await pending)["auction"]["current_bid"] == 1000
+    with pytest.raises(RuntimeError):
+        await stack.raw(people.bob, "place_bid", auction_id=1, amount=1100)
