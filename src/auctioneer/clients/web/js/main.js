@@ -55,8 +55,8 @@ mountToasts(app);
 startCountdowns();
 window.addEventListener("hashchange", render);
 session.on("user", () => {
-  // Admin pages depend on the role; re-render those when it changes.
-  if (location.hash.startsWith("#/admin") || location.hash === "#/my-bids") render();
+  // Most pages depend on who is logged in; the auction page follows it itself.
+  if (resolve(location.hash).name !== "auction") render();
 });
 store.start();
 notifications.start();

@@ -42,9 +42,18 @@ export function auctionView(app, { id }) {
   const manage = h("a", { href: `#/admin/auction/${id}`, class: "button secondary", hidden: true }, "Manage this auction");
   const missing = h("p", { class: "form-message", role: "alert", hidden: true });
 
+  let seen = false;
   function render() {
     const a = store.auctions.get(id);
-    if (!a) return;
+    if (!a) {
+      if (seen) {
+        // It was here and is gone: deleted, or made private.
+        missing.hidden = false;
+        setText(missing, "This auction has been removed.");
+      }
+      return;
+    }
+    seen = true;
     setText(title, a.name);
     status.className = `tag status-${a.status}`;
     setText(status, statusLabel(a));

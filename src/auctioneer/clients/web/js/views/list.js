@@ -8,6 +8,7 @@ import { serverClock } from "../net/clock.js";
 import { setCountdown } from "../ui/countdown.js";
 import { picture } from "../ui/picture.js";
 import { deadline, isFinished, minimumBid, standing, statusLabel } from "../state/auction-model.js";
+import { loginForm } from "./login.js";
 
 const ENDING_SOON_MS = 10 * 60_000;
 
@@ -124,6 +125,7 @@ export function listView(app) {
       "section",
       {},
       h("h1", {}, "Auctions"),
+      app.session.user ? null : loginForm(app, { heading: "Log in to bid", compact: true }),
       h("div", { class: "toolbar" }, h("div", { class: "field" }, h("label", { for: searchId }, "Search auctions"), search), filterGroup),
       summary,
       list,

@@ -3,7 +3,14 @@ import { h } from "../lib/dom.js";
 import { field, formMessage } from "../ui/form.js";
 import { go } from "../router.js";
 
-export function loginView({ session }) {
+/**
+ * The log-in/register form: fields "Username" and "Password", buttons
+ * "Log in" and "Register". Also shown on the auction list to visitors.
+ *
+ * @param {{session}} app
+ * @param {{heading?: string, compact?: boolean}} options
+ */
+export function loginForm({ session }, { heading = "Sign in", compact = false } = {}) {
   const username = field({
     label: "Username",
     name: "username",
@@ -51,18 +58,18 @@ export function loginView({ session }) {
     }
   }
 
-  const form = h(
+  return h(
     "form",
     {
-      class: "card narrow",
+      class: compact ? "card login-inline" : "card narrow",
       novalidate: true,
       onsubmit: (e) => {
         e.preventDefault();
         submit(e.submitter?.value === "register" ? "register" : "login");
       },
     },
-    h("h1", {}, "Sign in"),
-    h("p", {}, "Log in to bid. New here? Pick a username and password and press Register."),
+    h(compact ? "h2" : "h1", {}, heading),
+    h("p", {}, compact ? "" : "Log in to bid. ", "New here? Pick a username and password and press Register."),
     username.wrap,
     password.wrap,
     message.el,
@@ -73,11 +80,20 @@ export function loginView({ session }) {
       h("button", { type: "submit", value: "register", class: "secondary" }, "Register"),
     ),
   );
+}
+
+export function loginView(app) {
+  const { session } = app;
   if (session.user) {
     return {
       title: "Signed in",
-      node: h("section", { class: "card narrow" }, h("h1", {}, "Signed in"), h("p", {}, `You are logged in as ${session.user.username}. `, h("a", { href: "#/" }, "See the auctions."))),
+      node: h(
+        "section",
+        { class: "card narrow" },
+        h("h1", {}, "Signed in"),
+        h("p", {}, `You are logged in as ${session.user.username}. `, h("a", { href: "#/" }, "See the auctions.")),
+      ),
     };
   }
-  return { title: "Sign in", node: form };
+  return { title: "Sign in", node: loginForm(app) };
 }
