@@ -155,6 +155,19 @@ class Checker:
             assert bid.ends_at is not None and bid.ends_at >= prev.ends_at
 
 
+def check_notices(before: Auction, events: list[Event], after: Auction) -> None:
+    """Winners are told they won, nobody who leads at the end hears "outbid"."""
+    sent = notices(before, events)
+    for notice in sent:
+        json.dumps(notice.data)
+    winners = [e.winner_id for e in events if isinstance(e, UnitSold)]
+    assert [n.user_id for n in sent if n.kind == "won"] == winners
+    if not winners and after.status is Status.OPEN:
+        assert all(n.user_id != after.leader_id for n in sent if n.kind == "outbid")
+    exhausted = [e for e in events if e.event == "auto_bid_exhausted"]
+    assert len([n for n in sent if n.kind == "auto_bid_exhausted"]) == len(exhausted)
+
+
 @SETTINGS
 @given(spec=specs(), steps=STEPS)
 def test_random_sequences_keep_every_invariant(
@@ -171,8 +184,7 @@ def test_random_sequences_keep_every_invariant(
             assert h.state == before
             continue
         checker.check(before, events, h.now)  # (the harness checks the lifecycle table)
-        for notice in notices(before, events):
-            json.dumps(notice.data)
+        check_notices(before, events, h.state)
     # replaying the emitted events rebuilds the same state; seq is gapless
     assert replay(h.auction_id, h.log) == h.state
     seqs = [e.seq for e in h.log if e.seq is not None]
