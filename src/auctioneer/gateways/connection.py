@@ -146,9 +146,10 @@ class Connection:
             self._fill(slot, codec.encode_error(rid, e.to_wire()))
         except Exception:
             log.exception("request %s failed", action)
-            self._fill(slot, codec.encode_error(rid, Internal().to_wire()))
+            self._fill(slot, codec.encode_error(None, Internal().to_wire()))
 
     def _fill(self, slot: _Slot, data: bytes) -> None:
+        """Give `slot` its reply, then send every reply that no longer waits."""
         slot.data = data
         while self._slots and self._slots[0].data is not None:
             done = self._slots.popleft()

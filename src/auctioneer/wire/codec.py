@@ -57,9 +57,13 @@ def decode(raw: bytes | str) -> Any:
         pass
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        return json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError, UnicodeDecodeError):
+        value = json.loads(text, parse_constant=_reject_constant)
+        # What we accept we must be able to echo: a lone surrogate ("\ud800")
+        # parses here but can never be encoded back, so it is malformed too.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError, UnicodeError):
         raise InvalidCommand("Malformed JSON") from None
+    return value
 
 
 def encode(value: Any) -> bytes:

@@ -68,7 +68,7 @@ def parse_topic(name: str) -> Topic:
         return Topic(TopicKind.AUCTIONS)
     if name == USER_ME:
         return Topic(TopicKind.USER)
-    match = _AUCTION.match(name)
+    match = _AUCTION.fullmatch(name)
     if match:
         return Topic(TopicKind.AUCTION, int(match.group(1)))
     raise InvalidCommand(f"Unknown topic: {name[:64]}", field="topic")
