@@ -519,3 +519,31 @@ async def test_stop_finishes_writes_and_refuses_new_ones(stack: Stack, people: P
     assert codec.decode(await pending)["auction"]["current_bid"] == 1000
     with pytest.raises(RuntimeError):
         await stack.raw(people.bob, "place_bid", auction_id=1, amount=1100)
+
+
+async def test_a_lot_cancelled_before_its_turn_is_skipped_for_the_next(
+    stack: Stack, people: People
+) -> None:
+    await stack.call(people.admin, "create_sale", name="Spring", lots=[lot(), lot(), lot()])
+    await stack.call(people.admin, "cancel_auction", auction_id=2)
+    stack.clock.advance(5)
+    await stack.call(people.admin, "close_auction", auction_id=1)
+    await until(lambda: _open(stack, 3))
+    third = (await stack.call(people.admin, "get_auction", auction_id=3))["auction"]
+    assert third["starts_at"] == format_time(START_MS + 5_000)
+    assert await status_of(stack, 2) == "cancelled"
+
+
+async def test_a_shutdown_right_after_a_lot_closes_opens_the_next_lot_on_restart(
+    stack: Stack, people: People
+) -> None:
+    await stack.call(people.admin, "create_sale", name="Spring", lots=[lot(), lot()])
+    stack.clock.advance(5)
+    await stack.call(people.admin, "close_auction", auction_id=1)
+    stack = await restart(stack)  # before the next lot's opening could run
+    try:
+        await until(lambda: _open(stack, 2))
+        second = (await stack.call(people.admin, "get_auction", auction_id=2))["auction"]
+        assert second["starts_at"] == format_time(START_MS + 5_000)
+    finally:
+        await stack.close()
