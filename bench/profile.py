@@ -1,0 +1,134 @@
+"""Profile the real server under one scenario's load with py-spy: where its CPU goes.
+
+Why: issue 6 says to profile before optimizing, and to write the hot spots into
+docs/benchmarks.md. This attaches py-spy (sampling, from outside, no code
+change in the server) to `auctioneer serve` while `bench.loadgen` drives one
+scenario, then prints the functions with the most samples, by self time and by
+inclusive time, so the numbers in the note can be reproduced.
+
+Usage: `python -m bench.profile SCENARIO [--duration 5] [--rate 200] [--raw PATH]`
+(needs `py-spy` in the venv and permission to ptrace the server, as root).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.loadgen import raise_nofile_limit
+from bench.scenarios import by_name
+from bench.servers import create_auctions, login_bidders, start_real
+
+__all__ = ["main", "summarize"]
+
+
+def summarize(raw: Path, top: int = 25) -> str:
+    """Self and inclusive sample shares per function, from py-spy's raw format."""
+    self_samples: Counter[str] = Counter()
+    incl_samples: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
+        if not frames:
+            continue
+        self_samples[_short(frames[-1])] += n
+        for f in {_short(f) for f in frames}:
+            incl_samples[f] += n
+    if not total:
+        return "no samples"
+    out = [f"{total} samples"]
+    for title, counter in (("self", self_samples), ("inclusive", incl_samples)):
+        out.append(f"\n-- top {top} by {title} time --")
+        for frame, n in counter.most_common(top):
+            out.append(f"{n / total:6.1%}  {frame}")
+    return "\n".join(out)
+
+
+def _short(frame: str) -> str:
+    # "func (path/to/site-packages/pkg/mod.py:123)" -> "func (pkg/mod.py)"
+    name, _, where = frame.partition(" (")
+    path = where.rstrip(")").rsplit(":", 1)[0]
+    for marker in ("site-packages/", "/src/", "/lib/python3"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    return f"{name} ({path})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("scenario")
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    parser.add_argument("--raw", type=Path, help="keep py-spy's raw output here")
+    args = parser.parse_args(argv)
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    raise_nofile_limit()
+    scenario = by_name(args.scenario)
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
+        server = start_real(Path(tmp))
+        try:
+            tokens = login_bidders(server, scenario.bidders)
+            aids = create_auctions(server, scenario.auctions, "profile")
+            uses_ws = "ws" in (scenario.bidder_kind, scenario.watcher_kind)
+            port = server.ws_port if uses_ws else server.tcp_port
+            config = scenario.loadgen_config(
+                "real",
+                host=server.tcp_host,
+                port=port,
+                tokens=tokens,
+                auctions=aids,
+                server_pid=server.pid,
+                duration_s=args.duration + 1.0,
+            )
+            raw = args.raw or Path(tmp) / "pyspy.txt"
+            result: dict[str, Any] = {}
+            gen = threading.Thread(target=_drive, args=(config, result))
+            gen.start()
+            threading.Event().wait(1.0 + config.get("warmup_s", 0.5))  # past connect + warm-up
+            # --gil: only the thread holding the GIL is sampled, so the shares are
+            # Python CPU time (the writer thread's fsync waits do not count).
+            spy_cmd = [spy, "record", "--gil", "-r", str(args.rate)]
+            spy_cmd += ["-d", str(int(args.duration)), "-f", "raw", "-o", str(raw)]
+            spy_cmd += ["-p", str(server.pid)]
+            spied = subprocess.run(
+                spy_cmd, capture_output=True, text=True, timeout=args.duration + 60, check=False
+            )
+            if spied.returncode:
+                print(f"py-spy failed: {spied.stderr[-800:]}")
+            gen.join(120)
+            print(result.get("line", "")[:600])
+            print(summarize(raw) if raw.exists() else "py-spy produced nothing")
+        finally:
+            server.stop()
+    return 0
+
+
+def _drive(config: dict[str, Any], result: dict[str, Any]) -> None:
+    import json
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.loadgen"],
+        input=json.dumps(config),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    result["line"] = proc.stdout.strip() or proc.stderr[-500:]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
