@@ -80,10 +80,6 @@ def test_a_refused_topic_is_cut_to_64_characters_in_the_message() -> None:
     assert str(caught.value) == "Unknown topic: " + "x" * 64
 
 
-@pytest.mark.xfail(
-    reason="BUG: the auction topic regex ends with $, which also matches before a final newline",
-    strict=True,
-)
 def test_an_auction_topic_with_a_trailing_newline_is_refused() -> None:
     with pytest.raises(InvalidCommand):
         parse_topic("auction:1\n")
