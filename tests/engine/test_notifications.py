@@ -106,7 +106,7 @@ def test_buy_now_on_a_multi_unit_lot_tells_nobody_lost_when_nobody_bid() -> None
     assert h.sent[0].data["buy_now"] is True
 
 
-def test_a_round_closed_by_buy_now_after_carried_proxies_reports_buy_now() -> None:
+def test_every_unit_sold_tells_its_winner_and_buy_now_rounds_have_no_losers() -> None:
     h = AuctionHarness()
     h.create(quantity=3, buy_now=9000)
     h.buy(5)
