@@ -8,12 +8,12 @@ module's database starts as a copy of (the CLI costs seconds per call).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.support import ADMIN, ADMIN_PASSWORD, fresh_db, stop_server
+from tests.e2e.support import ADMIN, ADMIN_PASSWORD, House, fresh_db, prepare_house, stop_server
 from tests.helpers.server import RunningServer, add_user, start_server
 
 
@@ -33,7 +33,21 @@ def server(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     stop_server(running)
 
 
+@pytest.fixture(scope="module")
+def module_house(server: RunningServer, request: pytest.FixtureRequest) -> House:
+    """The module's server, the admin logged in, `BIDDERS` fresh and `REGULARS` shared bidders."""
+    module = request.module
+    return prepare_house(server, getattr(module, "BIDDERS", 0), getattr(module, "REGULARS", 2))
+
+
 @pytest.fixture
 def db_copy(template_db: Path, tmp_path: Path) -> Path:
     """A fresh database (with the admin) for a test that starts its own server."""
     return fresh_db(template_db, tmp_path)
+
+
+@pytest.fixture
+async def house(module_house: House) -> AsyncIterator[House]:
+    """The module's house; every connection a test opened through it is closed after it."""
+    yield module_house
+    await module_house.close_all()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 import shutil
 import signal
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,8 +24,11 @@ __all__ = [
     "MS",
     "PASSWORD",
     "SOCKET_KINDS",
-    "admin_client",
-    "bidder",
+    "Account",
+    "House",
+    "login",
+    "prepare_house",
+    "register",
     "fresh_db",
     "iso_in",
     "new_auction",
@@ -52,20 +58,99 @@ def fresh_db(template: Path, folder: Path) -> Path:
     return target
 
 
-async def admin_client(server: RunningServer, kind: str = "ws") -> Any:
-    client = await open_client(kind, server)
-    await client.login(ADMIN, ADMIN_PASSWORD)
-    return client
+@dataclass
+class Account:
+    """A user with a live token (logging in costs an Argon2 check: do it once)."""
+
+    username: str
+    token: str
+    user: dict[str, Any]
+
+    @property
+    def paddle(self) -> str:
+        return f"#{self.user['paddle']}"
 
 
-async def bidder(server: RunningServer, kind: str = "ws", name: str | None = None) -> Any:
-    """A newly registered bidder, logged in on a new connection of `kind`."""
-    client = await open_client(kind, server)
-    username = name or unique("b")
-    await client.ok("register", username=username, password=PASSWORD)
-    await client.login(username, PASSWORD)
-    client.username = username
-    return client
+@dataclass
+class House:
+    """A module's server plus accounts made once: the admin and a pool of bidders."""
+
+    server: RunningServer
+    admin: Account
+    pool: list[Account] = field(default_factory=list)  # fresh, one test each
+    regulars: list[Account] = field(default_factory=list)  # shared by tests that don't mind
+    opened: list[Any] = field(default_factory=list)  # closed after each test
+
+    async def close_all(self) -> None:
+        opened, self.opened = self.opened, []
+        for client in opened:
+            with contextlib.suppress(Exception):
+                await client.close()
+
+    async def connect(self, kind: str = "ws", account: Account | None = None) -> Any:
+        """A new connection of `kind`, authenticated as `account` (anonymous if None)."""
+        client = await open_client(kind, self.server)
+        self.opened.append(client)
+        if account is not None:
+            if kind == "http":
+                client.token = account.token
+            else:
+                await client.ok("auth", token=account.token)
+            client.token, client.user, client.username = (
+                account.token,
+                account.user,
+                account.username,
+            )
+        return client
+
+    async def admin_client(self, kind: str = "ws") -> Any:
+        return await self.connect(kind, self.admin)
+
+    async def bidder(self, kind: str = "ws") -> Any:
+        """A connection of a bidder no other test of the module has used."""
+        account = self.pool.pop() if self.pool else await register(self.server)
+        return await self.connect(kind, account)
+
+    async def bidders(self, count: int, kind: str = "ws") -> list[Any]:
+        return [await self.bidder(kind) for _ in range(count)]
+
+    async def regular(self, index: int, kind: str = "ws") -> Any:
+        """A connection of shared bidder `index` (its notices and purchases pile up)."""
+        while len(self.regulars) <= index:
+            self.regulars.append(await register(self.server))
+        return await self.connect(kind, self.regulars[index])
+
+
+async def register(server: RunningServer, username: str | None = None) -> Account:
+    """Register a new bidder and log it in once."""
+    client = await open_client("tcp", server)
+    try:
+        name = username or unique("b")
+        await client.ok("register", username=name, password=PASSWORD)
+        result = await client.login(name, PASSWORD)
+        return Account(name, result["token"], result["user"])
+    finally:
+        await client.close()
+
+
+async def login(server: RunningServer, username: str, password: str) -> Account:
+    client = await open_client("tcp", server)
+    try:
+        result = await client.login(username, password)
+        return Account(username, result["token"], result["user"])
+    finally:
+        await client.close()
+
+
+def prepare_house(server: RunningServer, bidders: int, regulars: int = 2) -> House:
+    """Log the admin in and register the bidders (from a sync fixture)."""
+
+    async def run() -> House:
+        admin = await login(server, ADMIN, ADMIN_PASSWORD)
+        made = await asyncio.gather(*(register(server) for _ in range(bidders + regulars)))
+        return House(server, admin, list(made[:bidders]), list(made[bidders:]))
+
+    return asyncio.run(run())
 
 
 async def new_auction(admin: Any, **fields: Any) -> dict[str, Any]:

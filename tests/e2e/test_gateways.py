@@ -18,15 +18,16 @@ from tests.e2e.support import (
     KINDS,
     PASSWORD,
     SOCKET_KINDS,
-    admin_client,
-    bidder,
+    House,
     new_auction,
     parse_time,
     stop_server,
     unique,
 )
-from tests.helpers.server import RunningServer, start_server
+from tests.helpers.server import start_server
 from tests.helpers.wire_clients import open_client
+
+BIDDERS = 6  # fresh bidders: the walkthrough checks exact notices and purchases
 
 HTTP_STATUS = {
     "bad_request": 400,
@@ -59,11 +60,9 @@ def check_error(reply: dict[str, Any], code: str) -> dict[str, Any]:
 
 # -- a bid from one client reaches the other -------------------------------------------
 @pytest.mark.parametrize("kind", SOCKET_KINDS)
-async def test_a_bid_from_one_client_reaches_the_other_as_an_event(
-    server: RunningServer, kind: str
-) -> None:
-    admin = await admin_client(server, kind)
-    ann, bob = await bidder(server, kind), await bidder(server, kind)
+async def test_a_bid_from_one_client_reaches_the_other_as_an_event(house: House, kind: str) -> None:
+    admin = await house.admin_client(kind)
+    ann, bob = await house.regular(0, kind), await house.regular(1, kind)
     try:
         auction = await new_auction(admin)
         topic = f"auction:{auction['id']}"
@@ -91,12 +90,10 @@ async def test_a_bid_from_one_client_reaches_the_other_as_an_event(
             await client.close()
 
 
-async def test_a_bid_over_http_reaches_websocket_and_tcp_subscribers(
-    server: RunningServer,
-) -> None:
-    admin = await admin_client(server, "http")
-    http = await bidder(server, "http")
-    ws, tcp = await open_client("ws", server), await open_client("tcp", server)
+async def test_a_bid_over_http_reaches_websocket_and_tcp_subscribers(house: House) -> None:
+    admin = await house.admin_client("http")
+    http = await house.regular(0, "http")
+    ws, tcp = await house.connect("ws"), await house.connect("tcp")
     try:
         auction = await new_auction(admin)
         topic = f"auction:{auction['id']}"
@@ -114,9 +111,9 @@ async def test_a_bid_over_http_reaches_websocket_and_tcp_subscribers(
 
 # -- every action, on every door -------------------------------------------------------
 @pytest.mark.parametrize("kind", KINDS)
-async def test_every_action_works_on_each_gateway(server: RunningServer, kind: str) -> None:
-    admin = await admin_client(server, kind)
-    ann, bob = await bidder(server, kind), await bidder(server, kind)
+async def test_every_action_works_on_each_gateway(house: House, kind: str) -> None:
+    admin = await house.admin_client(kind)
+    ann, bob = await house.bidder(kind), await house.bidder(kind)
     clients = [admin, ann, bob]
     try:
         pong = await ann.ok("ping")
@@ -203,14 +200,14 @@ async def test_every_action_works_on_each_gateway(server: RunningServer, kind: s
             assert [e["seq"] for e in replayed] == list(range(1, closed["auction"]["seq"] + 1))
             assert await ann.ok("unsubscribe", topic=topic) == {}
 
-        # auth: the token of a login works on a fresh connection of the same door.
-        other = await open_client(kind, server)
+        # login on this door, then auth with its token on a fresh connection of the door.
+        other = await house.connect(kind)
         clients.append(other)
-        if kind == "http":
-            other.token = ann.token
-            me = await other.ok("auth", token=ann.token)
-        else:
-            me = await other.ok("auth", token=ann.token)
+        logged = await other.ok("login", username=ann.username, password=PASSWORD)
+        assert logged["user"] == ann.user and logged["token"] != ann.token
+        again = await house.connect(kind)
+        clients.append(again)
+        me = await again.ok("auth", token=logged["token"])
         assert me["user"] == ann.user
         assert ann.user["role"] == "bidder" and isinstance(ann.user["paddle"], int)
 
@@ -223,12 +220,10 @@ async def test_every_action_works_on_each_gateway(server: RunningServer, kind: s
 
 # -- every error code -----------------------------------------------------------------
 @pytest.mark.parametrize("kind", KINDS)
-async def test_each_rule_error_code_is_answered_on_each_gateway(
-    server: RunningServer, kind: str
-) -> None:
-    admin = await admin_client(server, kind)
-    ann, bob = await bidder(server, kind), await bidder(server, kind)
-    anon = await open_client(kind, server)
+async def test_each_rule_error_code_is_answered_on_each_gateway(house: House, kind: str) -> None:
+    admin = await house.admin_client(kind)
+    ann, bob = await house.regular(0, kind), await house.regular(1, kind)
+    anon = await house.connect(kind)
     try:
         auction = await new_auction(admin, buy_now=90_000)
         aid = auction["id"]
@@ -278,7 +273,7 @@ async def test_each_rule_error_code_is_answered_on_each_gateway(
 
 
 async def test_a_write_that_lost_a_race_to_another_server_process_gets_conflict(
-    server: RunningServer,
+    house: House,
 ) -> None:
     """Two processes on one database, no broker: the stale one answers `conflict`.
 
@@ -287,15 +282,14 @@ async def test_a_write_that_lost_a_race_to_another_server_process_gets_conflict(
     store's unique (auction_id, seq) refuses its commit, the client hears
     `conflict`, and a retry on the reloaded state works.
     """
-    admin = await admin_client(server, "ws")
-    ann, carol = await bidder(server, "ws"), await bidder(server, "ws")
-    await carol.close()
-    second = start_server(server.db_url, "--bid-rate", "0")
+    admin = await house.admin_client("ws")
+    ann, carol = await house.regular(0), house.regulars[1]
+    second = start_server(house.server.db_url, "--bid-rate", "0")
     stale = await open_client("tcp", second)
     try:
         auction = await new_auction(admin)
         aid = auction["id"]
-        await stale.login(carol.username, PASSWORD)
+        await stale.ok("auth", token=carol.token)
         await stale.ok("get_auction", auction_id=aid)  # the second server caches the state
         await ann.ok("place_bid", auction_id=aid, amount=1000)  # the first one moves on
         check_error(await stale.request("place_bid", auction_id=aid, amount=5000), "conflict")
@@ -336,27 +330,51 @@ ACTIONS = {
             "subscribe",
             "unsubscribe",
         ],
-        "test_gateways::test_every_action_works_on_each_gateway",
+        ("test_gateways", "test_every_action_works_on_each_gateway"),
     ),
 }
 
 # PROTOCOL.md error code -> the tests that provoke it (or, for internal, that check it never comes).
 ERROR_CODES = {
-    "bad_request": "test_bad_input::test_malformed_json_is_a_bad_request_on_every_gateway",
-    "unknown_action": "test_gateways::test_each_rule_error_code_is_answered_on_each_gateway",
-    "invalid_amount": "test_bad_input::test_money_that_is_not_a_whole_number_of_minor_units_is_refused",
-    "unauthorized": "test_permissions::test_admin_actions_are_refused_to_bidders_and_anonymous_callers",
-    "forbidden": "test_permissions::test_admin_actions_are_refused_to_bidders_and_anonymous_callers",
-    "not_found": "test_permissions::test_private_auctions_are_invisible_to_bidders_by_every_route",
-    "auction_not_open": "test_gateways::test_each_rule_error_code_is_answered_on_each_gateway",
-    "bid_too_low": "test_concurrency::test_fifty_clients_bidding_the_same_amount_at_once_get_one_acceptance",
-    "already_leading": "test_gateways::test_each_rule_error_code_is_answered_on_each_gateway",
-    "buy_now_unavailable": "test_gateways::test_each_rule_error_code_is_answered_on_each_gateway",
-    "username_taken": "test_gateways::test_each_rule_error_code_is_answered_on_each_gateway",
-    "rate_limited": "test_users::test_bids_over_the_rate_limit_are_refused_with_rate_limited",
-    "message_too_large": "test_bad_input::test_a_message_over_64_kib_is_refused_and_the_connection_closed",
-    "conflict": "test_gateways::test_a_write_that_lost_a_race_to_another_server_process_gets_conflict",
-    "internal": "test_bad_input::test_the_server_never_answers_internal_to_bad_input",
+    "bad_request": ("test_bad_input", "test_malformed_json_is_a_bad_request_on_every_gateway"),
+    "unknown_action": ("test_gateways", "test_each_rule_error_code_is_answered_on_each_gateway"),
+    "invalid_amount": (
+        "test_bad_input",
+        "test_money_that_is_not_a_whole_number_of_minor_units_is_refused",
+    ),
+    "unauthorized": (
+        "test_permissions",
+        "test_admin_actions_are_refused_to_bidders_and_anonymous_callers",
+    ),
+    "forbidden": (
+        "test_permissions",
+        "test_admin_actions_are_refused_to_bidders_and_anonymous_callers",
+    ),
+    "not_found": (
+        "test_permissions",
+        "test_private_auctions_are_invisible_to_bidders_by_every_route",
+    ),
+    "auction_not_open": ("test_gateways", "test_each_rule_error_code_is_answered_on_each_gateway"),
+    "bid_too_low": (
+        "test_concurrency",
+        "test_fifty_clients_bidding_the_same_amount_at_once_get_one_acceptance",
+    ),
+    "already_leading": ("test_gateways", "test_each_rule_error_code_is_answered_on_each_gateway"),
+    "buy_now_unavailable": (
+        "test_gateways",
+        "test_each_rule_error_code_is_answered_on_each_gateway",
+    ),
+    "username_taken": ("test_gateways", "test_each_rule_error_code_is_answered_on_each_gateway"),
+    "rate_limited": ("test_users", "test_bids_over_the_rate_limit_are_refused_with_rate_limited"),
+    "message_too_large": (
+        "test_bad_input",
+        "test_a_message_over_64_kib_is_refused_and_the_connection_closed",
+    ),
+    "conflict": (
+        "test_gateways",
+        "test_a_write_that_lost_a_race_to_another_server_process_gets_conflict",
+    ),
+    "internal": ("test_bad_input", "test_the_server_never_answers_internal_to_bad_input"),
 }
 
 PROTOCOL = Path("/work/shared/PROTOCOL.md")
@@ -370,10 +388,10 @@ def _protocol_names(section: str) -> list[str]:
     return re.findall(r"`([a-z_]+)`", errors)
 
 
-def _test_exists(ref: str) -> bool:
+def _test_exists(ref: tuple[str, str]) -> bool:
     import importlib
 
-    module_name, test_name = ref.split("::")
+    module_name, test_name = ref
     module = importlib.import_module(f"tests.e2e.{module_name}")
     return callable(getattr(module, test_name, None))
 

@@ -1,0 +1,142 @@
+"""Resume: a client that was away gets exactly what it missed, then live events.
+
+PROTOCOL.md `subscribe` with `since`: the reply, then the events with
+since < seq <= reply seq in order, then live events, with no gap and no
+duplicate; the HTTP catch-up returns the same event objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from tests.e2e.support import SOCKET_KINDS, House, new_auction
+
+REGULARS = 3
+
+
+async def bid_war(house: House, auction_id: int, amounts: list[int], step: int = 100) -> None:
+    """Two regulars take turns bidding `amounts` (the leader may not outbid itself):
+    the bidder is chosen by `amount // step` so consecutive calls keep alternating."""
+    a, b = await house.regular(0, "tcp"), await house.regular(1, "tcp")
+    try:
+        for amount in amounts:
+            bidder = a if (amount // step) % 2 == 0 else b
+            await bidder.ok("place_bid", auction_id=auction_id, amount=amount)
+    finally:
+        await a.close()
+        await b.close()
+
+
+def seqs(events: list[dict[str, Any]]) -> list[int]:
+    return [e["seq"] for e in events]
+
+
+@pytest.mark.parametrize("abrupt", [False, True], ids=["closed", "dropped"])
+@pytest.mark.parametrize("kind", SOCKET_KINDS)
+async def test_a_client_that_resubscribes_with_since_gets_exactly_the_missed_events_then_live_ones(
+    house: House, kind: str, abrupt: bool
+) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin)
+    aid, topic = auction["id"], f"auction:{auction['id']}"
+    watcher = await house.regular(2, kind)
+    await watcher.ok("subscribe", topic=topic)
+    await bid_war(house, aid, [1000, 1100])
+    seen = await watcher.collect_events(2, topic=topic)
+    assert seqs(seen) == [auction["seq"] + 1, auction["seq"] + 2]
+    last = seen[-1]["seq"]
+    if abrupt:
+        await watcher.abort()
+    else:
+        await watcher.close()
+
+    await bid_war(house, aid, [1200, 1300, 1400, 1500, 1600])  # while it is away
+
+    back = await house.regular(2, kind)
+    reply = await back.ok("subscribe", topic=topic, since=last)
+    assert reply == {"topic": topic, "seq": last + 5}
+    missed = await back.collect_events(5, topic=topic)
+    assert seqs(missed) == list(range(last + 1, last + 6))
+    assert [e["event"] for e in missed] == ["bid_placed"] * 5
+    assert [e["data"]["amount"] for e in missed] == [1200, 1300, 1400, 1500, 1600]
+    await bid_war(house, aid, [1700])
+    live = await back.next_event(topic=topic)
+    assert live["seq"] == last + 6 and live["data"]["amount"] == 1700
+    assert await back.quiet(topic=topic) == []  # no duplicate of anything
+    for client in (admin, back):
+        await client.close()
+
+
+@pytest.mark.parametrize("kind", SOCKET_KINDS)
+async def test_bids_racing_a_resubscription_are_delivered_once_each_with_no_gap(
+    house: House, kind: str
+) -> None:
+    """The seam: bids land while the catch-up is being read from the store."""
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin, starting_bid=100, min_increment=1)
+    aid, topic = auction["id"], f"auction:{auction['id']}"
+    amounts = list(range(100, 160))
+    war = asyncio.create_task(bid_war(house, aid, amounts, step=1))
+    clients = []
+    try:
+        await asyncio.sleep(0.05)
+        for since in (0, auction["seq"], auction["seq"] + 3):
+            client = await house.connect(kind)
+            clients.append((since, client, await client.ok("subscribe", topic=topic, since=since)))
+        await war
+        final = auction["seq"] + len(amounts)
+        for since, client, reply in clients:
+            got = await client.collect_events(final - since, topic=topic)
+            assert seqs(got) == list(range(since + 1, final + 1)), (since, reply)
+            assert reply["seq"] >= since
+            assert await client.quiet(topic=topic, wait=0.1) == []
+    finally:
+        war.cancel()
+        for _, client, _ in clients:
+            await client.close()
+        await admin.close()
+
+
+async def test_the_http_catch_up_returns_the_same_events_as_were_pushed(house: House) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin)
+    aid, topic = auction["id"], f"auction:{auction['id']}"
+    watcher = await house.connect("ws")
+    await watcher.ok("subscribe", topic=topic, since=0)
+    await bid_war(house, aid, [1000, 1100, 1200])
+    await admin.ok("close_auction", auction_id=aid)
+    pushed = await watcher.collect_events(auction["seq"] + 5, topic=topic)
+    names = [e["event"] for e in pushed][-5:]
+    assert names == ["bid_placed"] * 3 + ["unit_sold", "auction_closed"]
+    http = await house.connect("http")
+    try:
+        whole = (await http.raw("GET", f"/api/auctions/{aid}/events", params={"since": 0})).json()
+        assert whole["events"] == pushed
+        tail = await http.raw("GET", f"/api/auctions/{aid}/events", params={"since": 3})
+        assert tail.status_code == 200 and tail.json()["events"] == pushed[3:]
+        none = await http.raw("GET", f"/api/auctions/{aid}/events", params={"since": 99})
+        assert none.json() == {"events": []}
+        bad = await http.raw("GET", f"/api/auctions/{aid}/events", params={"since": "-1"})
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_request"
+    finally:
+        for client in (admin, watcher, http):
+            await client.close()
+
+
+async def test_a_subscriber_without_since_gets_only_live_events(house: House) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin)
+    aid, topic = auction["id"], f"auction:{auction['id']}"
+    await bid_war(house, aid, [1000])
+    watcher = await house.connect("tcp")
+    try:
+        assert (await watcher.ok("subscribe", topic=topic))["seq"] == auction["seq"] + 1
+        assert await watcher.quiet(topic=topic, wait=0.2) == []
+        await bid_war(house, aid, [1100])
+        assert seqs(await watcher.collect_events(1, topic=topic)) == [auction["seq"] + 2]
+    finally:
+        await watcher.close()
+        await admin.close()
