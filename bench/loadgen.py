@@ -566,6 +566,7 @@ async def _run_load(
         plain.start()
         await asyncio.get_running_loop().run_in_executor(None, plain.ready.wait)
         await asyncio.sleep(cfg.warmup_s)
+        _window_started()
         t0, c0, m0 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
         s0 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
         await asyncio.sleep(cfg.duration_s)
@@ -576,6 +577,7 @@ async def _run_load(
     elif bidders and cfg.duration_s > 0:
         driver.start()
         await asyncio.sleep(cfg.warmup_s)
+        _window_started()
         t0, c0, m0 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
         s0 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
         await asyncio.sleep(cfg.duration_s)
@@ -612,6 +614,12 @@ async def _run_load(
         errors.extend(c.errors[:3])
     out["errors"] = errors[:10]
     return out
+
+
+def _window_started() -> None:
+    """Tell a watching parent (bench.profile) that the measured window starts now."""
+    sys.stderr.write("window-start\n")
+    sys.stderr.flush()
 
 
 def _idle_opener(cfg: LoadConfig, stats: Stats, conns: list[Conn]) -> Callable[[int], Any]:

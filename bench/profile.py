@@ -13,14 +13,13 @@ Usage: `python -m bench.profile SCENARIO [--duration 5] [--rate 200] [--raw PATH
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from bench.loadgen import raise_nofile_limit
 from bench.scenarios import by_name
@@ -94,12 +93,19 @@ def main(argv: list[str] | None = None) -> int:
                 duration_s=args.duration + 1.0,
             )
             raw = args.raw or Path(tmp) / "pyspy.txt"
-            result: dict[str, Any] = {}
-            gen = threading.Thread(target=_drive, args=(config, result))
-            gen.start()
-            threading.Event().wait(1.0 + config.get("warmup_s", 0.5))  # past connect + warm-up
-            # --gil: only the thread holding the GIL is sampled, so the shares are
-            # Python CPU time (the writer thread's fsync waits do not count).
+            gen = subprocess.Popen(
+                [sys.executable, "-m", "bench.loadgen"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            assert gen.stdin is not None and gen.stderr is not None and gen.stdout is not None
+            gen.stdin.write(json.dumps(config))
+            gen.stdin.close()
+            for line in gen.stderr:  # wait until connections are up and warm-up is over
+                if line.strip() == "window-start":
+                    break
             spy_cmd = [spy, "record", "--gil", "-r", str(args.rate)]
             spy_cmd += ["-d", str(int(args.duration)), "-f", "raw", "-o", str(raw)]
             spy_cmd += ["-p", str(server.pid)]
@@ -108,26 +114,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             if spied.returncode:
                 print(f"py-spy failed: {spied.stderr[-800:]}")
-            gen.join(120)
-            print(result.get("line", "")[:600])
+            out, _ = gen.communicate(timeout=120)
+            print(out.strip()[:600])
             print(summarize(raw) if raw.exists() else "py-spy produced nothing")
         finally:
             server.stop()
     return 0
-
-
-def _drive(config: dict[str, Any], result: dict[str, Any]) -> None:
-    import json
-
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.loadgen"],
-        input=json.dumps(config),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    result["line"] = proc.stdout.strip() or proc.stderr[-500:]
 
 
 if __name__ == "__main__":
