@@ -27,6 +27,7 @@ __all__ = [
     "Account",
     "House",
     "login",
+    "make_house",
     "prepare_house",
     "register",
     "fresh_db",
@@ -142,15 +143,16 @@ async def login(server: RunningServer, username: str, password: str) -> Account:
         await client.close()
 
 
+async def make_house(server: RunningServer, bidders: int, regulars: int = 2) -> House:
+    """Log the admin in and register the bidders."""
+    admin = await login(server, ADMIN, ADMIN_PASSWORD)
+    made = await asyncio.gather(*(register(server) for _ in range(bidders + regulars)))
+    return House(server, admin, list(made[:bidders]), list(made[bidders:]))
+
+
 def prepare_house(server: RunningServer, bidders: int, regulars: int = 2) -> House:
-    """Log the admin in and register the bidders (from a sync fixture)."""
-
-    async def run() -> House:
-        admin = await login(server, ADMIN, ADMIN_PASSWORD)
-        made = await asyncio.gather(*(register(server) for _ in range(bidders + regulars)))
-        return House(server, admin, list(made[:bidders]), list(made[bidders:]))
-
-    return asyncio.run(run())
+    """`make_house` from a sync (module-scoped) fixture."""
+    return asyncio.run(make_house(server, bidders, regulars))
 
 
 async def new_auction(admin: Any, **fields: Any) -> dict[str, Any]:

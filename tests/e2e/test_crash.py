@@ -1,0 +1,190 @@
+"""Crash: SIGKILL a server under load; every acknowledged bid survives.
+
+PROTOCOL.md rule 9: an accepted write is durable before its reply is sent.
+Issue 3: after `kill -9` and a restart every acknowledged bid is there, the
+state equals the replay of the log, and an auction whose end passed while
+the server was down closes with its correct end time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auctioneer import engine
+from auctioneer.store.factory import open_store
+from auctioneer.wire.views import auction_object
+from tests.e2e.support import Account, House, make_house, new_auction, parse_time, stop_server
+from tests.helpers.server import start_server
+from tests.helpers.wire_clients import MS
+
+BIDDING_S = 1.5  # how long the clients bid before the kill
+USERNAMES = ("leader_username", "winner_username")
+
+
+@pytest.fixture
+async def crash_house(db_copy: Path) -> AsyncIterator[House]:
+    server = await asyncio.to_thread(start_server, db_copy, "--bid-rate", "0")
+    house = await make_house(server, 0, regulars=4)
+    yield house
+    await house.close_all()
+    await asyncio.to_thread(stop_server, house.server)
+
+
+async def bid_until_stopped(
+    client: Any, account: Account, auction_id: int, shared: dict[str, int], acked: list[Any]
+) -> None:
+    """Bid the lowest valid amount again and again; keep every acknowledged bid."""
+    while True:
+        amount = shared["min"]
+        try:
+            reply = await client.request("place_bid", auction_id=auction_id, amount=amount)
+        except (ConnectionError, TimeoutError, OSError):
+            return
+        if reply["ok"]:
+            auction = reply["result"]["auction"]
+            acked.append((auction["seq"], amount, account.paddle))
+            shared["min"] = max(shared["min"], amount + 1)
+        elif reply["error"]["code"] == "bid_too_low":
+            shared["min"] = max(shared["min"], reply["error"]["minimum"])
+        elif reply["error"]["code"] == "already_leading":
+            await asyncio.sleep(2 * MS)
+        else:
+            raise AssertionError(reply)
+
+
+async def all_bids(client: Any, auction_id: int) -> list[dict[str, Any]]:
+    """Every bid, oldest first, paging with before_seq."""
+    bids: list[dict[str, Any]] = []
+    before: int | None = None
+    for _ in range(1000):
+        fields = {"auction_id": auction_id, "limit": 500}
+        if before is not None:
+            fields["before_seq"] = before
+        page = (await client.ok("get_bids", **fields))["bids"]
+        bids.extend(page)
+        if len(page) < 500:
+            break
+        before = page[-1]["seq"]
+    return list(reversed(bids))
+
+
+async def replay_from_file(db_url: str, auction_ids: list[int]) -> dict[int, engine.Auction]:
+    store = open_store(db_url)
+    await store.open()
+    try:
+        return {aid: engine.replay(aid, await store.load_events(aid)) for aid in auction_ids}
+    finally:
+        await store.close()
+
+
+def without_usernames(view: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in view.items() if k not in USERNAMES}
+
+
+async def test_every_acknowledged_bid_survives_sigkill_and_the_state_equals_the_replay_of_the_log(
+    crash_house: House,
+) -> None:
+    house = crash_house
+    admin = await house.admin_client("tcp")
+    busy = await new_auction(admin, starting_bid=100, min_increment=1)
+    ending = await new_auction(admin, duration_s=3)  # ends while the server is down
+    first = await house.connect("ws", house.regulars[0])
+    await first.ok("place_bid", auction_id=ending["id"], amount=1000)
+
+    shared = {"min": 100}
+    acked: list[tuple[int, int, str]] = []
+    clients = [
+        await house.connect(kind, account) for account in house.regulars for kind in ("ws", "tcp")
+    ]
+    loops = [
+        asyncio.create_task(bid_until_stopped(c, house.regulars[i // 2], busy["id"], shared, acked))
+        for i, c in enumerate(clients)
+    ]
+    started = time.monotonic()
+    await asyncio.sleep(BIDDING_S)
+    await asyncio.to_thread(
+        stop_server, house.server, signal.SIGKILL
+    )  # SIGKILL with requests in flight
+    bidding_s = time.monotonic() - started
+    await asyncio.wait_for(asyncio.gather(*loops), 10_000 * MS)
+    await house.close_all()
+    assert len(acked) >= 20, f"only {len(acked)} bids acknowledged in {bidding_s:.1f}s"
+
+    # Stay down until the short auction's end has passed.
+    await asyncio.sleep(max(0.0, parse_time(ending["ends_at"]) - time.time() + 0.5))
+    restart_started = time.monotonic()
+    house.server = await asyncio.to_thread(start_server, house.server.db_url, "--bid-rate", "0")
+    restart_s = time.monotonic() - restart_started
+
+    admin = await house.admin_client("ws")  # tokens survive the crash too
+    auction = (await admin.ok("get_auction", auction_id=busy["id"]))["auction"]
+    bids = await all_bids(admin, busy["id"])
+    by_seq = {b["seq"]: (b["amount"], b["bidder"]) for b in bids}
+    lost = [(seq, amount, who) for seq, amount, who in acked if by_seq.get(seq) != (amount, who)]
+    assert lost == [], f"{len(lost)} acknowledged bids lost or changed after SIGKILL"
+    amounts = [b["amount"] for b in bids]
+    assert amounts == sorted(amounts) and len(set(amounts)) == len(amounts)
+    assert auction["status"] == "open"
+    assert auction["current_bid"] == amounts[-1] >= max(a for _, a, _ in acked)
+    assert auction["leader"] == bids[-1]["bidder"]
+    assert auction["bid_count"] == len(bids)
+    topic = f"auction:{busy['id']}"
+    assert (await admin.ok("subscribe", topic=topic, since=0))["seq"] == auction["seq"]
+    log = await admin.collect_events(auction["seq"], topic=topic)
+    assert [e["seq"] for e in log] == list(range(1, auction["seq"] + 1))
+    assert [e["data"]["amount"] for e in log if e["event"] == "bid_placed"] == amounts
+
+    # The auction whose end passed while the server was down closes at its end.
+    closed: dict[str, Any] = {}
+    for _ in range(200):
+        closed = (await admin.ok("get_auction", auction_id=ending["id"]))["auction"]
+        if closed["status"] == "closed":
+            break
+        await asyncio.sleep(50 * MS)
+    assert closed["status"] == "closed", closed
+    assert closed["closed_at"] == closed["ends_at"] == ending["ends_at"]
+    assert closed["close_reason"] == "ended"
+    assert (closed["winner"], closed["price"]) == (house.regulars[0].paddle, 1000)
+
+    views = {
+        aid: (await admin.ok("get_auction", auction_id=aid))["auction"]
+        for aid in (busy["id"], ending["id"])
+    }
+    await house.close_all()
+    assert stop_server(house.server) == 0  # SIGTERM: a clean exit
+
+    replayed = await replay_from_file(house.server.db_url, list(views))
+    for aid, view in views.items():
+        rebuilt = auction_object(replayed[aid])
+        assert without_usernames(rebuilt) == without_usernames(view)
+    print(
+        f"\ncrash: {len(acked)} bids acknowledged by 8 clients in {bidding_s:.2f}s "
+        f"({len(acked) / bidding_s:.0f}/s), {len(bids)} stored "
+        f"({len(bids) - len(acked)} committed but unacknowledged), 0 lost; "
+        f"restart {restart_s:.2f}s"
+    )
+
+
+async def test_a_restarted_server_takes_bids_where_it_left_off(crash_house: House) -> None:
+    """After SIGKILL the same auction keeps its price, rules and timers."""
+    house = crash_house
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin, duration_s=600, soft_close_s=30)
+    ann = await house.connect("tcp", house.regulars[0])
+    await ann.ok("place_bid", auction_id=auction["id"], amount=1000)
+    await house.close_all()
+    await asyncio.to_thread(stop_server, house.server, signal.SIGKILL)
+    house.server = await asyncio.to_thread(start_server, house.server.db_url, "--bid-rate", "0")
+    bob = await house.connect("ws", house.regulars[1])
+    low = await bob.request("place_bid", auction_id=auction["id"], amount=1000)
+    assert low["error"]["code"] == "bid_too_low" and low["error"]["minimum"] == 1100
+    after = (await bob.ok("place_bid", auction_id=auction["id"], amount=1100))["auction"]
+    assert after["bid_count"] == 2 and after["leader"] == house.regulars[1].paddle
+    assert after["ends_at"] == auction["ends_at"]
