@@ -63,6 +63,7 @@ class Stack:
         clock: ManualClock | None = None,
         store: MemoryStore | None = None,
         start: bool = True,
+        broker: type[MemoryBroker] = MemoryBroker,
         **settings: Any,
     ) -> Stack:
         clock = clock or ManualClock(START_MS)
@@ -70,7 +71,7 @@ class Stack:
             store = MemoryStore(clock=clock.now_ms)
             await store.open()
         options = Settings(db="memory://", **settings)
-        hub = Hub(MemoryBroker)
+        hub = Hub(broker)
         users = UserService(
             store,
             clock,

@@ -1,0 +1,1 @@
+"""Tests for auctioneer.gateways (in-process: a Connection driven directly)."""
