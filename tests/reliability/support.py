@@ -129,7 +129,7 @@ class Conn:
             )
         elif kind == "tcp":
             sock = await _socket(server.tcp_host, server.tcp_port, rcvbuf, timeout)
-            limit = 4096 if rcvbuf else 2**22
+            limit = 2**16 if rcvbuf else 2**22
             self._reader, self._writer = await asyncio.open_connection(sock=sock, limit=limit)
         else:
             raise ValueError(kind)
