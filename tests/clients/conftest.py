@@ -7,6 +7,7 @@ it and keep the whole client suite well under 90 s.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
         yield server
     finally:
         server.stop()
+        _close_output(server)
+
+
+def _close_output(server: RunningServer) -> None:
+    """Close the server's output pipe once the helper's drain thread has read it to the end.
+
+    Left open, it is found by the garbage collector at exit, and with
+    `filterwarnings = error` that ResourceWarning fails the run.
+    """
+    for thread in threading.enumerate():
+        if thread.name.endswith("(pump)"):
+            thread.join(5)
+    if server.proc.stdout is not None:
+        server.proc.stdout.close()
 
 
 @pytest.fixture

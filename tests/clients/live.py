@@ -64,20 +64,27 @@ class Live:
             app, list(args), env=self.env(), input=input, catch_exceptions=False
         )
 
-    def subprocess(
+    def run_cli(
         self, *args: str, input: str = "", timeout: float = 30
     ) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, **self.env(), "PYTHONUNBUFFERED": "1"}
-        for key in ("AUCTIONEER_TOKEN", "AUCTIONEER_CONFIG_DIR", "AUCTIONEER_PASSWORD"):
-            env.pop(key, None)
+        """The real `python -m auctioneer ...` in a subprocess."""
         return subprocess.run(
             [sys.executable, "-m", "auctioneer", *args],
             input=input,
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=env,
+            env=self.process_env(),
         )
+
+    def process_env(self) -> dict[str, str]:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        for key, value in self.env().items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        return env
 
     def bidder(self) -> str:
         """Register a fresh bidder through the CLI (it is then logged in here)."""

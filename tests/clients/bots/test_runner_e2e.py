@@ -17,8 +17,8 @@ async def test_twenty_bots_on_three_lots_sell_each_to_the_highest_maximum_that_b
             "create_auction",
             name=unique("Bot lot "),
             starting_bid=1000,
-            min_increment=100,
-            countdown_s=2,
+            min_increment=250,
+            countdown_s=3,
         )
         ids.append(made["auction"]["id"])
     config = BotConfig(
@@ -55,7 +55,7 @@ async def test_proxy_bots_leave_the_bidding_to_the_server(live: Live) -> None:
         name=unique("Proxy lot "),
         starting_bid=1000,
         min_increment=100,
-        countdown_s=2,
+        countdown_s=3,
     )
     aid = made["auction"]["id"]
     config = BotConfig(

@@ -38,19 +38,13 @@ def test_room_reads_bids_from_a_pipe_and_quit_leaves(live: Live) -> None:
 def test_room_counts_down_and_calls_the_hammer(live: Live) -> None:
     a = live.auction(countdown_s=3, duration_s=None)
     live.bidder()
-    env = {**__import__("os").environ}
-    for key, value in live.env().items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
     proc = subprocess.Popen(
         [sys.executable, "-m", "auctioneer", *room_args(live, a["id"])],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**env, "PYTHONUNBUFFERED": "1"},
+        env=live.process_env(),
     )
     lines: list[str] = []
     assert proc.stdout is not None and proc.stdin is not None
@@ -72,6 +66,7 @@ def test_room_counts_down_and_calls_the_hammer(live: Live) -> None:
             proc.kill()
             proc.wait(5)
     reader.join(5)
+    proc.stdout.close()
     text = "".join(lines)
     assert "going" in text, text
     assert "SOLD to you for 10.00!" in text, text
