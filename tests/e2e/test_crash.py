@@ -20,7 +20,8 @@ import pytest
 from auctioneer import engine
 from auctioneer.store.factory import open_store
 from auctioneer.wire.views import auction_object
-from tests.e2e.support import Account, House, make_house, new_auction, parse_time, stop_server
+from tests.e2e.conftest import Template
+from tests.e2e.support import Account, House, new_auction, parse_time, stop_server
 from tests.helpers.server import start_server
 from tests.helpers.wire_clients import MS
 
@@ -29,9 +30,9 @@ USERNAMES = ("leader_username", "winner_username")
 
 
 @pytest.fixture
-async def crash_house(db_copy: Path) -> AsyncIterator[House]:
+async def crash_house(db_copy: Path, template: Template) -> AsyncIterator[House]:
     server = await asyncio.to_thread(start_server, db_copy, "--bid-rate", "0")
-    house = await make_house(server, 0, regulars=4)
+    house = House(server, template.admin, regulars=template.accounts[:4])
     yield house
     await house.close_all()
     await asyncio.to_thread(stop_server, house.server)

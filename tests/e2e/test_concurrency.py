@@ -1,0 +1,93 @@
+"""Concurrency: many clients bidding on one auction at the same instant.
+
+One writer per auction decides each bid against the state the previous one
+left: 50 equal bids at once make exactly one leader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import Counter
+from typing import Any
+
+from tests.e2e.support import House, new_auction
+
+REGULARS = 10
+CONNECTIONS_PER_BIDDER = 5  # 50 clients; an account costs an Argon2 hash and check
+
+
+async def fifty_clients(house: House) -> list[tuple[Any, Any]]:
+    """50 connections (WebSocket and TCP alternating) of 10 bidders, 5 each."""
+    accounts = house.regulars[:REGULARS]
+    clients = []
+    for i in range(REGULARS * CONNECTIONS_PER_BIDDER):
+        account = accounts[i % REGULARS]
+        clients.append((account, await house.connect("ws" if i % 2 else "tcp", account)))
+    return clients
+
+
+async def test_fifty_clients_bidding_the_same_amount_at_once_get_one_acceptance(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin)
+    clients = await fifty_clients(house)
+    watcher = await house.connect("ws")
+    await watcher.ok("subscribe", topic=f"auction:{auction['id']}")
+
+    started = time.perf_counter()
+    replies = await asyncio.gather(
+        *(c.request("place_bid", auction_id=auction["id"], amount=1000) for _, c in clients)
+    )
+    elapsed_ms = (time.perf_counter() - started) * 1000
+
+    accepted = [(a, r) for (a, _), r in zip(clients, replies, strict=True) if r["ok"]]
+    assert len(accepted) == 1, accepted
+    winner = accepted[0][0]
+    refused = Counter(r["error"]["code"] for r in replies if not r["ok"])
+    assert sum(refused.values()) == 49
+    assert set(refused) <= {"bid_too_low", "already_leading"}, refused
+    for (account, _), reply in zip(clients, replies, strict=True):
+        if reply["ok"]:
+            continue
+        # The winner's other connections are the leader; everyone else is too low.
+        expected = "already_leading" if account is winner else "bid_too_low"
+        assert reply["error"]["code"] == expected, reply
+        if expected == "bid_too_low":
+            assert reply["error"]["minimum"] == 1100
+
+    state = (await admin.ok("get_auction", auction_id=auction["id"]))["auction"]
+    assert state["bid_count"] == 1 and state["current_bid"] == 1000
+    assert state["leader"] == winner.paddle
+    event = await watcher.next_event("bid_placed")
+    assert event["data"]["bidder"] == winner.paddle
+    assert await watcher.quiet(wait=0.2) == []
+    print(
+        f"\nconcurrency: 50 equal bids at once -> 1 accepted, {dict(refused)}, "
+        f"all 50 replies in {elapsed_ms:.0f} ms"
+    )
+
+
+async def test_fifty_clients_bidding_different_amounts_at_once_leave_a_consistent_log(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin, starting_bid=100, min_increment=1)
+    clients = await fifty_clients(house)
+    amounts = [100 + 7 * i for i in range(50)]
+    replies = await asyncio.gather(
+        *(
+            c.request("place_bid", auction_id=auction["id"], amount=amount)
+            for (_, c), amount in zip(clients, amounts, strict=True)
+        )
+    )
+    codes = Counter("ok" if r["ok"] else r["error"]["code"] for r in replies)
+    assert set(codes) <= {"ok", "bid_too_low", "already_leading"}, codes
+    bids = (await admin.ok("get_bids", auction_id=auction["id"], limit=500))["bids"]
+    log = [b["amount"] for b in reversed(bids)]
+    assert len(log) == codes["ok"]
+    assert all(b - a >= 1 for a, b in itertools.pairwise(log))  # always rising
+    state = (await admin.ok("get_auction", auction_id=auction["id"]))["auction"]
+    assert state["current_bid"] == log[-1] == max(amounts)  # the top bid is never refused
