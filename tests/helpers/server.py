@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ class RunningServer:
     tcp_host: str
     tcp_port: int
     output: list[str] = field(default_factory=list)
+    pump: threading.Thread | None = None
 
     @property
     def ws_url(self) -> str:
@@ -45,7 +47,15 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout)
+        self._close_output()
         return self.proc.returncode
+
+    def _close_output(self) -> None:
+        """Let the reader thread reach EOF, then close the pipe (no ResourceWarning)."""
+        if self.pump is not None:
+            self.pump.join(timeout=5)
+        if self.proc.stdout is not None and not self.proc.stdout.closed:
+            self.proc.stdout.close()
 
     def kill(self) -> None:
         """SIGKILL: the crash the durability rule (PROTOCOL.md rule 9) must survive."""
@@ -106,14 +116,17 @@ def start_server(db_path: Path | str, *extra: str, env: dict[str, str] | None = 
 
 def _drain_in_background(server: RunningServer) -> None:
     """Keep reading the server's output so a full pipe never blocks it."""
-    import threading
 
     def pump() -> None:
         assert server.proc.stdout is not None
-        for line in server.proc.stdout:
-            server.output.append(line)
+        try:
+            for line in server.proc.stdout:
+                server.output.append(line)
+        except ValueError:  # closed by stop()
+            pass
 
-    threading.Thread(target=pump, daemon=True).start()
+    server.pump = threading.Thread(target=pump, daemon=True, name="server-output (pump)")
+    server.pump.start()
 
 
 def add_user(db_url: str, name: str, password: str, *, admin: bool = False) -> None:

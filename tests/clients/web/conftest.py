@@ -72,12 +72,14 @@ def close_output(server: RunningServer) -> None:
         server.proc.stdout.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (run scripts/ensure-browser)")
     from playwright.sync_api import sync_playwright
 
+    # Module scope: the sync API keeps an event loop running in this thread
+    # while it is open, which would break every asyncio test that runs after it.
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
