@@ -66,7 +66,9 @@ def _cli() -> list[str]:
     return [sys.executable, "-m", "auctioneer"]
 
 
-def start_server(db_path: Path | str, *extra: str, env: dict[str, str] | None = None) -> RunningServer:
+def start_server(
+    db_path: Path | str, *extra: str, env: dict[str, str] | None = None
+) -> RunningServer:
     """Run `auctioneer serve` on free ports with the database at `db_path`.
 
     `db_path` may be a file path (SQLite) or a full database URL.
