@@ -63,6 +63,10 @@ class _Subscription:
     last_seq: int = 0
     buffer: list[Frame] = field(default_factory=list)
     latest: Frame | None = None  # latest mode: the newest frame not yet sent
+    # Who it was authorized for: a feed ends when the connection's identity no
+    # longer matches (logout here or on another connection, auth as someone else).
+    for_user: int | None = None
+    for_admin: bool = False
 
 
 @dataclass(eq=False)
@@ -139,14 +143,18 @@ class Connection:
                 result = await self._unsubscribe(request)
             else:
                 result = await self.api.handle(self.caller, action, request, rid)
-                if action == "logout":
+                if action in ("logout", "login", "auth"):
                     await self._drop_private_subscriptions()
             self._fill(slot, _reply(rid, result))
         except AuctionError as e:
             self._fill(slot, codec.encode_error(rid, e.to_wire()))
         except Exception:
             log.exception("request %s failed", action)
-            self._fill(slot, codec.encode_error(None, Internal().to_wire()))
+            try:
+                reply = codec.encode_error(rid, Internal().to_wire())
+            except TypeError:  # an id that cannot be echoed
+                reply = codec.encode_error(None, Internal().to_wire())
+            self._fill(slot, reply)
 
     def _fill(self, slot: _Slot, data: bytes) -> None:
         """Give `slot` its reply, then send every reply that no longer waits."""
@@ -179,6 +187,15 @@ class Connection:
         if old is not None:
             await self.hub.detach(internal, self)
         sub = _Subscription(internal, topic.wire, req.mode)
+        user = self.caller.user
+        if topic.kind is TopicKind.USER and user is not None:
+            sub.for_user = user.id
+        elif topic.kind is TopicKind.AUCTIONS:
+            sub.for_admin = internal == AUCTIONS_ADMIN
+        elif topic.auction_id is not None:
+            state = await self.api.auctions.state(topic.auction_id)
+            hidden = state is None or state.spec is None or not state.spec.public or state.deleted
+            sub.for_admin = hidden and self.caller.is_admin
         self._subs[internal] = sub
         try:
             seq, backlog = await self._catch_up(sub, topic, req.since)
@@ -229,8 +246,9 @@ class Connection:
         return codec.encode({})
 
     async def _drop_private_subscriptions(self) -> None:
+        """After logout: end every feed this identity was needed for, at once."""
         for internal, sub in list(self._subs.items()):
-            if sub.wire == "user:me" or internal == AUCTIONS_ADMIN:
+            if not self._still_allowed(sub):
                 del self._subs[internal]
                 await self.hub.detach(internal, self)
 
@@ -238,6 +256,9 @@ class Connection:
         """Hub callback: take a frame for `topic` without ever blocking."""
         sub = self._subs.get(topic)
         if sub is None or self.closed:
+            return
+        if not self._still_allowed(sub):
+            self._end(sub)
             return
         if not sub.live:
             sub.buffer.append(frame)
@@ -254,12 +275,26 @@ class Connection:
             sub.latest = frame
         else:
             self._push(frame)
-        if frame.hides and not self.caller.is_admin:
-            # The auction just became invisible to this bidder: the feed ends here.
-            del self._subs[topic]
-            task = asyncio.get_running_loop().create_task(self.hub.detach(topic, self))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        if frame.hides:
+            if self.caller.is_admin:
+                sub.for_admin = True  # admins go on seeing it, only while admins
+            else:
+                self._end(sub)  # invisible to this bidder from now on: the feed ends here
+
+    def _still_allowed(self, sub: _Subscription) -> bool:
+        user = self.caller.user
+        if sub.for_user is not None and (user is None or user.id != sub.for_user):
+            return False
+        return not (sub.for_admin and not self.caller.is_admin)
+
+    def _end(self, sub: _Subscription) -> None:
+        """Stop a subscription from inside delivery (detaching is async)."""
+        if self._subs.get(sub.topic) is not sub:
+            return
+        del self._subs[sub.topic]
+        task = asyncio.get_running_loop().create_task(self.hub.detach(sub.topic, self))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # -- the outbox --------------------------------------------------------------
     def _push(self, item: bytes | Frame | _LatestMarker, *, catch_up: bool = False) -> None:
