@@ -1,0 +1,171 @@
+"""Permissions: admin actions need an admin; private auctions stay private.
+
+Checked in the service layer for every gateway (issue 3), so every door is
+tried: anonymous callers hear `unauthorized`, bidders `forbidden`, and a
+private auction is `not_found` to a bidder by every route while admins see
+it with real usernames.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.support import KINDS, SOCKET_KINDS, House, new_auction
+
+REGULARS = 2
+
+
+def admin_requests(auction_id: int) -> dict[str, dict[str, Any]]:
+    lot = {"name": "sneaky", "starting_bid": 100, "duration_s": 60}
+    return {
+        "create_auction": lot,
+        "create_sale": {"name": "sneaky sale", "lots": [lot]},
+        "update_auction": {"auction_id": auction_id, "name": "mine now", "public": False},
+        "close_auction": {"auction_id": auction_id},
+        "cancel_auction": {"auction_id": auction_id},
+        "delete_auction": {"auction_id": auction_id},
+    }
+
+
+USER_REQUESTS = {
+    "place_bid": {"amount": 5000},
+    "start_auto_bid": {"max_amount": 5000},
+    "stop_auto_bid": {},
+    "buy_now": {},
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_admin_actions_are_refused_to_bidders_and_anonymous_callers(
+    house: House, kind: str
+) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin, buy_now=90_000)
+    before = await admin.ok("get_auctions")
+    bidder, anonymous = await house.regular(0, kind), await house.connect(kind)
+    for action, fields in admin_requests(auction["id"]).items():
+        reply = await bidder.request(action, **fields)
+        assert reply["ok"] is False and reply["error"]["code"] == "forbidden", (action, reply)
+        reply = await anonymous.request(action, **fields)
+        assert reply["ok"] is False and reply["error"]["code"] == "unauthorized", (action, reply)
+    for action, fields in USER_REQUESTS.items():
+        reply = await anonymous.request(action, auction_id=auction["id"], **fields)
+        assert reply["error"]["code"] == "unauthorized", (action, reply)
+    for action in ("get_purchases", "get_notices", "logout"):
+        assert (await anonymous.request(action))["error"]["code"] == "unauthorized"
+    if kind != "http":
+        assert (await anonymous.request("subscribe", topic="user:me"))["error"][
+            "code"
+        ] == "unauthorized"
+    # Nothing changed.
+    assert await admin.ok("get_auctions") == before
+    detail = await admin.ok("get_auction", auction_id=auction["id"])
+    assert detail["auction"]["status"] == "open" and detail["auction"]["name"] == auction["name"]
+
+
+async def test_a_bad_bearer_token_on_http_is_unauthorized(house: House) -> None:
+    http = await house.connect("http")
+    for header in ("Bearer nonsense", "Basic dXNlcjpwYXNz", "Bearer"):
+        resp = await http.raw("GET", "/api/purchases", headers={"Authorization": header})
+        assert resp.status_code == 401, header
+        assert resp.json()["error"]["code"] == "unauthorized"
+    resp = await http.raw("GET", "/api/auctions", headers={"Authorization": "Bearer nonsense"})
+    assert resp.status_code == 401
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_private_auctions_are_invisible_to_bidders_by_every_route(
+    house: House, kind: str
+) -> None:
+    admin = await house.admin_client("ws")
+    secret = await new_auction(admin, public=False, name="secret lot")
+    sid = secret["id"]
+    viewers = [await house.regular(0, kind), await house.connect(kind)]  # bidder, anonymous
+    for viewer in viewers:
+        listed = await viewer.ok("get_auctions")
+        assert sid not in [a["id"] for a in listed["auctions"]]
+        listed = await viewer.ok("get_auctions", status=["open", "scheduled"])
+        assert sid not in [a["id"] for a in listed["auctions"]]
+        for action, fields in {
+            "get_auction": {},
+            "get_bids": {},
+            **USER_REQUESTS,
+        }.items():
+            reply = await viewer.request(action, auction_id=sid, **fields)
+            expected = "unauthorized" if viewer.user is None and action in USER_REQUESTS else None
+            assert reply["ok"] is False, (action, reply)
+            assert reply["error"]["code"] == (expected or "not_found"), (action, reply)
+        if kind == "http":
+            resp = await viewer.raw("GET", f"/api/auctions/{sid}/events", params={"since": 0})
+            assert resp.status_code == 404 and resp.json()["error"]["code"] == "not_found"
+        else:
+            reply = await viewer.request("subscribe", topic=f"auction:{sid}")
+            assert reply["error"]["code"] == "not_found"
+    # The admin sees it everywhere.
+    listed = await admin.ok("get_auctions")
+    assert sid in [a["id"] for a in listed["auctions"]]
+    assert (await admin.ok("get_auction", auction_id=sid))["auction"]["public"] is False
+
+
+async def test_an_auction_made_private_disappears_from_bidders_and_admins_see_usernames(
+    house: House,
+) -> None:
+    admin = await house.admin_client("ws")
+    auction = await new_auction(admin, reserve=5000)
+    aid, topic = auction["id"], f"auction:{auction['id']}"
+    ann = await house.regular(0, "tcp")
+    await ann.ok("place_bid", auction_id=aid, amount=1000)
+
+    # Public views show paddles only, never usernames or the reserve.
+    public = await ann.ok("get_auction", auction_id=aid)
+    assert "leader_username" not in public["auction"] and "reserve" not in public["auction"]
+    assert public["auction"]["reserve_met"] is False
+    assert all("username" not in b for b in public["bids"])
+    assert ann.username not in str(public)
+
+    # Admins see the names.
+    seen = await admin.ok("get_auction", auction_id=aid)
+    assert seen["auction"]["leader_username"] == ann.username
+    assert seen["auction"]["reserve"] == 5000
+    assert [b["username"] for b in seen["bids"]] == [ann.username]
+    bids = await admin.ok("get_bids", auction_id=aid)
+    assert bids["bids"][0]["username"] == ann.username
+    listed = await admin.ok("get_auctions")
+    assert [a["leader_username"] for a in listed["auctions"] if a["id"] == aid] == [ann.username]
+
+    feeds = {kind: await house.regular(1, kind) for kind in SOCKET_KINDS}
+    watchers = {kind: await house.connect(kind) for kind in SOCKET_KINDS}
+    for client in [*feeds.values(), *watchers.values()]:
+        assert await client.ok("subscribe", topic="auctions") == {"topic": "auctions", "seq": 0}
+        await client.ok("subscribe", topic=topic)
+    admin_feed = await house.admin_client("tcp")
+    await admin_feed.ok("subscribe", topic="auctions")
+
+    updated = await admin.ok("update_auction", auction_id=aid, public=False)
+    assert updated["auction"]["public"] is False
+    for client in [*feeds.values(), *watchers.values()]:
+        hidden = await client.next_event("auction_hidden", topic="auctions")
+        assert hidden["data"]["auction_id"] == aid
+    summary = await admin_feed.next_event("auction_summary", topic="auctions")
+    assert summary["data"]["id"] == aid and summary["data"]["public"] is False
+    assert summary["data"]["leader_username"] == ann.username
+
+    # From now on it is not_found to the bidder, and its feeds carry nothing of it.
+    assert (await ann.request("get_auction", auction_id=aid))["error"]["code"] == "not_found"
+    refused = await ann.request("place_bid", auction_id=aid, amount=9000)
+    assert refused["error"]["code"] == "not_found"
+    sentinel = await new_auction(admin)  # a public change after the private ones
+    await admin.ok("place_bid", auction_id=aid, amount=1100)  # admins may still bid
+    await admin.ok("close_auction", auction_id=aid)
+    await admin.ok("close_auction", auction_id=sentinel["id"])
+    for client in [*feeds.values(), *watchers.values()]:
+        while True:
+            event = await client.next_event(topic="auctions")
+            assert event["event"] == "auction_summary", event
+            assert event["data"]["id"] != aid, event
+            if event["data"]["id"] == sentinel["id"] and event["data"]["status"] == "closed":
+                break
+        leaked = [e for e in client.events if e.get("topic") == topic]
+        assert all(e["event"] in ("auction_updated",) for e in leaked), leaked
