@@ -26,11 +26,14 @@ POSTGRES_ENV = "AUCTIONEER_TEST_POSTGRES_URL"
 # one-SAVEPOINT-per-commit path (also the fallback) meets the whole contract.
 BACKENDS = ["memory", "sqlite", "postgres", "postgres_savepoints"]
 
-# Every table the store writes, emptied between PostgreSQL tests (schema_version stays).
-_TRUNCATE = (
-    "TRUNCATE events, auctions, sales, counters, users, tokens, notices, notice_seqs,"
-    " purchases, idempotency RESTART IDENTITY"
-)
+# Every table the store writes, emptied between PostgreSQL tests (schema_version
+# stays). DELETE rather than TRUNCATE: on tables this small it takes
+# milliseconds where TRUNCATE takes a few hundred.
+_EMPTY = """
+DELETE FROM events; DELETE FROM auctions; DELETE FROM sales; DELETE FROM counters;
+DELETE FROM users; DELETE FROM tokens; DELETE FROM notices; DELETE FROM notice_seqs;
+DELETE FROM purchases; DELETE FROM idempotency;
+"""
 
 
 def _with_database(dsn: str, database: str) -> str:
@@ -72,7 +75,7 @@ async def _empty_postgres(dsn: str) -> None:
     try:
         exists = await conn.fetchval("SELECT to_regclass('public.events') IS NOT NULL")
         if exists:
-            await conn.execute(_TRUNCATE)
+            await conn.execute(_EMPTY)
     finally:
         await conn.close()
 

@@ -61,6 +61,7 @@ _DEAD_CONNECTION = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError)
 _UNAVAILABLE = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     asyncpg.PostgresError,
     OSError,
     TimeoutError,
@@ -181,6 +182,8 @@ class PostgresStore:
         readers: most pooled read connections.
         max_batch: most commits per write transaction.
         connect_timeout_s: how long to wait for a connection.
+        command_timeout_s: how long one statement may take (a dead peer fails
+            the batch instead of hanging it).
         clock: epoch-ms source for `created_at` of users and saved replies.
         fast_path: write a batch's appends with one statement per table
             (postgres_batch.py); False runs one SAVEPOINT per commit always.
@@ -193,6 +196,7 @@ class PostgresStore:
         readers: int = 8,
         max_batch: int = 512,
         connect_timeout_s: float = 10.0,
+        command_timeout_s: float = 60.0,
         clock: Callable[[], int] = system_clock_ms,
         fast_path: bool = True,
     ) -> None:
@@ -203,6 +207,7 @@ class PostgresStore:
         self._readers = max(1, readers)
         self._max_batch = max(1, max_batch)
         self._timeout = connect_timeout_s
+        self._command_timeout = command_timeout_s
         self._now_ms = clock
         self._conn: asyncpg.Connection | None = None
         self._pool: asyncpg.Pool | None = None
@@ -220,10 +225,16 @@ class PostgresStore:
         if self._writer is not None:
             return
         try:
-            self._conn = await asyncpg.connect(self.dsn, timeout=self._timeout)
+            self._conn = await asyncpg.connect(
+                self.dsn, timeout=self._timeout, command_timeout=self._command_timeout
+            )
             await migrate_postgres(self._conn)
             self._pool = await asyncpg.create_pool(
-                self.dsn, min_size=1, max_size=self._readers, timeout=self._timeout
+                self.dsn,
+                min_size=1,
+                max_size=self._readers,
+                timeout=self._timeout,
+                command_timeout=self._command_timeout,
             )
         except (*_UNAVAILABLE, ValueError) as e:
             await self._release()
@@ -280,7 +291,9 @@ class PostgresStore:
         conn = self._conn
         if conn is None or conn.is_closed():  # reconnect after the server went away
             self._conn = None
-            conn = await asyncpg.connect(self.dsn, timeout=self._timeout)
+            conn = await asyncpg.connect(
+                self.dsn, timeout=self._timeout, command_timeout=self._command_timeout
+            )
             self._conn = conn
         return conn
 
@@ -291,13 +304,17 @@ class PostgresStore:
             if outcomes is None:
                 async with conn.transaction():
                     outcomes = await self._one_by_one(conn, batch)
-        except _UNAVAILABLE as e:
+        except Exception as e:  # the writer task must outlive any failure
+            # The connection's state is unknown now (a dead socket, a protocol
+            # error): drop it, and the next batch connects afresh.
+            self._drop_writer_conn()
             for job in batch:
                 failure = translate_postgres_error(e, job.plan)
                 failure.__cause__ = e
                 if not job.future.done():
                     job.future.set_exception(failure)
-            return  # a closed connection is replaced by the next batch
+            return
+
         appended = sum(1 for job, ok, _ in outcomes if ok and job.plan is not None)
         stats = self.stats
         stats.transactions += 1
@@ -313,6 +330,11 @@ class PostgresStore:
                 job.future.set_result(value)
             else:
                 job.future.set_exception(value)
+
+    def _drop_writer_conn(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            conn.terminate()
 
     async def _bulk(
         self, conn: asyncpg.Connection, batch: list[_Job]

@@ -309,14 +309,15 @@ class SQLiteStore:
         with contextlib.suppress(RuntimeError):
             job.loop.call_soon_threadsafe(_settle, job.future, ok, value)
 
-    def _fail_batch(self, conn: sqlite3.Connection, batch: list[_Job], e: sqlite3.Error) -> None:
-        try:
+    def _fail_batch(self, conn: sqlite3.Connection, batch: list[_Job], e: Exception) -> None:
+        with contextlib.suppress(sqlite3.Error):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
         for job in batch:
-            error = translate_sqlite_error(e)
+            if isinstance(e, sqlite3.Error):
+                error: StoreError = translate_sqlite_error(e)
+            else:
+                error = StoreUnavailable(_BACKEND, f"{type(e).__name__}: {e}")
             error.__cause__ = e
             self._resolve(job, False, error)
 
@@ -341,7 +342,7 @@ class SQLiteStore:
                     conn.execute("RELEASE job")
                     outcomes.append((job, True, value))
             conn.execute("COMMIT")
-        except sqlite3.Error as e:
+        except Exception as e:  # the writer thread must outlive any failure
             self._fail_batch(conn, batch, e)
             return
         appended = sum(1 for job, ok, _ in outcomes if ok and job.is_append)
