@@ -65,7 +65,10 @@ class FakeServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         topics: set[str] = set()
         self.writers[writer] = topics
-        send = lambda m: writer.write(orjson.dumps(m) + b"\n")  # noqa: E731
+
+        def send(message: dict[str, Any]) -> None:
+            writer.write(orjson.dumps(message) + b"\n")
+
         send({"event": "welcome", "data": {"protocol": 1, "server_time": NOW}})
         try:
             while line := await reader.readline():

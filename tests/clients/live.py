@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from auctioneer.clients.connection import Client
 from tests.helpers.server import RunningServer
@@ -100,12 +99,12 @@ class Live:
     async def as_admin(self, action: str, **fields: Any) -> dict[str, Any]:
         async with Client(self.url) as client:
             await client.login(ADMIN, ADMIN_PASSWORD)
-            return await client.request(action, **fields)
+            return dict(await client.request(action, **fields))
 
     def admin(self, action: str, **fields: Any) -> dict[str, Any]:
         """One admin request from synchronous test code."""
-        return asyncio.run(self.as_admin(action, **fields))
+        return dict(asyncio.run(self.as_admin(action, **fields)))
 
     def auction(self, **fields: Any) -> dict[str, Any]:
         base: dict[str, Any] = {"name": unique("lot "), "starting_bid": 1000, "duration_s": 600}
-        return self.admin("create_auction", **{**base, **fields})["auction"]
+        return dict(self.admin("create_auction", **{**base, **fields})["auction"])

@@ -34,4 +34,4 @@ def test_backoff_jitter_stays_within_its_fraction_and_is_reproducible_with_a_see
 )
 def test_backoff_refuses_nonsense_settings(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
-        next(backoff(**kwargs))  # type: ignore[arg-type]
+        next(backoff(**kwargs))

@@ -45,7 +45,7 @@ def auction_id_of_topic(topic: str | None) -> int | None:
 
 def _closed(auction: dict[str, Any], data: dict[str, Any]) -> None:
     auction["status"] = "cancelled" if data.get("reason") == "cancelled" else "closed"
-    auction["reason"] = data.get("reason")
+    auction["reason"] = auction["close_reason"] = data.get("reason")
     for key in ("winner", "price"):
         if key in data:
             auction[key] = data[key]
@@ -57,6 +57,7 @@ def _bid(auction: dict[str, Any], data: dict[str, Any], seq: int | None, at: str
     if data.get("ends_at"):
         auction["ends_at"] = data["ends_at"]
     auction["bid_count"] = int(auction.get("bid_count") or 0) + 1
+    auction.pop("minimum_bid", None)  # stale now; render.minimum_bid recomputes it
     bid = {
         "seq": seq,
         "amount": data.get("amount"),
@@ -80,6 +81,7 @@ def _sold(auction: dict[str, Any], data: dict[str, Any]) -> None:
         auction["current_bid"] = None
         auction["leader"] = None
         auction["ends_at"] = data.get("ends_at")
+        auction.pop("minimum_bid", None)
 
 
 def apply_event(auction: dict[str, Any], event: EventLike) -> dict[str, Any]:

@@ -48,9 +48,8 @@ def test_room_counts_down_and_calls_the_hammer(live: Live) -> None:
     )
     lines: list[str] = []
     assert proc.stdout is not None and proc.stdin is not None
-    reader = threading.Thread(
-        target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True
-    )
+    out = proc.stdout
+    reader = threading.Thread(target=lambda: lines.extend(iter(out.readline, "")), daemon=True)
     reader.start()
     try:
         proc.stdin.write("10\n")
@@ -66,7 +65,7 @@ def test_room_counts_down_and_calls_the_hammer(live: Live) -> None:
             proc.kill()
             proc.wait(5)
     reader.join(5)
-    proc.stdout.close()
+    out.close()
     text = "".join(lines)
     assert "going" in text, text
     assert "SOLD to you for 10.00!" in text, text

@@ -88,6 +88,8 @@ async def run_with_progress(
         with live if show_live and console.is_terminal else contextlib.nullcontext():
             while not task.done():
                 await asyncio.wait({task}, timeout=0.25)
+    except asyncio.CancelledError:
+        pass  # Ctrl-C: stop the bots after their current action, then sum up
     finally:
         stop.set()
     await task

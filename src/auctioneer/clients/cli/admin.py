@@ -181,7 +181,7 @@ def export_csv(data: Mapping[str, Any]) -> str:
                 "winner": a.get("winner"),
                 "winner_username": a.get("winner_username"),
                 "price": _money(a.get("price")),
-                "reason": a.get("reason"),
+                "reason": a.get("close_reason") or a.get("reason"),
             }
         )
         for sale in a.get("sales") or []:

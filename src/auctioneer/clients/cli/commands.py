@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
 from auctioneer.clients.cli import account, admin_commands
 from auctioneer.clients.cli.common import (
@@ -207,7 +208,8 @@ def room(
 
     async def main() -> None:
         async with connected(server, url=f"tcp://{host}:{port}", reconnect=True) as client:
-            await Room(client, stdout(), auction_id=auction_id).run()
+            console = Console(highlight=False, soft_wrap=True)  # one line per message, for pipes
+            await Room(client, console, auction_id=auction_id).run()
 
     run(main())
 

@@ -103,7 +103,9 @@ def _explain(e: RequestFailed) -> str:
 
 
 def print_json(value: object) -> None:
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.write(
+        orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n"
+    )
     sys.stdout.flush()
 
 

@@ -50,6 +50,8 @@ def seconds_left(auction: Mapping[str, Any], server_now: float) -> float | None:
 
 def minimum_bid(auction: Mapping[str, Any]) -> int | None:
     """The lowest valid next bid (PROTOCOL.md rule 1)."""
+    if auction.get("minimum_bid") is not None:  # the server says so: trust it
+        return int(auction["minimum_bid"])
     current = auction.get("current_bid")
     if current is None:
         return auction.get("starting_bid")
@@ -77,7 +79,8 @@ def _timing(auction: Mapping[str, Any], server_now: float) -> str:
         return format_countdown(left)
     if status == "closed":
         winner = auction.get("winner")
-        return f"sold to {winner}" if winner else str(auction.get("reason") or "closed")
+        reason = auction.get("close_reason") or auction.get("reason") or "closed"
+        return f"sold to {winner}" if winner else str(reason).replace("_", " ")
     return str(status or "")
 
 
@@ -165,7 +168,10 @@ def auction_detail(
     rows: list[tuple[str, RenderableType]] = [
         ("Status", Text(status, style=STATUS_STYLES.get(status, ""))),
         ("Price", price),
-        ("Leader", str(auction.get("leader") or "-")),
+        (
+            "Winner" if status == "closed" else "Leader",
+            str((auction.get("winner") if status == "closed" else auction.get("leader")) or "-"),
+        ),
         ("Time", _timing(auction, server_now)),
         ("Next bid", format_amount(minimum_bid(auction)) if status == "open" else "-"),
         ("Increment", format_amount(auction.get("min_increment"))),
@@ -175,7 +181,7 @@ def auction_detail(
         rows.append(("Buy now", format_amount(auction["buy_now"])))
     if auction.get("reserve") is not None:
         rows.append(("Reserve", format_amount(auction["reserve"])))
-    if "reserve_met" in auction:
+    if auction.get("has_reserve") or auction.get("reserve") is not None:
         rows.append(("Reserve met", "yes" if auction.get("reserve_met") else "no"))
     if int(auction.get("quantity") or 1) > 1:
         rows.append(("Units", f"{auction.get('units_left')} of {auction.get('quantity')} left"))

@@ -141,4 +141,6 @@ async def watch(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), duration)
         live.refresh()
+    if not console.is_terminal:
+        console.line()  # Live leaves the cursor at the end of its last frame
     return view
