@@ -162,6 +162,7 @@ class _Bot:
         self.params = StrategyParams(config.probability, config.snipe_window_s)
         self.targets: set[int] = set(config.auctions)
         self.auto: dict[tuple[int, int], int] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self.client = Client(
             config.server,
             reconnect=True,
@@ -201,7 +202,9 @@ class _Bot:
             aid = data.get("id")
             if data.get("status") == "open" and isinstance(aid, int) and aid not in self.targets:
                 self.targets.add(aid)
-                asyncio.get_running_loop().create_task(self._follow(aid))
+                task = asyncio.get_running_loop().create_task(self._follow(aid))
+                self._tasks.add(task)
+                task.add_done_callback(self._followed)
             return
         aid = auction_id_of_topic(event.topic) or data.get("auction_id")
         if not isinstance(aid, int):
@@ -214,6 +217,11 @@ class _Bot:
         )
         if won and (event.name != "auction_closed" or data.get("reason") != "cancelled"):
             self.stats.won.add((aid, int(data.get("round") or auction.get("round") or 1)))
+
+    def _followed(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.stats.rejected["follow_failed"] += 1  # e.g. deleted before we subscribed
 
     def _view(self, auction: dict[str, Any]) -> BotView:
         aid = int(auction["id"])
@@ -297,6 +305,8 @@ class _Bot:
             self.stats.error = str(e)
         finally:
             self.stats.connected = False
+            for task in list(self._tasks):
+                task.cancel()
             await self.client.close()
 
 

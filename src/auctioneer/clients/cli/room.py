@@ -60,6 +60,20 @@ class Room:
         self.current: int | None = None
         self._called: set[int] = set()
         self._announced_end: set[int] = set()
+        self._switching = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _spawn_switch(self) -> None:
+        """Re-pick the lot from an event callback; keep the task and report its failure."""
+        task = asyncio.get_running_loop().create_task(self._switch())
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[None]) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                self.say(f"(could not follow the next lot: {t.exception()})")
+
+        task.add_done_callback(done)
 
     def say(self, text: str) -> None:
         self.console.print(text, highlight=False, markup=False)
@@ -91,6 +105,10 @@ class Room:
         return int(min(open_lots, key=key)["id"])
 
     async def _switch(self) -> None:
+        async with self._switching:
+            await self._switch_now()
+
+    async def _switch_now(self) -> None:
         aid = self._pick()
         if aid == self.current:
             return
@@ -126,7 +144,7 @@ class Room:
         aid = auction_id_of_topic(event.topic)
         if event.name == "auction_summary":
             if self.fixed is None:
-                asyncio.get_running_loop().create_task(self._switch())
+                self._spawn_switch()
             return
         if aid is None or aid != self.current:
             if event.topic == "user:me" and event.name in ("outbid", "won", "auto_bid_exhausted"):
@@ -161,7 +179,7 @@ class Room:
         if event.name == "auction_closed" or data.get("units_left") == 0:
             self._announced_end.add(aid)
         if event.name == "auction_closed" and self.fixed is None:
-            asyncio.get_running_loop().create_task(self._switch())
+            self._spawn_switch()
 
     def tick(self) -> None:
         """Call the lot at 5, 3 and 1 seconds left."""
@@ -237,4 +255,6 @@ class Room:
                 continue
             if line is None or not await self.handle(line):
                 break
+        for task in list(self._tasks):
+            task.cancel()
         self.say("Left the room.")
