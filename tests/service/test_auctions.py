@@ -15,11 +15,12 @@ from auctioneer.engine.errors import AuctionError
 from auctioneer.engine.state import Status
 from auctioneer.service.actor import Work
 from auctioneer.service.errors import NotFound
-from auctioneer.service.ports import Frame
+from auctioneer.service.ports import Commit, Frame
 from auctioneer.service.users import Caller
 from auctioneer.wire import codec
 from auctioneer.wire.timefmt import format_time
 from auctioneer.wire.topics import AUCTIONS, AUCTIONS_ADMIN, auction_topic, user_topic
+from auctioneer.wire.views import auction_object
 from tests.service.conftest import People
 from tests.service.stack import START_MS, Stack, lot
 
@@ -545,5 +546,62 @@ async def test_a_shutdown_right_after_a_lot_closes_opens_the_next_lot_on_restart
         await until(lambda: _open(stack, 2))
         second = (await stack.call(people.admin, "get_auction", auction_id=2))["auction"]
         assert second["starts_at"] == format_time(START_MS + 5_000)
+    finally:
+        await stack.close()
+
+
+async def test_a_timer_whose_write_fails_is_logged_and_the_end_still_comes_at_its_time(
+    stack: Stack, people: People, caplog: pytest.LogCaptureFixture
+) -> None:
+    created = await stack.create(people.admin, duration_s=60)
+    await stack.call(people.ann, "place_bid", auction_id=1, amount=1000)
+    stack.clock.advance(120)
+    await stack.close(close_store=False)
+    stack = await Stack.build(clock=stack.clock, store=stack.store)  # its timer is due now
+    try:
+        await stack.store.close()  # before the timer's Tick can write
+        with caplog.at_level(logging.ERROR, logger="auctioneer.service.auctions"):
+            await until(lambda: "timer command failed" in caplog.text)
+        await stack.store.open()
+        late = await _refused(stack, people.bob, "place_bid", auction_id=1, amount=2000)
+        assert late.code == "auction_not_open"
+        auction = (await stack.call(people.admin, "get_auction", auction_id=1))["auction"]
+        assert auction["closed_at"] == created["ends_at"]
+        assert auction["winner"] == "#2"
+    finally:
+        await stack.close()
+
+
+async def test_a_crash_between_a_lots_close_and_the_next_opening_is_repaired_on_start(
+    stack: Stack, people: People
+) -> None:
+    await stack.call(people.admin, "create_sale", name="Spring", lots=[lot(), lot()])
+    await stack.close(close_store=False)
+    # What a process that died right after committing lot 1's close leaves behind.
+    store, clock = stack.store, stack.clock
+    clock.advance(5)
+    before = engine.replay(1, await store.load_events(1))
+    events = engine.decide(before, engine.CloseAuction(), clock.now_ms())
+    after = engine.replay(1, [*await store.load_events(1), *events])
+    assert after.spec is not None
+    await store.append(
+        Commit(
+            auction_id=1,
+            expected_version=before.version,
+            events=events,
+            row=auction_object(after),
+            status=after.status.value,
+            public=after.spec.public,
+            deleted=after.deleted,
+            sale_id=after.sale_id,
+        )
+    )
+    clock.advance(30)
+    stack = await Stack.build(clock=clock, store=store)
+    try:
+        await until(lambda: _open(stack, 2))
+        second = (await stack.call(people.admin, "get_auction", auction_id=2))["auction"]
+        assert second["starts_at"] == format_time(START_MS + 5_000)
+        assert second["ends_at"] == format_time(START_MS + 65_000)
     finally:
         await stack.close()
