@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -468,3 +469,29 @@ async def test_notices_are_personal_and_resume_after_a_seq(stack: Stack, people:
     assert [n["event"] for n in (await stack.call(people.bob, "get_notices"))["notices"]] == [
         "outbid"
     ]
+
+
+async def test_concurrent_retries_of_create_auction_create_one_auction(
+    stack: Stack, people: People
+) -> None:
+    replies = await asyncio.gather(
+        *(stack.raw(people.admin, "create_auction", id="a1", **lot()) for _ in range(3))
+    )
+    assert len(set(replies)) == 1
+    assert len((await stack.call(people.admin, "get_auctions"))["auctions"]) == 1
+
+
+@pytest.mark.xfail(
+    reason="BUG: a create_sale retried while the first is still running creates a second sale",
+    strict=True,
+)
+async def test_concurrent_retries_of_create_sale_create_one_sale(
+    stack: Stack, people: People
+) -> None:
+    fields = {"name": "Spring", "lots": [lot(), lot()]}
+    first, retry = await asyncio.gather(
+        stack.raw(people.admin, "create_sale", id="s1", **fields),
+        stack.raw(people.admin, "create_sale", id="s1", **fields),
+    )
+    assert first == retry
+    assert len((await stack.call(people.admin, "get_auctions"))["auctions"]) == 2
