@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from auctioneer.store import migrations as migrations_module
+from auctioneer.store.errors import StoreUnavailable
 from auctioneer.store.migrations import Migration, migrate_sqlite, migrations, split_sqlite_script
 from auctioneer.store.sqlite import SQLiteStore
 
@@ -91,3 +92,17 @@ def test_a_later_migration_is_applied_once_and_a_failing_one_leaves_a_whole_vers
         assert list(rows) == [(1, "init", 0), (2, "extra", 5)]
     finally:
         conn.close()
+
+
+async def test_a_database_from_a_newer_build_is_refused(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "new.db")
+    await store.open()
+    await store.close()
+    conn = sqlite3.connect(tmp_path / "new.db", isolation_level=None)
+    try:
+        conn.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (99, 'x', 0)")
+    finally:
+        conn.close()
+    again = SQLiteStore(tmp_path / "new.db")
+    with pytest.raises(StoreUnavailable, match="newer than this build"):
+        await again.open()

@@ -171,10 +171,17 @@ async def test_opening_an_unusable_file_is_unavailable(tmp_path: Path, kind: str
         await store.load_events(1)
 
 
-async def test_the_database_is_left_in_wal_mode(tmp_path: Path) -> None:
+async def test_the_writer_syncs_fully_and_leaves_the_database_in_wal_mode(
+    tmp_path: Path,
+) -> None:
     store = SQLiteStore(tmp_path / "wal.db")
     await store.open()
-    await store.close()
+    try:
+        # Peek at the writer connection through its queue (2 = FULL).
+        sync = await store._write(lambda c: c.execute("PRAGMA synchronous").fetchone()[0])
+        assert sync == 2
+    finally:
+        await store.close()
     raw = sqlite3.connect(tmp_path / "wal.db")
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Migration",
+    "SchemaTooNew",
     "migrate_postgres",
     "migrate_sqlite",
     "migrations",
@@ -99,14 +100,39 @@ def _only_comments(text: str) -> bool:
     )
 
 
+def _check_not_newer(current: int, known: list[Migration]) -> None:
+    latest = known[-1].version if known else 0
+    if current > latest:
+        raise SchemaTooNew(current, latest)
+
+
+class SchemaTooNew(ValueError):
+    """The database was migrated by a newer Auctioneer than this one."""
+
+    def __init__(self, found: int, latest: int) -> None:
+        super().__init__(found, latest)
+        self.found = found
+        self.latest = latest
+
+    def __str__(self) -> str:
+        return (
+            f"the database schema is at version {self.found}, "
+            f"newer than this build's {self.latest}: upgrade Auctioneer"
+        )
+
+
 def migrate_sqlite(conn: sqlite3.Connection, *, now_ms: int) -> list[int]:
     """Apply the pending SQLite migrations on `conn` (autocommit mode).
 
-    Returns the versions applied. Raises sqlite3.Error (the caller translates).
+    Returns the versions applied. Raises sqlite3.Error (the caller translates)
+    or SchemaTooNew.
     """
     conn.execute(_SCHEMA_VERSION_SQLITE)
+    known = migrations("sqlite")
+    row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
+    _check_not_newer(row[0], known)
     applied: list[int] = []
-    for migration in migrations("sqlite"):
+    for migration in known:
         conn.execute("BEGIN IMMEDIATE")
         try:
             row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
@@ -131,13 +157,17 @@ def migrate_sqlite(conn: sqlite3.Connection, *, now_ms: int) -> list[int]:
 async def migrate_postgres(conn: asyncpg.Connection) -> list[int]:
     """Apply the pending PostgreSQL migrations on `conn`.
 
-    Returns the versions applied. Raises asyncpg errors (the caller translates).
+    Returns the versions applied. Raises asyncpg errors (the caller translates)
+    or SchemaTooNew.
     """
     applied: list[int] = []
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _PG_MIGRATION_LOCK)
         await conn.execute(_SCHEMA_VERSION_POSTGRES)
-    for migration in migrations("postgres"):
+        current = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+    known = migrations("postgres")
+    _check_not_newer(current, known)
+    for migration in known:
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _PG_MIGRATION_LOCK)
             current = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version")

@@ -184,6 +184,7 @@ class SQLiteStore:
         clock: Callable[[], int] = system_clock_ms,
     ) -> None:
         self.path = Path(path)
+        self._file = self.path.absolute()  # fixed at open(): a later chdir changes nothing
         self.stats = StoreStats()
         self._readers = max(1, readers)
         self._max_batch = max(1, max_batch)
@@ -203,7 +204,7 @@ class SQLiteStore:
         # `timeout` is SQLite's busy timeout: wait that long for another
         # process's write lock (e.g. `auctioneer user add` beside the server).
         return sqlite3.connect(
-            self.path,
+            self._file,
             isolation_level=None,
             check_same_thread=False,
             timeout=self._busy_timeout_ms / 1000,
@@ -217,6 +218,7 @@ class SQLiteStore:
         """
         if self._writer is not None:
             return
+        self._file = self.path.absolute()
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
         self._writer = threading.Thread(
@@ -258,7 +260,7 @@ class SQLiteStore:
 
     def _writer_main(self, loop: asyncio.AbstractEventLoop, ready: asyncio.Future[None]) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file.parent.mkdir(parents=True, exist_ok=True)
             conn = self._connect()
             try:
                 conn.execute("PRAGMA journal_mode = WAL")
