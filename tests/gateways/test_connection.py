@@ -61,15 +61,15 @@ class YieldingStore(MemoryStore):
 
 
 @contextlib.contextmanager
-def held(stack: Stack, client: Client) -> Iterator[Callable[[], None]]:
-    """Hold the client's requests that reach the API until the returned `release()`."""
+def held(stack: Stack, client: Client, action: str | None = None) -> Iterator[Callable[[], None]]:
+    """Hold the client's requests (of `action`, or all) at the API until `release()`."""
     gate = asyncio.Event()
     original = stack.api.handle
 
-    async def waiting(caller: Caller, *args: Any, **kwargs: Any) -> bytes:
-        if caller is client.conn.caller:
+    async def waiting(caller: Caller, name: str, *args: Any, **kwargs: Any) -> bytes:
+        if caller is client.conn.caller and action in (None, name):
             await gate.wait()
-        return await original(caller, *args, **kwargs)
+        return await original(caller, name, *args, **kwargs)
 
     stack.api.handle = waiting  # type: ignore[method-assign]
     try:
@@ -597,6 +597,43 @@ async def test_making_an_auction_private_ends_a_bidders_feed_but_not_an_admins(
     assert [m["event"] for m in await bidder.read()] == ["auction_updated"]
     assert [m["event"] for m in await root.read()] == ["auction_updated", "auction_closed"]
     assert stack.hub.subscribers("auction:1") == frozenset({root.conn})
+
+
+@pytest.mark.xfail(
+    reason="BUG: the shield in AuctionService.submit lets the publish run before the reply",
+    strict=True,
+)
+async def test_a_writer_gets_its_reply_before_the_events_its_write_caused(
+    stack: Stack, admin: Caller
+) -> None:
+    await stack.create(admin)
+    await bid(stack, "bob", 1000)
+    client = await connect(stack, "ann")
+    await client.ok("subscribe", topic="auction:1")
+    await client.ok("subscribe", topic="auctions")
+    await client.send({"id": "b", "action": "place_bid", "auction_id": 1, "amount": 1100})
+    messages = await client.read()
+    assert [m.get("id") or m["event"] for m in messages] == ["b", "bid_placed", "auction_summary"]
+
+
+@pytest.mark.xfail(
+    reason="BUG: a reply held behind an earlier request lets its own events go out first",
+    strict=True,
+)
+async def test_a_pipelined_writer_gets_its_reply_before_the_events_its_write_caused(
+    stack: Stack, admin: Caller
+) -> None:
+    await stack.create(admin)
+    client = await connect(stack, "ann")
+    await client.ok("subscribe", topic="auction:1")
+    with held(stack, client, "get_auction") as release:
+        await client.send({"id": "read", "action": "get_auction", "auction_id": 1})
+        await client.send({"id": "b", "action": "place_bid", "auction_id": 1, "amount": 1000})
+        for _ in range(20):
+            await asyncio.sleep(0)  # the bid commits while the read is still running
+        release()
+        messages = await client.read()
+    assert [m.get("id") or m["event"] for m in messages] == ["read", "b", "bid_placed"]
 
 
 # -- slow consumers ----------------------------------------------------------------

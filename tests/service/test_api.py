@@ -320,6 +320,7 @@ async def test_create_sale_runs_lots_one_after_another(stack: Stack, people: Peo
     assert sale == {"id": 1, "name": "Spring", "lots": [1, 2, 3], "starts_at": starts}
     assert [a["status"] for a in auctions] == ["scheduled"] * 3
     assert [(a["sale_id"], a["lot"]) for a in auctions] == [(1, 1), (1, 2), (1, 3)]
+    assert [a["starts_at"] for a in auctions] == [starts, None, None]  # later lots wait
 
 
 async def test_update_auction_changes_name_and_description(stack: Stack, people: People) -> None:
