@@ -109,6 +109,26 @@ async def test_concurrent_appends_to_many_auctions_all_land(store: Any) -> None:
     assert len(await store.auction_rows()) == 100
 
 
+async def test_consecutive_commits_of_one_auction_in_flight_together_all_land(
+    store: Any,
+) -> None:
+    def note(n: int) -> list[NoticeRecord]:
+        return [NoticeRecord(5, "outbid", {"n": n}, T0 + n)]
+
+    results = await asyncio.gather(
+        store.append(commit(1, 0, [created(1)], notices=note(1), lot=3)),
+        store.append(commit(1, 1, [bid(1, 2, 2, 100)], notices=note(2))),
+        store.append(commit(1, 2, [bid(1, 3, 3, 200)], notices=note(3), status="closed")),
+    )
+    assert [[n.seq for n in r] for r in results] == [[1], [2], [3]]
+    assert [e.version for e in await store.load_events(1)] == [1, 2, 3]
+    row = await store.auction_row(1)
+    assert row is not None and row["version"] == 3 and row["status"] == "closed"
+    assert await store.unfinished_auction_ids() == []
+    assert await store.auction_rows(statuses=["closed"]) == [row]
+    assert [n.data for n in await store.notices(5)] == [{"n": 1}, {"n": 2}, {"n": 3}]
+
+
 async def test_an_append_whose_versions_do_not_follow_is_refused(store: Any) -> None:
     with pytest.raises(ValueError):
         await store.append(commit(1, 0, [bid(1, 2, 1, 100)]))
