@@ -224,18 +224,20 @@ class SQLiteStore:
         self._writer = threading.Thread(
             target=self._writer_main, args=(loop, ready), name="sqlite-writer", daemon=True
         )
-        self._accepting = True
         self._writer.start()
         try:
             await ready
         except BaseException:
-            self._accepting = False
+            self._queue.put(None)  # stops the writer if it got as far as its loop
             await asyncio.to_thread(self._writer.join)
             self._writer = None
+            self._queue = queue.SimpleQueue()
             raise
         self._reader_pool = ThreadPoolExecutor(
             max_workers=self._readers, thread_name_prefix="sqlite-reader"
         )
+        with self._lock:
+            self._accepting = True
 
     async def close(self) -> None:
         """Finish the queued writes, stop the writer, close every connection."""
