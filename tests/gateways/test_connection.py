@@ -19,6 +19,7 @@ from auctioneer.pubsub.memory import MemoryBroker
 from auctioneer.service.ports import Commit, Frame, StoredNotice
 from auctioneer.service.users import Caller
 from auctioneer.store.memory import MemoryStore
+from auctioneer.wire import messages as m
 from auctioneer.wire.timefmt import format_time
 from tests.service.stack import PASSWORD, START_MS, Stack
 
@@ -66,12 +67,14 @@ def held(stack: Stack, client: Client, action: str | None = None) -> Iterator[Ca
     gate = asyncio.Event()
     original = stack.api.handle
 
-    async def waiting(caller: Caller, name: str, *args: Any, **kwargs: Any) -> bytes:
+    async def waiting(
+        caller: Caller, name: str, request: m.Request, request_id: str | None = None
+    ) -> bytes:
         if caller is client.conn.caller and action in (None, name):
             await gate.wait()
-        return await original(caller, name, *args, **kwargs)
+        return await original(caller, name, request, request_id)
 
-    stack.api.handle = waiting  # type: ignore[method-assign]
+    stack.api.handle = waiting  # type: ignore[method-assign,assignment]
     try:
         yield gate.set
     finally:

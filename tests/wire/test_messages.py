@@ -259,8 +259,9 @@ def test_defaults_fill_optional_fields() -> None:
 
 def test_requests_are_frozen() -> None:
     _, _, request = m.parse_request({"action": "place_bid", "auction_id": 1, "amount": 5})
+    assert isinstance(request, m.PlaceBid)
     with pytest.raises(ValueError):
-        request.amount = 6  # type: ignore[misc]
+        request.amount = 6
 
 
 # -- the envelope ----------------------------------------------------------------
