@@ -243,3 +243,23 @@ async def test_close_without_posts_closes_the_memory_broker() -> None:
     await hub.close()
     assert isinstance(hub.broker, MemoryBroker)
     assert hub.broker.closed
+
+
+@pytest.mark.xfail(
+    reason="BUG: a waiting attach gets CancelledError when the first attach is cancelled",
+    strict=True,
+)
+async def test_a_waiting_attach_goes_live_when_the_first_attach_is_cancelled() -> None:
+    hub, broker = remote_hub()
+    broker.gate = asyncio.Event()
+    first = asyncio.create_task(hub.attach("t", Sink()))
+    await asyncio.sleep(0)
+    waiting_sink = Sink()
+    second = asyncio.create_task(hub.attach("t", waiting_sink))
+    await asyncio.sleep(0)
+    first.cancel()
+    await asyncio.gather(first, return_exceptions=True)
+    broker.gate.set()
+    await second  # not cancelled itself: it should go live (listening again if need be)
+    hub.fan_out("t", frame("x"))
+    assert waiting_sink.got == [("t", b"x")]
