@@ -1,12 +1,11 @@
 """The embedded EventStore: one SQLite file in WAL mode, with group commit.
 
-Writes: one dedicated writer thread owns the only write connection and a
-queue. It takes every job waiting in the queue (up to `max_batch`), runs them
-in ONE transaction (`BEGIN IMMEDIATE` ... `COMMIT`), each job inside its own
-SAVEPOINT so a conflicting commit fails alone, and resolves the callers'
-futures only after COMMIT returned. With `synchronous=FULL` that COMMIT is
-durable, so a reply sent after `append` returns survives a crash (PROTOCOL.md
-rule 9) while one disk flush serves every bid of the batch.
+Writes go through one writer thread (sqlite_writer.py): every job waiting is
+run in ONE transaction, each in its own SAVEPOINT, and the callers hear back
+after COMMIT, which `synchronous=FULL` makes durable (PROTOCOL.md rule 9)
+while one disk flush serves every bid of the batch. `create_user`,
+`add_token`, `revoke_token`, `allocate_ids` and `save_reply` take that path
+too.
 
 Reads: a small pool of reader threads, each with its own connection (WAL lets
 them read while the writer writes) and `query_only` set.
@@ -18,14 +17,11 @@ through `json_each`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,12 +36,12 @@ from auctioneer.service.ports import (
 from auctioneer.store.base import CommitPlan, StoreStats, plan_commit, system_clock_ms
 from auctioneer.store.errors import (
     ConcurrencyConflict,
-    StoreError,
     StoreUnavailable,
     UsernameTaken,
 )
 from auctioneer.store.migrations import migrate_sqlite
 from auctioneer.store.records import dumps, event_from_row, loads
+from auctioneer.store.sqlite_writer import BACKEND, GroupCommitWriter, translate_sqlite_error
 
 __all__ = ["SQLiteStore", "translate_sqlite_error"]
 
@@ -53,19 +49,6 @@ T = TypeVar("T")
 
 # The partial index `events_bids` names the type literally; keep them in step.
 assert BidPlaced.event == "bid_placed"
-
-_BACKEND = "sqlite"
-
-
-def translate_sqlite_error(error: sqlite3.Error) -> StoreError:
-    """The store error for a sqlite3 error that has no more specific meaning.
-
-    Integrity errors with a meaning (a taken version, request id or username)
-    are translated where they are raised; any other sqlite3 error means the
-    database cannot be used right now (locked, disk full, corrupt, closed).
-    """
-    return StoreUnavailable(_BACKEND, f"{type(error).__name__}: {error}")
-
 
 # -- SQL ------------------------------------------------------------------------
 
@@ -136,23 +119,6 @@ ORDER BY id
 _USER_COLUMNS = "SELECT id, username, password_hash, role, paddle, created_at FROM users"
 
 
-@dataclass(slots=True)
-class _Job:
-    fn: Callable[[sqlite3.Connection], Any]
-    loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[Any]
-    is_append: bool
-
-
-def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
-    if future.done():
-        return  # the caller was cancelled; the write itself stands
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
-
-
 def _event(row: tuple[Any, ...]) -> Event:
     return event_from_row(
         row[0], auction_id=row[1], version=row[2], seq=row[3], at=row[4], data=loads(row[5])
@@ -190,10 +156,8 @@ class SQLiteStore:
         self._max_batch = max(1, max_batch)
         self._busy_timeout_ms = busy_timeout_ms
         self._now_ms = clock
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._accepting = False
-        self._writer: threading.Thread | None = None
+        self._writer: GroupCommitWriter | None = None
         self._reader_pool: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
@@ -203,6 +167,7 @@ class SQLiteStore:
     def _connect(self) -> sqlite3.Connection:
         # `timeout` is SQLite's busy timeout: wait that long for another
         # process's write lock (e.g. `auctioneer user add` beside the server).
+        self._file.parent.mkdir(parents=True, exist_ok=True)
         return sqlite3.connect(
             self._file,
             isolation_level=None,
@@ -219,155 +184,46 @@ class SQLiteStore:
         if self._writer is not None:
             return
         self._file = self.path.absolute()
-        loop = asyncio.get_running_loop()
-        ready: asyncio.Future[None] = loop.create_future()
-        self._writer = threading.Thread(
-            target=self._writer_main, args=(loop, ready), name="sqlite-writer", daemon=True
+        writer = GroupCommitWriter(
+            self._connect,
+            self._prepare,
+            describe=str(self.path),
+            max_batch=self._max_batch,
+            stats=self.stats,
         )
-        self._writer.start()
-        try:
-            await ready
-        except BaseException:
-            self._queue.put(None)  # stops the writer if it got as far as its loop
-            await asyncio.to_thread(self._writer.join)
-            self._writer = None
-            self._queue = queue.SimpleQueue()
-            raise
+        await writer.start()
+        self._writer = writer
         self._reader_pool = ThreadPoolExecutor(
             max_workers=self._readers, thread_name_prefix="sqlite-reader"
         )
-        with self._lock:
-            self._accepting = True
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """On the write connection, before any write: WAL, full sync, migrations."""
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        migrate_sqlite(conn, now_ms=self._now_ms())
 
     async def close(self) -> None:
         """Finish the queued writes, stop the writer, close every connection."""
-        writer = self._writer
+        writer, self._writer = self._writer, None
         if writer is None:
             return
-        with self._lock:
-            self._accepting = False
-            self._queue.put(None)
-        await asyncio.to_thread(writer.join)
-        self._writer = None
-        pool = self._reader_pool
-        self._reader_pool = None
+        await writer.stop()
+        pool, self._reader_pool = self._reader_pool, None
         if pool is not None:
             await asyncio.to_thread(pool.shutdown, True)
-        for conn in self._reader_conns:
+        with self._lock:
+            conns = list(self._reader_conns)
+            self._reader_conns.clear()
+        for conn in conns:
             conn.close()
-        self._reader_conns.clear()
         self._local = threading.local()
 
-    # -- the writer thread --------------------------------------------------------
-
-    def _writer_main(self, loop: asyncio.AbstractEventLoop, ready: asyncio.Future[None]) -> None:
-        try:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-            conn = self._connect()
-            try:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = FULL")
-                migrate_sqlite(conn, now_ms=self._now_ms())
-            except BaseException:
-                conn.close()
-                raise
-        except (sqlite3.Error, OSError, ValueError) as e:
-            error = StoreUnavailable(_BACKEND, f"cannot open {self.path}: {e}")
-            error.__cause__ = e
-            loop.call_soon_threadsafe(_settle, ready, False, error)
-            return
-        loop.call_soon_threadsafe(_settle, ready, True, None)
-        try:
-            stop = False
-            while not stop:
-                job = self._queue.get()
-                if job is None:
-                    break
-                batch = [job]
-                while len(batch) < self._max_batch:
-                    try:
-                        more = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if more is None:
-                        stop = True
-                        break
-                    batch.append(more)
-                self._run_batch(conn, batch)
-        finally:
-            conn.close()
-            self._fail_leftovers()
-
-    def _fail_leftovers(self) -> None:
-        while True:
-            try:
-                job = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if job is not None:
-                self._resolve(job, False, StoreUnavailable(_BACKEND, "the store is closed"))
-
-    @staticmethod
-    def _resolve(job: _Job, ok: bool, value: Any) -> None:
-        # A RuntimeError means the caller's loop is gone: nobody is waiting.
-        with contextlib.suppress(RuntimeError):
-            job.loop.call_soon_threadsafe(_settle, job.future, ok, value)
-
-    def _fail_batch(self, conn: sqlite3.Connection, batch: list[_Job], e: Exception) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-        for job in batch:
-            if isinstance(e, sqlite3.Error):
-                error: StoreError = translate_sqlite_error(e)
-            else:
-                error = StoreUnavailable(_BACKEND, f"{type(e).__name__}: {e}")
-            error.__cause__ = e
-            self._resolve(job, False, error)
-
-    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
-        outcomes: list[tuple[_Job, bool, Any]] = []
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            for job in batch:
-                conn.execute("SAVEPOINT job")
-                try:
-                    value = job.fn(conn)
-                except Exception as e:  # the job fails alone; its writes are undone
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
-                    if isinstance(e, sqlite3.Error):
-                        error: Exception = translate_sqlite_error(e)
-                        error.__cause__ = e
-                    else:
-                        error = e
-                    outcomes.append((job, False, error))
-                else:
-                    conn.execute("RELEASE job")
-                    outcomes.append((job, True, value))
-            conn.execute("COMMIT")
-        except Exception as e:  # the writer thread must outlive any failure
-            self._fail_batch(conn, batch, e)
-            return
-        appended = sum(1 for job, ok, _ in outcomes if ok and job.is_append)
-        stats = self.stats
-        stats.transactions += 1
-        if appended:
-            stats.append_transactions += 1
-            stats.appends += appended
-            stats.largest_batch = max(stats.largest_batch, appended)
-        stats.conflicts += sum(1 for _, ok, v in outcomes if isinstance(v, ConcurrencyConflict))
-        for job, ok, value in outcomes:
-            self._resolve(job, ok, value)
-
     async def _write(self, fn: Callable[[sqlite3.Connection], T], *, is_append: bool = False) -> T:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        with self._lock:
-            if not self._accepting:
-                raise StoreUnavailable(_BACKEND, "the store is not open")
-            self._queue.put(_Job(fn, loop, future, is_append))
-        return await future
+        writer = self._writer
+        if writer is None:
+            raise StoreUnavailable(BACKEND, "the store is not open")
+        return await writer.submit(fn, is_append=is_append)
 
     # -- readers ------------------------------------------------------------------
 
@@ -384,7 +240,7 @@ class SQLiteStore:
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         pool = self._reader_pool
         if pool is None:
-            raise StoreUnavailable(_BACKEND, "the store is not open")
+            raise StoreUnavailable(BACKEND, "the store is not open")
 
         def run() -> T:
             try:
@@ -395,7 +251,7 @@ class SQLiteStore:
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, run)
         except RuntimeError as e:  # the pool was shut down under us
-            raise StoreUnavailable(_BACKEND, str(e)) from e
+            raise StoreUnavailable(BACKEND, str(e)) from e
 
     # -- auctions -----------------------------------------------------------------
 

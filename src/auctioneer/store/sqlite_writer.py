@@ -1,0 +1,237 @@
+"""SQLite group commit: one writer thread, one write connection, one queue.
+
+The thread takes every job waiting in the queue (up to `max_batch`), runs them
+in ONE transaction (`BEGIN IMMEDIATE` ... `COMMIT`), each job inside its own
+SAVEPOINT so a failing job (a conflicting commit) is undone alone, and
+resolves the callers' futures only after COMMIT returned: with
+`synchronous=FULL` a reply sent after that survives a crash (PROTOCOL.md rule
+9) while one disk flush serves the whole batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from auctioneer.store.base import StoreStats
+from auctioneer.store.errors import ConcurrencyConflict, StoreError, StoreUnavailable
+
+__all__ = ["BACKEND", "GroupCommitWriter", "translate_sqlite_error"]
+
+T = TypeVar("T")
+
+BACKEND = "sqlite"
+
+
+def translate_sqlite_error(error: sqlite3.Error) -> StoreError:
+    """The store error for a sqlite3 error that has no more specific meaning.
+
+    Integrity errors with a meaning (a taken version, request id or username)
+    are translated where they are raised; any other sqlite3 error means the
+    database cannot be used right now (locked, disk full, corrupt, closed).
+    """
+    return StoreUnavailable(BACKEND, f"{type(error).__name__}: {error}")
+
+
+@dataclass(slots=True)
+class _Job:
+    fn: Callable[[sqlite3.Connection], Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+    is_append: bool
+
+
+def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.done():
+        return  # the caller was cancelled; the write itself stands
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
+class GroupCommitWriter:
+    """The writer thread of an SQLiteStore.
+
+    Args:
+        connect: opens the write connection (in autocommit mode).
+        prepare: runs once on it before any job (pragmas, migrations); an
+            error there fails `start`.
+        describe: names the database in error messages.
+        max_batch: most jobs per transaction.
+        stats: counters to update after each COMMIT.
+    """
+
+    def __init__(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        prepare: Callable[[sqlite3.Connection], None],
+        *,
+        describe: str,
+        max_batch: int,
+        stats: StoreStats,
+    ) -> None:
+        self._connect = connect
+        self._prepare = prepare
+        self._describe = describe
+        self._max_batch = max(1, max_batch)
+        self._stats = stats
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._accepting = False
+        self._thread: threading.Thread | None = None
+
+    async def start(self) -> None:
+        """Open and prepare the connection, then take jobs.
+
+        Raises:
+            StoreUnavailable: the database cannot be opened or prepared.
+        """
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        self._queue = queue.SimpleQueue()
+        thread = threading.Thread(
+            target=self._main, args=(loop, ready), name="sqlite-writer", daemon=True
+        )
+        self._thread = thread
+        thread.start()
+        try:
+            await ready
+        except BaseException:
+            self._queue.put(None)  # stops the thread if it got as far as its loop
+            await asyncio.to_thread(thread.join)
+            self._thread = None
+            raise
+        with self._lock:
+            self._accepting = True
+
+    async def stop(self) -> None:
+        """Refuse new jobs, finish the queued ones, close the connection."""
+        thread = self._thread
+        if thread is None:
+            return
+        with self._lock:
+            self._accepting = False
+            self._queue.put(None)
+        await asyncio.to_thread(thread.join)
+        self._thread = None
+
+    async def submit(self, fn: Callable[[sqlite3.Connection], T], *, is_append: bool) -> T:
+        """Run `fn` on the write connection in the next batch; its result after COMMIT.
+
+        Raises:
+            StoreUnavailable: not started, or the batch's transaction failed.
+            Whatever `fn` raised (its writes undone), sqlite3 errors translated.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        with self._lock:
+            if not self._accepting:
+                raise StoreUnavailable(BACKEND, "the store is not open")
+            self._queue.put(_Job(fn, loop, future, is_append))
+        return await future
+
+    # -- the thread ---------------------------------------------------------------
+
+    def _main(self, loop: asyncio.AbstractEventLoop, ready: asyncio.Future[None]) -> None:
+        try:
+            conn = self._connect()
+            try:
+                self._prepare(conn)
+            except BaseException:
+                conn.close()
+                raise
+        except (sqlite3.Error, OSError, ValueError) as e:
+            error = StoreUnavailable(BACKEND, f"cannot open {self._describe}: {e}")
+            error.__cause__ = e
+            loop.call_soon_threadsafe(_settle, ready, False, error)
+            return
+        loop.call_soon_threadsafe(_settle, ready, True, None)
+        try:
+            stop = False
+            while not stop:
+                job = self._queue.get()
+                if job is None:
+                    break
+                batch = [job]
+                while len(batch) < self._max_batch:
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        stop = True
+                        break
+                    batch.append(more)
+                self._run_batch(conn, batch)
+        finally:
+            conn.close()
+            self._fail_leftovers()
+
+    def _fail_leftovers(self) -> None:
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None:
+                _resolve(job, False, StoreUnavailable(BACKEND, "the store is closed"))
+
+    def _fail_batch(self, conn: sqlite3.Connection, batch: list[_Job], e: Exception) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        for job in batch:
+            if isinstance(e, sqlite3.Error):
+                error: StoreError = translate_sqlite_error(e)
+            else:
+                error = StoreUnavailable(BACKEND, f"{type(e).__name__}: {e}")
+            error.__cause__ = e
+            _resolve(job, False, error)
+
+    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, bool, Any]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job in batch:
+                conn.execute("SAVEPOINT job")
+                try:
+                    value = job.fn(conn)
+                except Exception as e:  # the job fails alone; its writes are undone
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                    if isinstance(e, sqlite3.Error):
+                        error: Exception = translate_sqlite_error(e)
+                        error.__cause__ = e
+                    else:
+                        error = e
+                    outcomes.append((job, False, error))
+                else:
+                    conn.execute("RELEASE job")
+                    outcomes.append((job, True, value))
+            conn.execute("COMMIT")
+        except Exception as e:  # the writer thread must outlive any failure
+            self._fail_batch(conn, batch, e)
+            return
+        appended = sum(1 for job, ok, _ in outcomes if ok and job.is_append)
+        stats = self._stats
+        stats.transactions += 1
+        if appended:
+            stats.append_transactions += 1
+            stats.appends += appended
+            stats.largest_batch = max(stats.largest_batch, appended)
+        stats.conflicts += sum(1 for _, _, v in outcomes if isinstance(v, ConcurrencyConflict))
+        for job, ok, value in outcomes:
+            _resolve(job, ok, value)
+
+
+def _resolve(job: _Job, ok: bool, value: Any) -> None:
+    # A RuntimeError means the caller's loop is gone: nobody is waiting.
+    with contextlib.suppress(RuntimeError):
+        job.loop.call_soon_threadsafe(_settle, job.future, ok, value)
