@@ -864,3 +864,20 @@ async def test_a_failed_catch_up_leaves_no_half_made_subscription(
     assert stack.hub.subscribers(f"user:{user.id}") == frozenset()
     await stack.store.open()
     assert (await client.ok("subscribe", topic="user:me"))["seq"] == 0
+
+
+@pytest.mark.xfail(
+    reason="BUG: a subscribe still running when the connection finishes attaches it to the hub "
+    "for good",
+    strict=True,
+)
+async def test_a_connection_that_closes_during_a_subscribe_leaves_nothing_attached(
+    stack: Stack, admin: Caller
+) -> None:
+    await stack.create(admin)
+    client = await connect(stack)
+    await client.send({"action": "subscribe", "topic": "auction:1"})
+    await client.conn.finish()  # the socket closed right after the request arrived
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert stack.hub.subscribers("auction:1") == frozenset()
