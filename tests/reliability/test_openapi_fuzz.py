@@ -1,0 +1,192 @@
+"""Schemathesis against the server's own /openapi.json: no 5xx, no response that
+breaks its declared schema, for every operation, as anonymous, bidder and admin.
+
+The served schema is thin: the routes are generic (one handler per action),
+so every success is declared as `200` with an empty schema, and the paths
+with `{auction_id}` (all but the events route) do not declare that path
+parameter. We test the schema as served, after adding the missing path
+parameter declarations (else nothing could fill `{auction_id}`), and check:
+
+- `not_a_server_error` (the property that matters here: no 5xx, ever);
+- `response_schema_conformance` and `content_type_conformance` (cheap with
+  such a schema, but they catch a non-JSON body or a wrong content type).
+
+`status_code_conformance` is left out on purpose: the schema declares only 200
+while the contract answers 201 for creations and 4xx for errors; that gap is a
+documentation finding reported in the test output, not a server fault.
+
+Authenticated roles never call `POST /api/logout` (it would revoke the token
+the rest of the run uses); logout runs anonymously, and once at the end with
+a throwaway token.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+)
+
+from tests.helpers.server import RunningServer, start_server
+from tests.reliability.conftest import close_server, copy_db
+from tests.reliability.support import ADMIN, ADMIN_PASSWORD, PASSWORD
+
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+ROLES = ("anonymous", "bidder", "admin")
+CALL_TIMEOUT_S = 10.0
+# Operations that hang for a logged-in caller (see /tmp/server-bugs.md and the
+# xfail test at the end): skipped for bidder and admin until fixed, so one known
+# bug does not hide the rest.
+KNOWN_HANGS = {"DELETE /api/auctions/{auction_id}/auto-bid"}
+
+
+@dataclass
+class Target:
+    server: RunningServer
+    schema: Any
+    tokens: dict[str, str]
+    findings: list[str]
+
+
+def _login(http: httpx.Client, name: str, password: str) -> str:
+    reply = http.post("/api/login", json={"username": name, "password": password})
+    assert reply.status_code == 200, reply.text
+    return str(reply.json()["token"])
+
+
+def _declare_path_parameters(spec: dict[str, Any]) -> list[str]:
+    """Add `in: path` declarations the served schema lacks; returns what was missing."""
+    missing = []
+    for path, item in spec["paths"].items():
+        for name in re.findall(r"{(\w+)}", path):
+            for method, op in item.items():
+                params = op.setdefault("parameters", [])
+                if not any(p.get("in") == "path" and p.get("name") == name for p in params):
+                    missing.append(f"{method.upper()} {path}: path parameter {name}")
+                    params.append(
+                        {
+                            "name": name,
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    )
+    return missing
+
+
+@pytest.fixture(scope="module")
+def target(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    db = copy_db(template_db, tmp_path_factory.mktemp("openapi"))
+    server = start_server(db, "--bid-rate", "0", "--login-failures", "0")
+    try:
+        with httpx.Client(base_url=server.http_url, timeout=30) as http:
+            admin = _login(http, ADMIN, ADMIN_PASSWORD)
+            auth = {"Authorization": f"Bearer {admin}"}
+            for i in range(3):  # auctions 1-3 exist, so ids hit real rows too
+                r = http.post(
+                    "/api/auctions",
+                    json={"name": f"api lot {i}", "starting_bid": 100, "duration_s": 3600},
+                    headers=auth,
+                )
+                assert r.status_code == 201, r.text
+            r = http.post("/api/register", json={"username": "apibidder", "password": PASSWORD})
+            assert r.status_code == 201, r.text
+            bidder = _login(http, "apibidder", PASSWORD)
+            spec = http.get("/openapi.json").json()
+        findings = [f"undeclared {m}" for m in _declare_path_parameters(spec)]
+        schema = schemathesis.openapi.from_dict(spec)
+        schema.config.update(base_url=server.http_url)
+        yield Target(server, schema, {"bidder": bidder, "admin": admin}, findings)
+    finally:
+        close_server(server)
+
+
+def _operations(schema: Any) -> list[Any]:
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def _run(target: Target, role: str, max_examples: int) -> dict[str, int]:
+    headers = {"Authorization": f"Bearer {target.tokens[role]}"} if role != "anonymous" else {}
+    statuses: dict[str, int] = {}
+    for operation in _operations(target.schema):
+        if role != "anonymous" and (
+            operation.label == "POST /api/logout" or operation.label in KNOWN_HANGS
+        ):
+            continue
+
+        @settings(
+            max_examples=max_examples,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy())
+        def check(case: Any) -> None:
+            response = case.call(
+                base_url=target.server.http_url, headers=headers, timeout=CALL_TIMEOUT_S
+            )
+            key = f"{response.status_code}"
+            statuses[key] = statuses.get(key, 0) + 1
+            case.validate_response(response, checks=CHECKS, headers=headers)
+
+        check()
+    assert target.server.proc.poll() is None, "the server died"
+    return statuses
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_operation_answers_without_5xx_and_within_its_schema(
+    target: Target, role: str
+) -> None:
+    statuses = _run(target, role, max_examples=5)
+    print(f"\n[reliability] schemathesis as {role}: statuses {statuses}")
+    if role == "anonymous" and target.findings:
+        print("[reliability] schema findings: " + "; ".join(target.findings))
+    assert not any(s.startswith("5") for s in statuses)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ROLES)
+def test_every_operation_many_cases_without_5xx(target: Target, role: str) -> None:
+    statuses = _run(target, role, max_examples=150)
+    print(f"\n[reliability] schemathesis (long) as {role}: statuses {statuses}")
+    assert not any(s.startswith("5") for s in statuses)
+
+
+def test_logout_with_a_token_answers_and_revokes_it(target: Target) -> None:
+    with httpx.Client(base_url=target.server.http_url, timeout=30) as http:
+        token = _login(http, "apibidder", PASSWORD)
+        auth = {"Authorization": f"Bearer {token}"}
+        assert http.post("/api/logout", headers=auth).status_code == 200
+        assert http.get("/api/purchases", headers=auth).status_code == 401
+
+
+@pytest.mark.xfail(
+    reason="BUG: stop_auto_bid with no maximum never answers (/tmp/server-bugs.md)", strict=True
+)
+def test_stop_auto_bid_without_a_maximum_answers_empty(target: Target) -> None:
+    """docs/protocol.md: with no maximum it is a no-op that still answers {}."""
+    with httpx.Client(base_url=target.server.http_url, timeout=5) as http:
+        auth = {"Authorization": f"Bearer {target.tokens['bidder']}"}
+        created = http.post(
+            "/api/auctions",
+            json={"name": "no max lot", "starting_bid": 100, "duration_s": 3600},
+            headers={"Authorization": f"Bearer {target.tokens['admin']}"},
+        )
+        aid = created.json()["auction"]["id"]
+        try:
+            reply = http.delete(f"/api/auctions/{aid}/auto-bid", headers=auth)
+        except httpx.TimeoutException:
+            pytest.fail("no answer within 5 s")
+        assert (reply.status_code, reply.json()) == (200, {})
