@@ -235,8 +235,16 @@ class TcpLines:
 
 class WsFrames:
     def __init__(self, server: RunningServer) -> None:
-        # websockets 17 wants connect() as a context manager.
-        self._cm = connect(server.ws_url, open_timeout=WAIT_S, max_size=2**22, compression=None)
+        # websockets 17 wants connect() as a context manager. No keepalive: its pings
+        # draw from the global `random` in a background thread, which Hypothesis
+        # (rightly) reports when it happens while an example is being drawn.
+        self._cm = connect(
+            server.ws_url,
+            open_timeout=WAIT_S,
+            max_size=2**22,
+            compression=None,
+            ping_interval=None,
+        )
         self.ws: ClientConnection = self._cm.__enter__()
         self.closed = False
         self.close_code: int | None = None
