@@ -627,3 +627,34 @@ async def test_a_retry_after_the_reply_cache_was_cleared_still_gets_the_first_re
     )
     assert retry == first
     assert isinstance(other, bytes)
+
+
+async def test_a_bid_at_the_exact_end_is_too_late_and_one_ms_before_is_in_time(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin, duration_s=60)
+    await stack.create(people.admin, duration_s=60)
+    stack.clock.advance(59.999)
+    placed = await stack.call(people.ann, "place_bid", auction_id=1, amount=1000)
+    assert placed["auction"]["bid_count"] == 1
+    stack.clock.advance(0.001)
+    late = await _refused(stack, people.bob, "place_bid", auction_id=2, amount=1000)
+    assert late.code == "auction_not_open"
+    state = await stack.auctions.state(2)
+    assert state is not None
+    assert state.closed_at == START_MS + MINUTE_MS
+
+
+async def test_a_command_after_a_multi_unit_round_ended_lands_in_the_next_round(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin, quantity=2, duration_s=60)
+    await stack.call(people.ann, "place_bid", auction_id=1, amount=1500)
+    stack.clock.advance(61)
+    placed = await stack.call(people.bob, "place_bid", auction_id=1, amount=1000)
+    auction = placed["auction"]
+    assert (auction["round"], auction["current_bid"], auction["units_left"]) == (2, 1000, 1)
+    assert auction["sales"] == [{"round": 1, "winner": "#2", "price": 1500}]
+    assert auction["ends_at"] == format_time(START_MS + 2 * MINUTE_MS)
+    (sold,) = [e for e in await stack.store.load_events(1) if isinstance(e, engine.UnitSold)]
+    assert sold.at == START_MS + MINUTE_MS
