@@ -4,7 +4,7 @@ Writes: one writer task owns one connection and a queue. It takes every job
 waiting (up to `max_batch`) and runs them in ONE transaction, resolving the
 callers' futures after COMMIT returned (durable with the default
 synchronous_commit). The appends of a batch are written with one statement
-per table (postgres_batch.py), commits that lost their version refused
+per table (postgres_append.py), commits that lost their version refused
 alone; if that fails on a race, the batch is redone with one SAVEPOINT per
 commit so a conflicting commit fails alone.
 Several server processes may share one database: an auction's version check
@@ -40,7 +40,7 @@ from auctioneer.store.errors import (
     UsernameTaken,
 )
 from auctioneer.store.migrations import migrate_postgres
-from auctioneer.store.postgres_batch import append_batch
+from auctioneer.store.postgres_append import append_batch, append_one
 from auctioneer.store.records import event_from_row, loads
 
 __all__ = ["PostgresStore", "translate_postgres_error"]
@@ -83,43 +83,9 @@ def translate_postgres_error(error: BaseException, plan: CommitPlan | None = Non
 
 # -- SQL ------------------------------------------------------------------------
 
-_LOCK_AUCTION = "SELECT version FROM auctions WHERE id = $1 FOR UPDATE"
-_INSERT_EVENT = (
-    "INSERT INTO events (auction_id, version, seq, type, at, data)"
-    " VALUES ($1, $2, $3, $4, $5, $6::jsonb)"
-)
-_UPSERT_AUCTION = """
-INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
-VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)
-ON CONFLICT (id) DO UPDATE SET
-    status = excluded.status,
-    public = excluded.public,
-    deleted = excluded.deleted,
-    sale_id = excluded.sale_id,
-    lot = COALESCE(excluded.lot, auctions.lot),
-    row = excluded.row,
-    version = excluded.version,
-    seq = GREATEST(auctions.seq, excluded.seq)
-"""
-_INSERT_NOTICE = """
-WITH next AS (
-    INSERT INTO notice_seqs (user_id, last_seq) VALUES ($1, 1)
-    ON CONFLICT (user_id) DO UPDATE SET last_seq = notice_seqs.last_seq + 1
-    RETURNING last_seq
-)
-INSERT INTO notices (user_id, seq, kind, data, at)
-SELECT $1, next.last_seq, $2, $3::jsonb, $4 FROM next
-RETURNING seq
-"""
-_INSERT_PURCHASE = (
-    "INSERT INTO purchases (auction_id, round, user_id, price, at, buy_now)"
-    " VALUES ($1, $2, $3, $4, $5, $6)"
-)
-_INSERT_REPLY = "INSERT INTO idempotency (user_id, request_id, reply, at) VALUES ($1, $2, $3, $4)"
-_SAVE_REPLY = _INSERT_REPLY + " ON CONFLICT (user_id, request_id) DO NOTHING"
-_UPSERT_SALE = (
-    "INSERT INTO sales (id, row) VALUES ($1, $2::jsonb)"
-    " ON CONFLICT (id) DO UPDATE SET row = excluded.row"
+_SAVE_REPLY = (
+    "INSERT INTO idempotency (user_id, request_id, reply, at) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (user_id, request_id) DO NOTHING"
 )
 _BUMP_COUNTER = """
 INSERT INTO counters (kind, last) VALUES ($1, $2)
@@ -186,7 +152,7 @@ class PostgresStore:
             the batch instead of hanging it).
         clock: epoch-ms source for `created_at` of users and saved replies.
         fast_path: write a batch's appends with one statement per table
-            (postgres_batch.py); False runs one SAVEPOINT per commit always.
+            (postgres_append.py); False runs one SAVEPOINT per commit always.
     """
 
     def __init__(
@@ -440,7 +406,7 @@ class PostgresStore:
         plan = plan_commit(commit, now_ms=self._now_ms)
 
         async def tx(conn: asyncpg.Connection) -> list[StoredNotice]:
-            return await _append_tx(conn, plan)
+            return await append_one(conn, plan)
 
         return await self._write(tx, plan)
 
@@ -652,56 +618,3 @@ class PostgresStore:
             ]
 
         return await self._read(q)
-
-
-async def _append_tx(conn: asyncpg.Connection, plan: CommitPlan) -> list[StoredNotice]:
-    """One commit's writes, run by the writer inside a SAVEPOINT."""
-    stored_version = await conn.fetchval(_LOCK_AUCTION, plan.auction_id)
-    if (stored_version or 0) != plan.expected_version:
-        raise ConcurrencyConflict(plan.auction_id, plan.expected_version)
-    try:
-        await conn.executemany(
-            _INSERT_EVENT,
-            [
-                (plan.auction_id, e.version, e.seq, e.type, e.at, e.data.decode())
-                for e in plan.events
-            ],
-        )
-    except asyncpg.UniqueViolationError as e:  # another process wrote this version
-        raise ConcurrencyConflict(plan.auction_id, plan.expected_version) from e
-    await conn.execute(
-        _UPSERT_AUCTION,
-        plan.auction_id,
-        plan.status,
-        plan.public,
-        plan.deleted,
-        plan.sale_id,
-        plan.lot,
-        plan.row.decode(),
-        plan.new_version,
-        plan.last_seq,
-    )
-    stored: list[StoredNotice] = []
-    for notice, data in zip(plan.notices, plan.notice_data, strict=True):
-        seq: int = await conn.fetchval(
-            _INSERT_NOTICE, notice.user_id, notice.kind, data.decode(), notice.at
-        )
-        stored.append(StoredNotice(notice.user_id, seq, notice.kind, loads(data), notice.at))
-    if plan.purchases:
-        await conn.executemany(
-            _INSERT_PURCHASE,
-            [(p.auction_id, p.round, p.user_id, p.price, p.at, p.buy_now) for p in plan.purchases],
-        )
-    if plan.idempotency:
-        try:
-            await conn.executemany(
-                _INSERT_REPLY,
-                [(u, r, bytes(reply), plan.at) for u, r, reply in plan.idempotency],
-            )
-        except asyncpg.UniqueViolationError as e:
-            raise ConcurrencyConflict(
-                plan.auction_id, plan.expected_version, reason="request_id"
-            ) from e
-    if plan.sale is not None:
-        await conn.execute(_UPSERT_SALE, plan.sale[0], plan.sale[1].decode())
-    return stored

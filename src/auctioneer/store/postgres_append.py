@@ -1,5 +1,10 @@
-"""The fast path of PostgreSQL group commit: a whole batch of appends in a
-fixed number of statements, whatever its size.
+"""How PostgreSQL appends are written: one commit at a time, or a whole batch.
+
+`append_one` writes one commit inside the writer's SAVEPOINT for it: the
+plain path, and the fallback of the fast path.
+
+`append_batch` is the fast path of group commit: a whole batch of appends in
+a fixed number of statements, whatever its size.
 
 Per commit, the plain path costs about six round trips (SAVEPOINT, version
 check, events, row, RELEASE, ...), so a batch of 200 bids would spend most of
@@ -26,7 +31,49 @@ from auctioneer.store.base import CommitPlan
 from auctioneer.store.errors import ConcurrencyConflict
 from auctioneer.store.records import loads
 
-__all__ = ["append_batch"]
+__all__ = ["append_batch", "append_one"]
+
+# -- one commit -----------------------------------------------------------------
+
+_LOCK_AUCTION = "SELECT version FROM auctions WHERE id = $1 FOR UPDATE"
+_INSERT_EVENT = (
+    "INSERT INTO events (auction_id, version, seq, type, at, data)"
+    " VALUES ($1, $2, $3, $4, $5, $6::jsonb)"
+)
+_UPSERT_AUCTION = """
+INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
+VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)
+ON CONFLICT (id) DO UPDATE SET
+    status = excluded.status,
+    public = excluded.public,
+    deleted = excluded.deleted,
+    sale_id = excluded.sale_id,
+    lot = COALESCE(excluded.lot, auctions.lot),
+    row = excluded.row,
+    version = excluded.version,
+    seq = GREATEST(auctions.seq, excluded.seq)
+"""
+_INSERT_NOTICE = """
+WITH next AS (
+    INSERT INTO notice_seqs (user_id, last_seq) VALUES ($1, 1)
+    ON CONFLICT (user_id) DO UPDATE SET last_seq = notice_seqs.last_seq + 1
+    RETURNING last_seq
+)
+INSERT INTO notices (user_id, seq, kind, data, at)
+SELECT $1, next.last_seq, $2, $3::jsonb, $4 FROM next
+RETURNING seq
+"""
+_INSERT_PURCHASE = (
+    "INSERT INTO purchases (auction_id, round, user_id, price, at, buy_now)"
+    " VALUES ($1, $2, $3, $4, $5, $6)"
+)
+_INSERT_REPLY = "INSERT INTO idempotency (user_id, request_id, reply, at) VALUES ($1, $2, $3, $4)"
+_UPSERT_ONE_SALE = (
+    "INSERT INTO sales (id, row) VALUES ($1, $2::jsonb)"
+    " ON CONFLICT (id) DO UPDATE SET row = excluded.row"
+)
+
+# -- a batch --------------------------------------------------------------------
 
 _LOCK_AUCTIONS = (
     "SELECT id, version FROM auctions WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE"
@@ -186,3 +233,61 @@ async def append_batch(
     if sales:
         await conn.execute(_UPSERT_SALES, list(sales), list(sales.values()))
     return results
+
+
+async def append_one(conn: asyncpg.Connection, plan: CommitPlan) -> list[StoredNotice]:
+    """One commit's writes, run by the writer inside a SAVEPOINT.
+
+    Raises:
+        ConcurrencyConflict: the version or a request id is taken.
+        asyncpg errors: the writer translates them.
+    """
+    stored_version = await conn.fetchval(_LOCK_AUCTION, plan.auction_id)
+    if (stored_version or 0) != plan.expected_version:
+        raise ConcurrencyConflict(plan.auction_id, plan.expected_version)
+    try:
+        await conn.executemany(
+            _INSERT_EVENT,
+            [
+                (plan.auction_id, e.version, e.seq, e.type, e.at, e.data.decode())
+                for e in plan.events
+            ],
+        )
+    except asyncpg.UniqueViolationError as e:  # another process wrote this version
+        raise ConcurrencyConflict(plan.auction_id, plan.expected_version) from e
+    await conn.execute(
+        _UPSERT_AUCTION,
+        plan.auction_id,
+        plan.status,
+        plan.public,
+        plan.deleted,
+        plan.sale_id,
+        plan.lot,
+        plan.row.decode(),
+        plan.new_version,
+        plan.last_seq,
+    )
+    stored: list[StoredNotice] = []
+    for notice, data in zip(plan.notices, plan.notice_data, strict=True):
+        seq: int = await conn.fetchval(
+            _INSERT_NOTICE, notice.user_id, notice.kind, data.decode(), notice.at
+        )
+        stored.append(StoredNotice(notice.user_id, seq, notice.kind, loads(data), notice.at))
+    if plan.purchases:
+        await conn.executemany(
+            _INSERT_PURCHASE,
+            [(p.auction_id, p.round, p.user_id, p.price, p.at, p.buy_now) for p in plan.purchases],
+        )
+    if plan.idempotency:
+        try:
+            await conn.executemany(
+                _INSERT_REPLY,
+                [(u, r, bytes(reply), plan.at) for u, r, reply in plan.idempotency],
+            )
+        except asyncpg.UniqueViolationError as e:
+            raise ConcurrencyConflict(
+                plan.auction_id, plan.expected_version, reason="request_id"
+            ) from e
+    if plan.sale is not None:
+        await conn.execute(_UPSERT_ONE_SALE, plan.sale[0], plan.sale[1].decode())
+    return stored
