@@ -53,11 +53,11 @@ class YieldingStore(MemoryStore):
         return await super().bids(auction_id, before_seq=before_seq, limit=limit)
 
     async def last_notice_seq(self, user_id: int) -> int:
-        await asyncio.sleep(0)
+        await _turns(4)
         return await super().last_notice_seq(user_id)
 
     async def notices(self, user_id: int, after_seq: int = 0) -> list[StoredNotice]:
-        await asyncio.sleep(0)
+        await _turns(8)
         return await super().notices(user_id, after_seq)
 
 
@@ -452,6 +452,39 @@ async def test_events_published_during_the_catch_up_come_once_and_in_order(
             messages = await client.read()
             assert all(m["ok"] for m in messages if "ok" in m)
             assert seqs(messages, "auction:1") == list(range(since + 1, final + 1))
+    finally:
+        await stack.close()
+
+
+async def test_notices_published_during_the_catch_up_come_once_and_in_order() -> None:
+    stack = await Stack.build(store=await _open(YieldingStore()), broker=HoppingBroker, bid_rate=0)
+    try:
+        boss = await stack.person("boss", admin=True)
+        ann, bob = await stack.person("ann"), await stack.person("bob")
+        await stack.create(boss, min_increment=1)
+        rounds = 60
+
+        async def bidding(first: int, last: int) -> None:
+            for i in range(first, last):  # every bob bid outbids ann: one notice each
+                await stack.call(ann, "place_bid", auction_id=1, amount=1000 + 2 * i)
+                await stack.call(bob, "place_bid", auction_id=1, amount=1001 + 2 * i)
+
+        await bidding(0, 3)  # so every `since` below is within the topic's seq
+
+        clients: list[tuple[Client, int]] = []
+        logged_in = [await connect(stack, "ann") for _ in range(30)]  # no threads later
+
+        async def subscribing() -> None:
+            for n, client in enumerate(logged_in):
+                since = n % 3
+                await client.send({"action": "subscribe", "topic": "user:me", "since": since})
+                clients.append((client, since))
+                for _ in range(n % 7 + 1):
+                    await asyncio.sleep(0)
+
+        await asyncio.gather(bidding(3, rounds), subscribing())
+        for client, since in clients:
+            assert seqs(await client.read(), "user:me") == list(range(since + 1, rounds + 1))
     finally:
         await stack.close()
 
