@@ -88,9 +88,9 @@ async def test_bidders_get_outbid_exhausted_won_and_lost_notices_and_the_winner_
     house: House,
 ) -> None:
     admin = await house.admin_client("tcp")
-    auction = await new_auction(admin, duration_s=2)
-    aid = auction["id"]
     ann, bob, carol = await house.bidders(3, "ws")
+    auction = await new_auction(admin, duration_s=3)
+    aid = auction["id"]
     for client in (ann, bob, carol):
         assert await client.ok("subscribe", topic="user:me") == {"topic": "user:me", "seq": 0}
     await ann.ok("place_bid", auction_id=aid, amount=1000)
@@ -100,7 +100,7 @@ async def test_bidders_get_outbid_exhausted_won_and_lost_notices_and_the_winner_
     state = (await bob.ok("place_bid", auction_id=aid, amount=1600))["auction"]
     assert state["leader"] == f"#{bob.user['paddle']}"  # ann's maximum is exhausted
 
-    closed = await bob.next_event("won", topic="user:me", timeout=10)
+    closed = await bob.next_event("won", topic="user:me", timeout=20)
     assert closed["data"]["auction_id"] == aid and closed["data"]["price"] == 1600
     await carol.next_event("auction_lost", topic="user:me", timeout=10)
     live: list[dict[str, Any]] = []

@@ -1,0 +1,176 @@
+"""Auction formats over the wire with short timings: multi-unit, buy-now,
+sequential sales, countdown and soft close, reserve.
+
+Timers run in the server; the tests wait for its events (never sleep for a
+fixed time and hope) and then check the times it reports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.support import House, new_auction, parse_time
+from tests.helpers.wire_clients import MS
+
+BIDDERS = 0
+REGULARS = 3
+CLOSE_WAIT = 20_000 * MS  # a few seconds of auction plus a busy machine
+
+
+async def watch(house: House, auction_id: int) -> Any:
+    client = await house.connect("ws")
+    await client.ok("subscribe", topic=f"auction:{auction_id}", since=0)
+    return client
+
+
+async def until(client: Any, name: str) -> dict[str, Any]:
+    return await client.next_event(name, timeout=CLOSE_WAIT)  # type: ignore[no-any-return]
+
+
+async def test_a_multi_unit_auction_sells_one_unit_per_round_then_closes_with_no_bids(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    ann, bob, carol = [await house.regular(i, "tcp") for i in range(3)]
+    auction = await new_auction(admin, quantity=3, buy_now=5000, duration_s=2)
+    aid = auction["id"]
+    watcher = await watch(house, aid)
+
+    sold = (await ann.ok("buy_now", auction_id=aid))["auction"]  # round 1, at once
+    assert (sold["status"], sold["units_left"], sold["round"]) == ("open", 2, 2)
+    assert sold["current_bid"] is None and sold["bid_count"] == 0
+    unit = await until(watcher, "unit_sold")
+    assert unit["data"]["round"] == 1 and unit["data"]["winner"] == f"#{ann.user['paddle']}"
+    assert (unit["data"]["price"], unit["data"]["units_left"]) == (5000, 2)
+
+    await bob.ok("place_bid", auction_id=aid, amount=1000)  # round 2
+    refused = await carol.request("buy_now", auction_id=aid)
+    assert refused["error"]["code"] == "buy_now_unavailable"  # only until a round's first bid
+    unit = await until(watcher, "unit_sold")  # round 2 ends after its 2 s
+    assert (unit["data"]["round"], unit["data"]["price"]) == (2, 1000)
+    assert unit["data"]["winner"] == f"#{bob.user['paddle']}"
+    closed = await until(watcher, "auction_closed")  # round 3 ends with no bids
+    assert closed["data"]["reason"] == "no_bids"
+
+    final = (await admin.ok("get_auction", auction_id=aid))["auction"]
+    assert final["status"] == "closed" and final["units_left"] == 1
+    assert final["sales"] == [
+        {"round": 1, "winner": f"#{ann.user['paddle']}", "price": 5000},
+        {"round": 2, "winner": f"#{bob.user['paddle']}", "price": 1000},
+    ]
+    assert (final["winner"], final["price"]) == (f"#{bob.user['paddle']}", 1000)
+    mine = [p for p in (await ann.ok("get_purchases"))["purchases"] if p["auction_id"] == aid]
+    assert [(p["round"], p["price"], p["buy_now"]) for p in mine] == [(1, 5000, True)]
+    theirs = [p for p in (await bob.ok("get_purchases"))["purchases"] if p["auction_id"] == aid]
+    assert [(p["round"], p["price"], p["buy_now"]) for p in theirs] == [(2, 1000, False)]
+
+
+async def test_buying_the_last_unit_closes_the_auction_as_sold_out(house: House) -> None:
+    admin = await house.admin_client("tcp")
+    ann, bob, carol = [await house.regular(i, "ws") for i in range(3)]
+    auction = await new_auction(admin, quantity=2, buy_now=3000)
+    await ann.ok("buy_now", auction_id=auction["id"])
+    last = (await bob.ok("buy_now", auction_id=auction["id"]))["auction"]
+    assert (last["status"], last["close_reason"], last["units_left"]) == ("closed", "sold_out", 0)
+    late = await carol.request("buy_now", auction_id=auction["id"])
+    assert late["error"]["code"] == "auction_not_open"
+
+    single = await new_auction(admin, buy_now=3000)
+    bought = (await ann.ok("buy_now", auction_id=single["id"]))["auction"]
+    assert (bought["close_reason"], bought["price"]) == ("buy_now", 3000)
+    assert bought["winner"] == f"#{ann.user['paddle']}"
+    no_offer = await new_auction(admin)
+    refused = await bob.request("buy_now", auction_id=no_offer["id"])
+    assert refused["error"]["code"] == "buy_now_unavailable"
+
+
+async def test_a_sequential_sale_opens_each_lot_when_the_previous_one_closes(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    ann = await house.regular(0, "tcp")
+    lot = {"starting_bid": 500, "duration_s": 1}
+    sale = await admin.ok(
+        "create_sale",
+        name="evening sale",
+        lots=[{"name": "first", **lot}, {"name": "second", **lot}, {"name": "third", **lot}],
+    )
+    first, second, third = sale["auctions"]
+    assert [a["status"] for a in sale["auctions"]] == ["open", "scheduled", "scheduled"]
+    early = await ann.request("place_bid", auction_id=second["id"], amount=500)
+    assert early["error"]["code"] == "auction_not_open"
+    await ann.ok("place_bid", auction_id=first["id"], amount=500)
+    watcher = await watch(house, second["id"])
+    opened = await until(watcher, "auction_opened")
+    first_now = (await admin.ok("get_auction", auction_id=first["id"]))["auction"]
+    assert (first_now["status"], first_now["close_reason"]) == ("closed", "ended")
+    assert first_now["winner"] == f"#{ann.user['paddle']}"
+    # The next lot opens when the previous one closes, and runs its own duration.
+    assert opened["at"] == first_now["closed_at"]
+    assert parse_time(opened["data"]["ends_at"]) - parse_time(opened["at"]) == 1
+    second_now = (await ann.ok("place_bid", auction_id=second["id"], amount=600))["auction"]
+    assert second_now["lot"] == 2 and second_now["sale_id"] == sale["sale"]["id"]
+    third_watch = await watch(house, third["id"])
+    await until(third_watch, "auction_opened")
+    closed = await until(third_watch, "auction_closed")  # nobody bid on the last lot
+    assert closed["data"]["reason"] == "no_bids"
+    lots = (await ann.ok("get_auctions", sale_id=sale["sale"]["id"]))["auctions"]
+    assert [a["status"] for a in lots] == ["closed"] * 3
+    assert [a["price"] for a in lots] == [500, 600, None]
+
+
+async def test_a_countdown_starts_at_the_first_bid_resets_on_each_bid_and_closes_on_time(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    ann, bob = await house.regular(0, "ws"), await house.regular(1, "tcp")
+    auction = await new_auction(admin, duration_s=None, countdown_s=2)
+    aid = auction["id"]
+    assert auction["status"] == "open" and auction["ends_at"] is None
+    watcher = await watch(house, aid)
+    await ann.ok("place_bid", auction_id=aid, amount=1000)
+    first = await until(watcher, "bid_placed")
+    assert parse_time(first["data"]["ends_at"]) == parse_time(first["at"]) + 2
+    await bob.ok("place_bid", auction_id=aid, amount=1100)
+    second = await until(watcher, "bid_placed")
+    assert parse_time(second["data"]["ends_at"]) == parse_time(second["at"]) + 2
+    closed = await until(watcher, "auction_closed")
+    assert closed["data"]["reason"] == "ended"
+    assert closed["data"]["winner"] == f"#{bob.user['paddle']}" and closed["data"]["price"] == 1100
+    final = (await admin.ok("get_auction", auction_id=aid))["auction"]
+    assert final["closed_at"] == final["ends_at"] == second["data"]["ends_at"]
+    assert closed["at"] == final["closed_at"]
+
+
+async def test_a_bid_inside_the_soft_close_window_extends_the_end(house: House) -> None:
+    admin = await house.admin_client("tcp")
+    ann = await house.regular(0, "ws")
+    auction = await new_auction(admin, duration_s=60, soft_close_s=120)
+    watcher = await watch(house, auction["id"])
+    after = (await ann.ok("place_bid", auction_id=auction["id"], amount=1000))["auction"]
+    bid = await until(watcher, "bid_placed")
+    extended = await until(watcher, "auction_extended")
+    assert parse_time(extended["data"]["ends_at"]) == parse_time(bid["at"]) + 120
+    assert after["ends_at"] == extended["data"]["ends_at"]
+
+
+async def test_an_auction_closed_below_its_reserve_has_no_winner(house: House) -> None:
+    admin = await house.admin_client("tcp")
+    ann, bob = await house.regular(0, "ws"), await house.regular(1, "ws")
+    unmet = await new_auction(admin, reserve=5000)
+    await ann.ok("place_bid", auction_id=unmet["id"], amount=1000)
+    closed = (await admin.ok("close_auction", auction_id=unmet["id"]))["auction"]
+    assert (closed["close_reason"], closed["winner"], closed["price"]) == (
+        "reserve_not_met",
+        None,
+        None,
+    )
+    met = await new_auction(admin, reserve=1500)
+    watcher = await watch(house, met["id"])
+    await ann.ok("place_bid", auction_id=met["id"], amount=1000)
+    after = (await bob.ok("place_bid", auction_id=met["id"], amount=1500))["auction"]
+    assert after["reserve_met"] is True and "reserve" not in after
+    assert (await until(watcher, "reserve_met"))["data"]["current_bid"] == 1500
+    closed = (await admin.ok("close_auction", auction_id=met["id"]))["auction"]
+    assert (closed["close_reason"], closed["price"]) == ("admin", 1500)
+    assert closed["winner_username"] == bob.username
