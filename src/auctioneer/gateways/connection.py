@@ -101,6 +101,7 @@ class Connection:
         self._subs: dict[str, _Subscription] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
+        self._parked = 0  # live frames waiting behind owed replies
         self.on_overflow: Callable[[], None] | None = None
         self._push(self.welcome())
 
@@ -135,6 +136,8 @@ class Connection:
         task.add_done_callback(self._tasks.discard)
 
     async def _run(self, slot: _Slot, action: str, request: m.Request, rid: str | None) -> None:
+        if self.closed and isinstance(request, m.Subscribe):
+            return  # nobody to deliver to
         try:
             if isinstance(request, m.Subscribe):
                 await self._subscribe(slot, request, rid)
@@ -148,6 +151,8 @@ class Connection:
             self._fill(slot, _reply(rid, result))
         except AuctionError as e:
             self._fill(slot, codec.encode_error(rid, e.to_wire()))
+        except ConnectionError:
+            return  # the client left while we worked; nothing to answer
         except Exception:
             log.exception("request %s failed", action)
             try:
@@ -165,6 +170,7 @@ class Connection:
             self._push(done.data)
             for frame in done.then:
                 self._push(frame, catch_up=True)
+            self._parked = max(0, self._parked - len(done.then))
             if done.on_sent is not None:
                 done.on_sent()
         if len(self._slots) < self.max_in_flight:
@@ -199,10 +205,12 @@ class Connection:
         self._subs[internal] = sub
         try:
             seq, backlog = await self._catch_up(sub, topic, req.since)
+            if self.closed:  # the client left meanwhile: leave nothing attached
+                raise ConnectionError("closed during subscribe")
         except BaseException:
             if self._subs.get(internal) is sub:
                 del self._subs[internal]
-                await self.hub.detach(internal, self)
+            await self.hub.detach(internal, self)
             raise
         if req.mode == "latest" and backlog:
             backlog = backlog[-1:]
@@ -269,7 +277,11 @@ class Connection:
             if frame.seq <= sub.last_seq:
                 return  # already sent by the catch-up
             sub.last_seq = frame.seq
-        if sub.mode == "latest":
+        if self._slots:
+            # A reply is still owed: events wait behind it, so a writer always
+            # reads its reply before the events its write caused.
+            self._park(frame)
+        elif sub.mode == "latest":
             if sub.latest is None:
                 self._push(_LatestMarker(sub))
             sub.latest = frame
@@ -280,6 +292,12 @@ class Connection:
                 sub.for_admin = True  # admins go on seeing it, only while admins
             else:
                 self._end(sub)  # invisible to this bidder from now on: the feed ends here
+
+    def _park(self, frame: Frame) -> None:
+        self._slots[-1].then.append(frame)
+        self._parked += 1
+        if self._parked > self.queue_limit:
+            self.overflow()
 
     def _still_allowed(self, sub: _Subscription) -> bool:
         user = self.caller.user

@@ -31,31 +31,42 @@ class Hub:
 
     def __init__(self, broker_factory: Callable[[Callable[[str, Frame], None]], Broker]) -> None:
         self._subscribers: dict[str, set[Subscriber]] = {}
-        self._live: dict[str, asyncio.Future[None]] = {}
+        self._live: dict[str, asyncio.Task[None]] = {}
         self._outbox: asyncio.Queue[tuple[str, Frame]] | None = None
         self._sender: asyncio.Task[None] | None = None
         self.broker = broker_factory(self.fan_out)
 
     async def attach(self, topic: str, subscriber: Subscriber) -> None:
-        """Start delivering `topic` to `subscriber`; returns once it is live."""
-        subs = self._subscribers.get(topic)
-        if subs is None:
-            subs = self._subscribers[topic] = set()
-            subs.add(subscriber)
-            live = self._live[topic] = asyncio.get_running_loop().create_future()
-            try:
-                await self.broker.listen(topic)
-            except BaseException as e:
-                live.set_exception(e)
-                live.exception()  # retrieved: later waiters re-raise it themselves
-                self._subscribers.pop(topic, None)
-                self._live.pop(topic, None)
-                raise
-            live.set_result(None)
-        else:
-            subs.add(subscriber)
-            # A second subscriber must not go live before the first listen is.
-            await asyncio.shield(self._live[topic])
+        """Start delivering `topic` to `subscriber`; returns once it is live.
+
+        The upstream listen runs in its own task that every attaching caller
+        awaits through a shield, so one caller being cancelled cannot fail the
+        others or forget the topic.
+
+        Raises:
+            Exception: the broker's error if listening failed (nothing attached).
+        """
+        subs = self._subscribers.setdefault(topic, set())
+        subs.add(subscriber)
+        live = self._live.get(topic)
+        if live is None:
+            live = self._live[topic] = asyncio.get_running_loop().create_task(
+                self.broker.listen(topic)
+            )
+            live.add_done_callback(lambda task: self._forget_failed(topic, task))
+        try:
+            await asyncio.shield(live)
+        except BaseException:  # this caller gave up or the listen failed: it is not live
+            subs.discard(subscriber)
+            if not subs and self._subscribers.get(topic) is subs:
+                del self._subscribers[topic]
+            raise
+
+    def _forget_failed(self, topic: str, task: asyncio.Task[None]) -> None:
+        failed = task.cancelled() or task.exception() is not None
+        if failed and self._live.get(topic) is task:
+            del self._live[topic]
+            self._subscribers.pop(topic, None)
 
     async def detach(self, topic: str, subscriber: Subscriber) -> None:
         subs = self._subscribers.get(topic)
@@ -64,8 +75,11 @@ class Hub:
         subs.discard(subscriber)
         if not subs:
             del self._subscribers[topic]
-            self._live.pop(topic, None)
-            await self.broker.unlisten(topic)
+            live = self._live.pop(topic, None)
+            if live is not None and not live.done():
+                await asyncio.wait({live})  # unlisten only after the listen landed
+            if topic not in self._subscribers:  # nobody attached again meanwhile
+                await self.broker.unlisten(topic)
 
     def subscribers(self, topic: str) -> frozenset[Subscriber]:
         return frozenset(self._subscribers.get(topic, ()))

@@ -8,6 +8,7 @@ stored for idempotent retries.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -42,6 +43,7 @@ class Api:
         self.store = auctions.store
         self.clock = auctions.clock
         self._bids = TokenBucket(settings.bid_rate, settings.bid_burst)
+        self._sales_in_flight: dict[tuple[int, str], asyncio.Task[bytes]] = {}
         self._table: dict[str, Handler] = {
             "register": self._register,
             "login": self._login,
@@ -187,8 +189,20 @@ class Api:
 
     async def _create_sale(self, caller: Caller, req: m.CreateSale, rid: str | None) -> bytes:
         user = _require_admin(caller)
-        if rid is not None and (first := await self.auctions.stored_reply((user.id, rid))):
+        if rid is None:
+            return await self._new_sale(user, req, None)
+        key = (user.id, rid)
+        running = self._sales_in_flight.get(key)
+        if running is not None:  # a retry while the first call still works: same reply
+            return await asyncio.shield(running)
+        if first := await self.auctions.stored_reply(key):
             return first
+        task = asyncio.get_running_loop().create_task(self._new_sale(user, req, rid))
+        self._sales_in_flight[key] = task
+        task.add_done_callback(lambda _: self._sales_in_flight.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _new_sale(self, user: UserRecord, req: m.CreateSale, rid: str | None) -> bytes:
         specs = [_spec(lot) for lot in req.lots]
         sale_starts = _time(req.starts_at, "starts_at")
         (sale_id,) = await self.store.allocate_ids("sale", 1)

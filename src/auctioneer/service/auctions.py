@@ -183,9 +183,12 @@ class AuctionService:
                 seen.add(key)
             done.append((work, state))
 
+        replies = await self._render(state, done)
         if steps:
             try:
-                stored_notices = await self._commit(start, state, steps, notices, purchases, done)
+                stored_notices = await self._commit(
+                    start, state, steps, notices, purchases, replies
+                )
             except BaseException as e:
                 self._states.pop(auction_id, None)  # reload from the truth next time
                 error: AuctionError = Conflict("Try again") if _is_conflict(e) else Internal()
@@ -226,15 +229,14 @@ class AuctionService:
             events.extend(step)
         return events
 
-    async def _commit(
-        self,
-        start: Auction,
-        state: Auction,
-        steps: list[tuple[Event, Auction]],
-        notices: list[NoticeRecord],
-        purchases: list[PurchaseRecord],
-        done: list[tuple[Work, Auction | bytes]],
-    ) -> list[StoredNotice]:
+    async def _render(
+        self, state: Auction, done: list[tuple[Work, Auction | bytes]]
+    ) -> list[tuple[int, str, bytes]]:
+        """Encode each accepted command's result (in place); the ones to keep for retries.
+
+        Every accepted command gets a result here, also one that emitted no
+        event (a no-op such as stopping a maximum that was never set).
+        """
         names = await self.users.names(
             _people([state, *(s for _, s in done if isinstance(s, Auction))])
         )
@@ -245,6 +247,18 @@ class AuctionService:
                 done[index] = (work, result)
                 if work.user_id and work.request_id:
                     replies.append((work.user_id, work.request_id, result))
+        return replies
+
+    async def _commit(
+        self,
+        start: Auction,
+        state: Auction,
+        steps: list[tuple[Event, Auction]],
+        notices: list[NoticeRecord],
+        purchases: list[PurchaseRecord],
+        replies: list[tuple[int, str, bytes]],
+    ) -> list[StoredNotice]:
+        names = self.users.cached_names(_people([state]))
         assert state.spec is not None
         commit = Commit(
             auction_id=state.id,
@@ -284,7 +298,10 @@ class AuctionService:
 
     def _remember(self, user_id: int, request_id: str, result: bytes) -> None:
         if len(self._idempotent) > 200_000:
-            self._idempotent.clear()  # bounded; the store still has every reply
+            # Bounded memory: forget the replies but not that they exist, so a
+            # retry of one of them asks the store instead of running again.
+            self._known_request_ids.update(self._idempotent)
+            self._idempotent.clear()
         self._idempotent[(user_id, request_id)] = result
 
     def _resolve(self, done: list[tuple[Work, Auction | bytes]]) -> None:
