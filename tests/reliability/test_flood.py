@@ -19,15 +19,20 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.helpers.server import RunningServer, start_server
+from tests.reliability.conftest import close_server, copy_db
 from tests.reliability.support import ADMIN, ADMIN_PASSWORD, PASSWORD, Conn, percentile, summary
 
 ROOT = Path(__file__).resolve().parents[2]
+BASELINE_S = 1.5
 
 
 class Bidding:
@@ -77,16 +82,15 @@ class Bidding:
             await conn.close()
 
 
-async def _setup(server: RunningServer) -> Bidding:
+async def _setup(server: RunningServer, tokens: list[str]) -> Bidding:
     admin = await Conn.open("tcp", server)
     await admin.login(ADMIN, ADMIN_PASSWORD)
     created = await admin.ok("create_auction", name="flood lot", starting_bid=100, duration_s=3600)
     await admin.close()
     bidders = []
-    for i, kind in enumerate(("ws", "tcp")):
+    for kind, token in zip(("ws", "tcp"), tokens, strict=True):
         conn = await Conn.open(kind, server)
-        await conn.ok("register", timeout=60, username=f"flooder{i}", password=PASSWORD)
-        await conn.login(f"flooder{i}", PASSWORD, timeout=60)
+        await conn.ok("auth", token=token)
         bidders.append(conn)
     watcher = await Conn.open("ws", server)
     aid = created["auction"]["id"]
@@ -138,15 +142,44 @@ def _check(
     assert percentile(load_e, 99) < 1.0
 
 
-async def _flood_case(db_path: Path, servers: list[RunningServer], seconds: float) -> None:
-    server = start_server(db_path, "--bid-rate", "0")
-    servers.append(server)
-    bidding = await _setup(server)
-    base = await bidding.run(time.monotonic() + 2.0)
+@dataclass
+class Stage:
+    server: RunningServer
+    bidding: Bidding
+
+
+@pytest.fixture(scope="module")
+def flood_server(
+    template_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[RunningServer, list[str]]]:
+    """One server for the module, with two bidders' tokens (password hashing is slow)."""
+    server = start_server(copy_db(template_db, tmp_path_factory.mktemp("flood")), "--bid-rate", "0")
+    try:
+        tokens = []
+        with httpx.Client(base_url=server.http_url, timeout=60) as http:
+            for i in range(2):
+                account = {"username": f"flooder{i}", "password": PASSWORD}
+                assert http.post("/api/register", json=account).status_code == 201
+                tokens.append(http.post("/api/login", json=account).json()["token"])
+        yield server, tokens
+    finally:
+        close_server(server)
+
+
+@pytest.fixture
+async def stage(flood_server: tuple[RunningServer, list[str]]) -> AsyncIterator[Stage]:
+    server, tokens = flood_server
+    bidding = await _setup(server, tokens)
+    yield Stage(server, bidding)
+    await bidding.close()
+
+
+async def _flood_case(stage: Stage, seconds: float) -> None:
+    server, bidding = stage.server, stage.bidding
+    base = await bidding.run(time.monotonic() + BASELINE_S)
     load = await _load(server, "flood", 1000, seconds)
     during = await bidding.run(load)
     stats = await load
-    await bidding.close()
     print(f"\n[reliability] flood: {stats}")
     _check("flood", base, during)
     # Nearly every connect went through, and the server still welcomes newcomers.
@@ -157,44 +190,33 @@ async def _flood_case(db_path: Path, servers: list[RunningServer], seconds: floa
     await late.close()
 
 
-async def _slowloris_case(
-    db_path: Path, servers: list[RunningServer], count: int, seconds: float
-) -> None:
-    server = start_server(db_path, "--bid-rate", "0")
-    servers.append(server)
-    bidding = await _setup(server)
-    base = await bidding.run(time.monotonic() + 2.0)
+async def _slowloris_case(stage: Stage, count: int, seconds: float) -> None:
+    server, bidding = stage.server, stage.bidding
+    base = await bidding.run(time.monotonic() + BASELINE_S)
     load = await _load(server, "slowloris", count, seconds)
     during = await bidding.run(load)
     stats = await load
-    await bidding.close()
     print(f"\n[reliability] slowloris: {stats}")
     _check("slowloris", base, during)
     assert stats["held"] == count, stats
     assert server.proc.poll() is None
 
 
-async def test_a_two_second_connection_flood_leaves_bidding_normal(
-    db_path: Path, servers: list[RunningServer]
-) -> None:
-    await _flood_case(db_path, servers, seconds=2.0)
+async def test_a_two_second_connection_flood_leaves_bidding_normal(stage: Stage) -> None:
+    await _flood_case(stage, seconds=2.0)
 
 
-async def test_slowloris_and_half_open_connections_leave_bidding_normal(
-    db_path: Path, servers: list[RunningServer]
-) -> None:
-    await _slowloris_case(db_path, servers, count=200, seconds=3.0)
+async def test_slowloris_and_half_open_connections_leave_bidding_normal(stage: Stage) -> None:
+    await _slowloris_case(stage, count=200, seconds=3.0)
 
 
 @pytest.mark.slow
-async def test_a_ten_second_connection_flood_leaves_bidding_normal(
-    db_path: Path, servers: list[RunningServer]
-) -> None:
-    await _flood_case(db_path, servers, seconds=10.0)
+async def test_a_ten_second_connection_flood_leaves_bidding_normal(stage: Stage) -> None:
+    await _flood_case(stage, seconds=10.0)
 
 
 @pytest.mark.slow
 async def test_a_long_slowloris_with_a_thousand_half_open_leaves_bidding_normal(
-    db_path: Path, servers: list[RunningServer]
+    stage: Stage,
 ) -> None:
-    await _slowloris_case(db_path, servers, count=1000, seconds=10.0)
+    await _slowloris_case(stage, count=1000, seconds=10.0)
