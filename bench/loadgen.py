@@ -140,6 +140,7 @@ class Conn(asyncio.Protocol):
         self.inflight = 0
         self.backlog: deque[tuple[int, int]] = deque()
         self.errors: list[str] = []
+        self.closing = False  # set when we close: any other loss is reported
 
     # asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -148,6 +149,8 @@ class Conn(asyncio.Protocol):
             transport.write(ws_handshake_request(self._host, self._port, self._path))
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closing:
+            self.errors.append(f"connection lost: {exc}")
         if not self.ready.done():
             self.ready.set_exception(ConnectionError(f"closed before welcome: {exc}"))
             self.ready.exception()  # retrieved here; `connect` still raises it
@@ -188,6 +191,10 @@ class Conn(asyncio.Protocol):
             if opcode == 0x9:
                 self.transport.write(framer.frame(payload, 0xA))
             elif opcode == 0x8:
+                if not self.closing:
+                    code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
+                    self.errors.append(f"closed by server: {code} {payload[2:120]!r}")
+                    self.closing = True
                 self.transport.write(framer.frame(payload[:2], 0x8))
                 self.transport.close()
 
@@ -222,6 +229,7 @@ class Conn(asyncio.Protocol):
         return await asyncio.wait_for(fut, REQUEST_TIMEOUT_S)
 
     def close(self) -> None:
+        self.closing = True
         if self.transport is not None and not self.transport.is_closing():
             if self.kind == "ws":
                 self.transport.write(WsFramer.frame(b"\x03\xe8", 0x8))
@@ -287,6 +295,11 @@ class Stats:
         self.unmatched_events = 0
 
 
+def _run_tag() -> str:
+    """A prefix that makes request ids unique across passes (PROTOCOL.md rule 10)."""
+    return os.urandom(3).hex() + "-"
+
+
 class BidDriver:
     """Keeps `depth` bids per auction in flight, rotating bidders (see module doc)."""
 
@@ -299,6 +312,10 @@ class BidDriver:
             b'{"action":"place_bid","auction_id":%d,"amount":' % aid for aid in cfg.auctions
         ]
         self.reqid = 0
+        # Request ids must be unique per user across passes: the server answers a
+        # repeated id with the first reply and does nothing (PROTOCOL.md rule 10).
+        self.tag = _run_tag()
+        self.id_prefix = self.tag.encode()
         self.stopped = False
         self.inflight = 0
 
@@ -321,20 +338,20 @@ class BidDriver:
         self.reqid += 1
         rid = self.reqid
         t = time.perf_counter()
-        b.fifo.append((self._on_reply, (b, i, amount, t, rid)))
+        b.fifo.append((self._on_reply, (b, i, amount, t, f"{self.tag}{rid}")))
         b.inflight += 1
         self.inflight += 1
         self.stats.sent_at[self.cfg.auctions[i] * AMOUNT_KEY + amount] = t
-        b.send(self.prefix[i] + b'%d,"id":"%d"}' % (amount, rid))
+        b.send(self.prefix[i] + b'%d,"id":"%s%d"}' % (amount, self.id_prefix, rid))
 
     def _on_reply(
-        self, ctx: tuple[Conn, int, int, float, int], obj: dict[str, Any], now: float
+        self, ctx: tuple[Conn, int, int, float, str], obj: dict[str, Any], now: float
     ) -> None:
         b, i, _amount, t, rid = ctx
         b.inflight -= 1
         self.inflight -= 1
         st = self.stats
-        if obj.get("id") != str(rid):
+        if obj.get("id") != rid:
             st.id_mismatch += 1
         if obj.get("ok"):
             st.ok_send.append(t)
@@ -379,6 +396,7 @@ class PlainBidders:
             for j in range(cfg.bidders)
         ]
         self.inflight = 0
+        self.tag = _run_tag()
 
     def start(self) -> None:
         for t in self.threads:
@@ -406,7 +424,8 @@ class PlainBidders:
             while not self.stopped:
                 aid = cfg.auctions[(j + k) % n]
                 amount = cfg.base_amount + k * cfg.increment
-                msg = {"id": str(k), "action": "place_bid", "auction_id": aid, "amount": amount}
+                rid = f"{self.tag}{j}.{k}"
+                msg = {"id": rid, "action": "place_bid", "auction_id": aid, "amount": amount}
                 t = time.perf_counter()
                 st.sent_at[aid * AMOUNT_KEY + amount] = t
                 f.write(json.dumps(msg).encode() + b"\n")
@@ -600,6 +619,17 @@ async def _run_load(
             break
         await asyncio.sleep(0.02)
     out["settle_s"] = round(time.perf_counter() - t1, 3)
+    lagging = [w for w in watchers if w.last_seq < stats.final_seq.get(w.aid, 0)]
+    if lagging:
+        # Diagnosis: are the missing events lost, or stuck until something else
+        # is written to that connection? A ping's reply shares the outbox.
+        out["behind_before_nudge"] = len(lagging)
+        pings = [w.conn.request("ping") for w in lagging[:1000] if not w.conn.closing]
+        await asyncio.gather(*pings, return_exceptions=True)
+        await asyncio.sleep(1.0)
+        out["behind_after_ping"] = sum(
+            1 for w in lagging if w.last_seq < stats.final_seq.get(w.aid, 0)
+        )
     gc.enable()
     window = t1 - t0
     out.update(_summarize(cfg, stats, watchers, t0, t1))
@@ -612,6 +642,7 @@ async def _run_load(
     errors: list[str] = out["errors"]
     for c in conns:
         errors.extend(c.errors[:3])
+    out["connection_errors"] = sum(1 for c in conns if c.errors)
     out["errors"] = errors[:10]
     return out
 
@@ -653,7 +684,8 @@ def _summarize(
         else:
             incomplete += 1
     window = t1 - t0
-    behind = sum(1 for w in watchers if w.last_seq < stats.final_seq.get(w.aid, 0))
+    lagging = [w for w in watchers if w.last_seq < stats.final_seq.get(w.aid, 0)]
+    behind = len(lagging)
     rejected_in_window = sum(1 for r in stats.rejected_at if t0 <= r < t1)
     gaps = sum(w.gaps for w in watchers)
     dups = sum(w.dups for w in watchers)
@@ -678,6 +710,10 @@ def _summarize(
         "seq_dups": dups,
         "seq_reorders": reorders,
         "watchers_behind_final": behind,
+        "behind_examples": [
+            f"auction {w.aid}: saw seq {w.last_seq}, final {stats.final_seq.get(w.aid)}"
+            for w in lagging[:3]
+        ],
         "unmatched_events": stats.unmatched_events,
         "id_mismatch": stats.id_mismatch,
         "final_seq_known": bool(stats.final_seq),

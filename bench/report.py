@@ -35,7 +35,14 @@ __all__ = [
 
 BEGIN = "<!-- bench:begin -->"
 END = "<!-- bench:end -->"
-COUNTS = ("seq_errors", "seq_gaps", "seq_dups", "seq_reorders", "watchers_behind_final")
+COUNTS = (
+    "seq_errors",
+    "seq_gaps",
+    "seq_dups",
+    "seq_reorders",
+    "watchers_behind_final",
+    "connection_errors",
+)
 
 
 @dataclass
@@ -155,6 +162,8 @@ def _cells(row: Row) -> list[str]:
     if "rss_after_mb" in m:
         rss = f"{_num(m['rss_after_mb'])} MB, {_num(m.get('rss_per_conn_kb'))} KB/conn"
     seq = f"{int(m.get('seq_errors', 0))} / {_num(m.get('events_seen'), 0)}"
+    if m.get("connection_errors"):
+        seq += f" ({int(m['connection_errors'])} connections lost or closed)"
     cpu = "-"
     if m.get("window_s"):
         cpu = f"{m.get('client_cpu', 0):.2f} / {m.get('server_cpu', 0):.2f}"

@@ -33,6 +33,7 @@ __all__ = [
     "ServerProc",
     "create_auctions",
     "login_bidders",
+    "spawn",
     "start_floor",
     "start_real",
 ]
@@ -74,7 +75,7 @@ class ServerProc:
         return self.proc.returncode
 
 
-def _spawn(name: str, cmd: list[str], want_http: bool) -> ServerProc:
+def spawn(name: str, cmd: list[str], want_http: bool) -> ServerProc:
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
@@ -117,7 +118,7 @@ def start_floor(workdir: Path) -> ServerProc:
     """The floor server (bench/floor_server.py) on a free port with a fresh database."""
     db = workdir / "floor.db"
     cmd = [sys.executable, "-m", "bench.floor_server", "--port", "0", "--db", str(db)]
-    return _spawn("floor", cmd, want_http=False)
+    return spawn("floor", cmd, want_http=False)
 
 
 def start_real(workdir: Path, *extra: str) -> ServerProc:
@@ -148,7 +149,7 @@ def start_real(workdir: Path, *extra: str) -> ServerProc:
         "0",
         *extra,
     ]
-    return _spawn("auctioneer", cmd, want_http=True)
+    return spawn("auctioneer", cmd, want_http=True)
 
 
 def _ok(reply: dict[str, Any], what: str) -> dict[str, Any]:
