@@ -8,6 +8,8 @@ import { parseTime } from "../lib/time.js";
 /** The lowest bid the server will accept now (PROTOCOL.md rule 1). */
 export function minimumBid(auction) {
   if (!auction) return null;
+  // The server says it outright (docs/protocol.md "Auctions"); else rule 1.
+  if (typeof auction.minimum_bid === "number") return auction.minimum_bid;
   if (auction.current_bid === null || auction.current_bid === undefined) return auction.starting_bid;
   return auction.current_bid + (auction.min_increment ?? 100);
 }
@@ -64,7 +66,7 @@ export function applyEvent(auction, event) {
       if (data.id === auction.id) return { ...next, ...data, seq: next.seq };
       return { ...next, ...pick(data, ["name", "description", "public", "status", "ends_at"]) };
     case "auction_opened":
-      next.status = "open";
+      next.status = data.status ?? "open";
       if (data.ends_at !== undefined) next.ends_at = data.ends_at;
       if (data.starts_at !== undefined) next.starts_at = data.starts_at;
       return next;
@@ -72,7 +74,8 @@ export function applyEvent(auction, event) {
       next.current_bid = data.current_bid ?? data.amount;
       next.leader = data.leader ?? data.bidder;
       if (data.ends_at !== undefined) next.ends_at = data.ends_at;
-      next.bid_count = (auction.bid_count ?? 0) + 1;
+      next.bid_count = data.bid_count ?? (auction.bid_count ?? 0) + 1;
+      next.minimum_bid = data.minimum_bid;
       return next;
     case "auction_extended":
       next.ends_at = data.ends_at;
@@ -86,8 +89,10 @@ export function applyEvent(auction, event) {
       next.units_left = data.units_left;
       next.winner = data.winner;
       next.price = data.price;
+      if (data.ends_at !== undefined) next.ends_at = data.ends_at;
       if (data.units_left > 0) {
         next.round = (data.round ?? auction.round ?? 1) + 1;
+        next.minimum_bid = undefined;
         next.current_bid = null;
         next.leader = null;
         next.reserve_met = false;
@@ -95,7 +100,8 @@ export function applyEvent(auction, event) {
       return next;
     }
     case "auction_closed":
-      next.status = data.reason === "cancelled" ? "cancelled" : "closed";
+      next.status = data.status ?? (data.reason === "cancelled" ? "cancelled" : "closed");
+      next.minimum_bid = null;
       next.winner = data.winner ?? null;
       next.price = data.price ?? null;
       next.close_reason = data.reason;

@@ -115,6 +115,7 @@ export class Store extends Emitter {
 
   /** Forget an auction (deleted). */
   removeAuction(id) {
+    if (id === undefined || id === null) return;
     this.auctions.delete(id);
     this.emit("auctions");
     this.emit("auction", id);
@@ -141,7 +142,9 @@ export class Store extends Emitter {
     const before = this.auctions.get(id);
     if (!before) return;
     const after = applyEvent(before, event);
-    if (event.event === "auction_deleted") {
+    // Deleted, or made private while we are not an admin: the server ends
+    // the subscription after this event.
+    if (event.event === "auction_deleted" || (after.public === false && !this.session.isAdmin)) {
       this.removeAuction(id);
       return;
     }
@@ -169,6 +172,11 @@ export class Store extends Emitter {
     this.#stopFeed = this.session.subscribe("auctions", {
       ordered: false,
       onEvent: (event) => {
+        if (event.event === "auction_hidden") {
+          // Made private or deleted (docs/protocol.md "Topics and events").
+          this.removeAuction(event.data?.auction_id);
+          return;
+        }
         if (event.event !== "auction_summary" || !event.data) return;
         const data = event.data;
         if (data.deleted || data.status === "deleted") {

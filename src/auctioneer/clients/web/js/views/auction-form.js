@@ -77,6 +77,12 @@ export function auctionFields({ withStart = true } = {}) {
     if (out.reserve !== undefined && out.buy_now !== undefined && out.buy_now < out.reserve) {
       error("buy_now", "The buy-now price must be at least the reserve.");
     }
+    if (out.reserve !== undefined && out.starting_bid !== undefined && out.reserve < out.starting_bid) {
+      error("reserve", "The reserve must be at least the starting bid.");
+    }
+    if (ok && out.duration_s === undefined && out.countdown_s === undefined) {
+      error("duration_s", "Give a duration or a countdown, so that the auction ends.");
+    }
     if (starts) {
       starts.setError("");
       const raw = starts.input.value;
