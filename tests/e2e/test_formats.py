@@ -7,7 +7,11 @@ fixed time and hope) and then check the times it reports.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
+
+import pytest
 
 from tests.e2e.support import House, new_auction, parse_time
 from tests.helpers.wire_clients import MS
@@ -174,3 +178,26 @@ async def test_an_auction_closed_below_its_reserve_has_no_winner(house: House) -
     closed = (await admin.ok("close_auction", auction_id=met["id"]))["auction"]
     assert (closed["close_reason"], closed["price"]) == ("admin", 1500)
     assert closed["winner_username"] == bob.username
+
+
+@pytest.mark.xfail(
+    reason="BUG: a close timer that fires a ms early is not re-armed; ~10% of auctions never close "
+    "(/tmp/server-bugs.md)",
+    strict=True,
+)
+async def test_every_timed_auction_closes_at_its_end_even_when_many_end_together(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    auctions = [await new_auction(admin, duration_s=1) for _ in range(60)]
+    last_end = max(parse_time(a["ends_at"]) for a in auctions)
+    await asyncio.sleep(max(0.0, last_end - time.time()) + 2.0)
+    still_open = []
+    for auction in auctions:
+        state = (await admin.ok("get_auction", auction_id=auction["id"]))["auction"]
+        if state["status"] != "closed":
+            still_open.append(auction["id"])
+        else:
+            assert state["closed_at"] == state["ends_at"] == auction["ends_at"]
+            assert state["close_reason"] == "no_bids"
+    assert still_open == [], f"{len(still_open)} of 60 auctions never closed"
