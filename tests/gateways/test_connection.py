@@ -636,10 +636,6 @@ async def test_making_an_auction_private_ends_a_bidders_feed_but_not_an_admins(
     assert stack.hub.subscribers("auction:1") == frozenset({root.conn})
 
 
-@pytest.mark.xfail(
-    reason="BUG: the shield in AuctionService.submit lets the publish run before the reply",
-    strict=True,
-)
 async def test_a_writer_gets_its_reply_before_the_events_its_write_caused(
     stack: Stack, admin: Caller
 ) -> None:
@@ -653,10 +649,6 @@ async def test_a_writer_gets_its_reply_before_the_events_its_write_caused(
     assert [m.get("id") or m["event"] for m in messages] == ["b", "bid_placed", "auction_summary"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: a reply held behind an earlier request lets its own events go out first",
-    strict=True,
-)
 async def test_a_pipelined_writer_gets_its_reply_before_the_events_its_write_caused(
     stack: Stack, admin: Caller
 ) -> None:
@@ -900,11 +892,6 @@ async def test_a_failed_catch_up_leaves_no_half_made_subscription(
     assert (await client.ok("subscribe", topic="user:me"))["seq"] == 0
 
 
-@pytest.mark.xfail(
-    reason="BUG: a subscribe still running when the connection finishes attaches it to the hub "
-    "for good",
-    strict=True,
-)
 async def test_a_connection_that_closes_during_a_subscribe_leaves_nothing_attached(
     stack: Stack, admin: Caller
 ) -> None:

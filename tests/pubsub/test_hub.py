@@ -245,10 +245,6 @@ async def test_close_without_posts_closes_the_memory_broker() -> None:
     assert hub.broker.closed
 
 
-@pytest.mark.xfail(
-    reason="BUG: a waiting attach gets CancelledError when the first attach is cancelled",
-    strict=True,
-)
 async def test_a_waiting_attach_goes_live_when_the_first_attach_is_cancelled() -> None:
     hub, broker = remote_hub()
     broker.gate = asyncio.Event()

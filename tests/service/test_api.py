@@ -482,10 +482,6 @@ async def test_concurrent_retries_of_create_auction_create_one_auction(
     assert len((await stack.call(people.admin, "get_auctions"))["auctions"]) == 1
 
 
-@pytest.mark.xfail(
-    reason="BUG: a create_sale retried while the first is still running creates a second sale",
-    strict=True,
-)
 async def test_concurrent_retries_of_create_sale_create_one_sale(
     stack: Stack, people: People
 ) -> None:

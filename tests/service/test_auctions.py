@@ -607,11 +607,6 @@ async def test_a_crash_between_a_lots_close_and_the_next_opening_is_repaired_on_
         await stack.close()
 
 
-@pytest.mark.xfail(
-    reason="BUG: once the in-memory reply cache is cleared, a retry is not recognised: "
-    "conflict forever, and the other writes of its batch fail with it",
-    strict=True,
-)
 async def test_a_retry_after_the_reply_cache_was_cleared_still_gets_the_first_reply(
     stack: Stack, people: People
 ) -> None:
