@@ -156,6 +156,7 @@ async def test_an_auction_made_private_disappears_from_bidders_and_admins_see_us
     assert (await ann.request("get_auction", auction_id=aid))["error"]["code"] == "not_found"
     refused = await ann.request("place_bid", auction_id=aid, amount=9000)
     assert refused["error"]["code"] == "not_found"
+    await new_auction(admin, public=False)  # a new private auction: no summary either
     sentinel = await new_auction(admin)  # a public change after the private ones
     await admin.ok("place_bid", auction_id=aid, amount=1100)  # admins may still bid
     await admin.ok("close_auction", auction_id=aid)
@@ -164,8 +165,30 @@ async def test_an_auction_made_private_disappears_from_bidders_and_admins_see_us
         while True:
             event = await client.next_event(topic="auctions")
             assert event["event"] == "auction_summary", event
-            assert event["data"]["id"] != aid, event
+            assert event["data"]["id"] != aid and event["data"]["public"] is True, event
             if event["data"]["id"] == sentinel["id"] and event["data"]["status"] == "closed":
                 break
         leaked = [e for e in client.events if e.get("topic") == topic]
         assert all(e["event"] in ("auction_updated",) for e in leaked), leaked
+
+
+async def test_a_deleted_auction_is_hidden_from_bidders_but_kept_for_admins(house: House) -> None:
+    admin = await house.admin_client("ws")
+    auction = await new_auction(admin)
+    aid = auction["id"]
+    ann = await house.regular(0, "tcp")
+    await ann.ok("place_bid", auction_id=aid, amount=1000)
+    feed = await house.regular(1, "ws")
+    await feed.ok("subscribe", topic="auctions")
+    await feed.ok("subscribe", topic=f"auction:{aid}")
+    assert await admin.ok("delete_auction", auction_id=aid) == {}
+    hidden = await feed.next_event("auction_hidden", topic="auctions")
+    assert hidden["data"]["auction_id"] == aid
+    for client in (ann, feed, await house.connect("http")):
+        assert (await client.request("get_auction", auction_id=aid))["error"]["code"] == "not_found"
+        listed = (await client.ok("get_auctions"))["auctions"]
+        assert aid not in [a["id"] for a in listed]
+    kept = await admin.ok("get_auction", auction_id=aid)
+    assert kept["auction"]["deleted"] is True and kept["auction"]["status"] == "cancelled"
+    assert [b["username"] for b in kept["bids"]] == [ann.username]
+    assert aid not in [a["id"] for a in (await admin.ok("get_auctions"))["auctions"]]
