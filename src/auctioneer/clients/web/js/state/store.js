@@ -158,7 +158,7 @@ export class Store extends Emitter {
       this.#mergeBids(id, [bid]);
       if (bid.bidder === this.myPaddle) this.markMine(id);
     }
-    if (event.event === "auction_extended") {
+    if (event.event === "auction_extended" && worthTelling(folded, this.myPaddle)) {
       this.emit("notice", { kind: "extended", auctionId: id, endsAt: event.data?.ends_at });
     }
     const unknownBidder = event.event === "bid_placed" && !this.#usernames.has(event.data?.bidder);
@@ -280,4 +280,13 @@ function dropStaleUsernames(before, after) {
     if (out[paddle] !== before[paddle]) out[username] = undefined;
   }
   return out;
+}
+
+/**
+ * Whether an extension is news: not when it follows your own bid, and not
+ * on a pure countdown lot where every bid resets the clock by design.
+ */
+function worthTelling(auction, myPaddle) {
+  if (auction.leader && auction.leader === myPaddle) return false;
+  return !(auction.countdown_s && !auction.duration_s && !auction.soft_close_s);
 }

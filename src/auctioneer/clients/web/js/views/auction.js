@@ -84,6 +84,10 @@ export function auctionView(app, { id }) {
     if (a.has_reserve || a.reserve) rows.push(["Reserve", a.reserve_met ? "Met" : "Not met yet"]);
     if (a.buy_now) rows.push(["Buy-now price", formatMoney(a.buy_now)]);
     if ((a.quantity ?? 1) > 1) rows.push(["Units left", `${a.units_left ?? a.quantity} of ${a.quantity} (round ${a.round ?? 1})`]);
+    const sold = a.sales || [];
+    if ((a.quantity ?? 1) > 1 && sold.length) {
+      rows.push(["Sold so far", sold.map((x) => `${x.winner} at ${formatMoney(x.price)}`).join(", ")]);
+    }
     if (a.soft_close_s) rows.push(["Soft close", `bids in the last ${a.soft_close_s} s extend the end`]);
     if (a.countdown_s) rows.push(["Countdown", `${a.countdown_s} s after each bid`]);
     replace(details, rows.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v))));
