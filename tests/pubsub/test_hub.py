@@ -259,3 +259,36 @@ async def test_a_waiting_attach_goes_live_when_the_first_attach_is_cancelled() -
     await second  # not cancelled itself: it should go live (listening again if need be)
     hub.fan_out("t", frame("x"))
     assert waiting_sink.got == [("t", b"x")]
+
+
+async def test_detaching_during_the_listen_unlistens_only_after_the_listen_landed() -> None:
+    hub, broker = remote_hub()
+    broker.gate = asyncio.Event()
+    sink = Sink()
+    attach = asyncio.create_task(hub.attach("t", sink))
+    await asyncio.sleep(0)
+    detach = asyncio.create_task(hub.detach("t", sink))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert broker.unlistens == []  # the listen is still on its way
+    broker.gate.set()
+    await asyncio.gather(attach, detach)
+    assert broker.unlistens == ["t"]
+    assert hub.subscribers("t") == frozenset()
+
+
+async def test_a_new_subscriber_during_a_pending_unlisten_keeps_the_topic() -> None:
+    hub, broker = remote_hub()
+    broker.gate = asyncio.Event()
+    first, second = Sink(), Sink()
+    attach = asyncio.create_task(hub.attach("t", first))
+    await asyncio.sleep(0)
+    detach = asyncio.create_task(hub.detach("t", first))
+    await asyncio.sleep(0)
+    again = asyncio.create_task(hub.attach("t", second))
+    await asyncio.sleep(0)
+    broker.gate.set()
+    await asyncio.gather(attach, detach, again)
+    assert broker.unlistens == []
+    hub.fan_out("t", frame("x"))
+    assert second.got == [("t", b"x")]
