@@ -902,3 +902,27 @@ async def test_a_connection_that_closes_during_a_subscribe_leaves_nothing_attach
     for _ in range(20):
         await asyncio.sleep(0)
     assert stack.hub.subscribers("auction:1") == frozenset()
+
+
+@pytest.mark.xfail(
+    reason="BUG: a frame parked on a pending subscribe slot is overwritten by its catch-up",
+    strict=True,
+)
+async def test_an_event_that_arrives_while_another_subscribe_is_catching_up_is_not_lost() -> None:
+    stack = await Stack.build(store=await _open(YieldingStore()))
+    try:
+        boss = await stack.person("boss", admin=True)
+        await stack.create(boss)
+        await stack.create(boss)
+        await stack.close(close_store=False)
+        stack = await Stack.build(clock=stack.clock, store=stack.store)  # nothing cached
+        await stack.person("ann")
+        client = await connect(stack)
+        await client.ok("subscribe", topic="auction:2")
+        await client.send({"id": "s1", "action": "subscribe", "topic": "auction:1", "since": 0})
+        await bid(stack, "ann", 1000, auction_id=2)  # lands while auction:1 catches up
+        messages = await client.read()
+        assert seqs(messages, "auction:2") == [3]
+        assert seqs(messages, "auction:1") == [1, 2]
+    finally:
+        await stack.close()
