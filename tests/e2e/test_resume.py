@@ -8,6 +8,9 @@ duplicate; the HTTP catch-up returns the same event objects.
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
+import time
 from typing import Any
 
 import pytest
@@ -140,3 +143,72 @@ async def test_a_subscriber_without_since_gets_only_live_events(house: House) ->
     finally:
         await watcher.close()
         await admin.close()
+
+
+async def test_a_subscriber_that_stops_reading_is_dropped_without_slowing_the_others(
+    house: House,
+) -> None:
+    """Issue 3: a slow subscriber has a bounded queue and is disconnected when it
+    overflows; everyone else still gets every event, in order, at once."""
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin)
+    aid, topic = auction["id"], f"auction:{auction['id']}"
+    stalled = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills after a few frames
+    stalled.settimeout(5)
+    stalled.connect((house.server.tcp_host, house.server.tcp_port))
+    try:
+        stalled.sendall(json.dumps({"action": "subscribe", "topic": topic}).encode() + b"\n")
+        reader = await house.connect("ws")
+        await reader.ok("subscribe", topic=topic)
+        await asyncio.sleep(0.1)
+
+        # Admin edits, pipelined: one auction_updated event of about 5 KB each, so
+        # the kernel's socket buffers (up to 4 MB) fill and the server's queue must.
+        count = 3000
+        pad = "x" * 4900
+        started = time.perf_counter()
+        lines = "".join(
+            json.dumps(
+                {
+                    "id": f"u{i}",
+                    "action": "update_auction",
+                    "auction_id": aid,
+                    "description": f"{pad} {i}",
+                }
+            )
+            + "\n"
+            for i in range(count)
+        )
+        await admin.send_raw(lines)
+        for _ in range(count):
+            reply = await admin.next_reply()
+            assert reply["ok"] is True, reply
+        events = await reader.collect_events(count, topic=topic)
+        elapsed = time.perf_counter() - started
+        assert [e["seq"] for e in events] == list(
+            range(auction["seq"] + 1, auction["seq"] + count + 1)
+        )
+        assert events[-1]["data"]["description"] == f"{pad} {count - 1}"
+
+        # The stalled client got a bounded prefix and then the connection ended.
+        received = b""
+        ended = False
+        for _ in range(10_000):
+            try:
+                chunk = await asyncio.to_thread(stalled.recv, 65_536)
+            except (ConnectionResetError, TimeoutError, OSError):
+                ended = True
+                break
+            if not chunk:
+                ended = True
+                break
+            received += chunk
+        complete = received[: received.rfind(b"\n") + 1]  # the abort may cut the last line
+        got = [json.loads(x) for x in complete.splitlines() if x.strip()]
+        assert ended
+        assert len([e for e in got if e.get("topic") == topic]) < count
+        print(f"\nslow consumer: dropped after {len(got)} messages; the other got {count}", end="")
+        print(f" in {elapsed:.2f}s")
+    finally:
+        stalled.close()
