@@ -926,3 +926,24 @@ async def test_an_event_that_arrives_while_another_subscribe_is_catching_up_is_n
         assert seqs(messages, "auction:1") == [1, 2]
     finally:
         await stack.close()
+
+
+@pytest.mark.xfail(
+    reason="BUG: latest-mode frames parked behind an owed reply count as lag and drop the client",
+    strict=True,
+)
+async def test_latest_mode_is_never_dropped_even_while_a_reply_is_owed(
+    stack: Stack, admin: Caller
+) -> None:
+    await stack.create(admin, min_increment=1)
+    client = await connect(stack, queue_limit=3)
+    await client.ok("subscribe", topic="auction:1", mode="latest")
+    with held(stack, client) as release:
+        await client.send({"id": "slow", "action": "ping"})
+        for i in range(10):
+            await bid(stack, "ann" if i % 2 == 0 else "bob", 1000 + i)
+        assert not client.conn.closed
+        release()
+        messages = await client.read()
+    assert messages[0]["id"] == "slow"
+    assert seqs(messages, "auction:1")[-1] == 12
