@@ -134,7 +134,15 @@ def test_two_bidders_and_an_admin_run_a_live_auction(
     bob_phone.screenshot(path=str(screenshot_dir / "phone-auction.png"), full_page=True)
 
     # The countdown closes the auction: Ann won, Bob lost.
-    expect(ann.get_by_text("You won", exact=True)).to_be_visible(timeout=(COUNTDOWN_S + 5) * SECOND)
+    time_left = ann.get_by_role("timer", name="Time left")
+    try:
+        expect(time_left).to_have_text("Ended", timeout=(COUNTDOWN_S + 5) * SECOND)
+    except AssertionError as e:
+        raise AssertionError(
+            "the server did not close the auction when its countdown ran out "
+            "(no auction_closed event reached the page)"
+        ) from e
+    expect(ann.get_by_text("You won", exact=True)).to_be_visible()
     expect(toasts(ann)).to_contain_text("won")
     expect(bob.get_by_text("You lost", exact=True)).to_be_visible(timeout=3 * SECOND)
     ann.screenshot(path=str(screenshot_dir / "auction-won.png"), full_page=True)
