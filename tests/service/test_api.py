@@ -492,3 +492,14 @@ async def test_concurrent_retries_of_create_sale_create_one_sale(
     )
     assert first == retry
     assert len((await stack.call(people.admin, "get_auctions"))["auctions"]) == 2
+
+
+async def test_no_op_writes_still_get_their_reply(stack: Stack, people: People) -> None:
+    await stack.create(people.admin)
+    before = len(await stack.store.load_events(1))
+    assert await stack.call(people.ann, "stop_auto_bid", auction_id=1) == {}  # none was set
+    started = await stack.call(people.ann, "start_auto_bid", auction_id=1, max_amount=3000)
+    again = await stack.call(people.ann, "start_auto_bid", id="r", auction_id=1, max_amount=3000)
+    assert again["auction"] == started["auction"]
+    events = await stack.store.load_events(1)
+    assert [e.event for e in events[before:]] == ["auto_bid_set", "bid_placed"]
