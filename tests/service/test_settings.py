@@ -83,3 +83,29 @@ def test_a_bad_value_names_its_key(key: str, value: str) -> None:
 def test_settings_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Settings().http_port = 1  # type: ignore[misc]
+
+
+@pytest.mark.xfail(
+    reason="BUG: out-of-range values (negative ports or limits, NaN rates, zero queues) are "
+    "accepted instead of failing fast with the key",
+    strict=True,
+)
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("AUCTIONEER_HTTP_PORT", "-1"),
+        ("AUCTIONEER_TCP_PORT", "70000"),
+        ("AUCTIONEER_BID_RATE", "nan"),
+        ("AUCTIONEER_BID_RATE", "-1"),
+        ("AUCTIONEER_BID_BURST", "inf"),
+        ("AUCTIONEER_LOGIN_FAILURES", "-3"),
+        ("AUCTIONEER_QUEUE_LIMIT", "0"),
+        ("AUCTIONEER_MAX_IN_FLIGHT", "0"),
+        ("AUCTIONEER_MAX_MESSAGE_BYTES", "0"),
+        ("AUCTIONEER_TOKEN_TTL_S", "0"),
+    ],
+)
+def test_an_out_of_range_value_names_its_key(key: str, value: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        Settings.load({key: value})
+    assert str(caught.value).startswith(f"{key}: ")
