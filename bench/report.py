@@ -54,6 +54,7 @@ class Row:
     runs: list[dict[str, Any]] = field(default_factory=list)
     median: dict[str, Any] = field(default_factory=dict)
     ratio: float | None = None
+    cpu_ratio: float | None = None  # the same ratio per server CPU-second
     checks: list[tuple[str, bool | None, str]] = field(default_factory=list)
     error: str | None = None
 
@@ -92,9 +93,23 @@ def machine_description() -> dict[str, str]:
     }
 
 
+def _per_cpu(run: dict[str, Any]) -> dict[str, Any]:
+    """Add work per server CPU-second: on a shared machine, the figure that other
+    users' load disturbs least (a starved server does less work per wall second,
+    not much less per CPU second)."""
+    cpu = run.get("server_cpu")
+    if not isinstance(cpu, int | float) or cpu <= 0.01:
+        return run
+    out = dict(run)
+    for key, name in (("bids_per_s", "bids_per_cpu_s"), ("deliveries_per_s", "deliv_per_cpu_s")):
+        if isinstance(run.get(key), int | float):
+            out[name] = run[key] / cpu
+    return out
+
+
 def median_result(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Median of every numeric figure over the runs; error counts are summed."""
-    ok = [r for r in runs if "fatal" not in r]
+    ok = [_per_cpu(r) for r in runs if "fatal" not in r]
     out: dict[str, Any] = {"runs": len(ok), "fatal": [r["fatal"] for r in runs if "fatal" in r]}
     keys = {k for r in ok for k, v in r.items() if isinstance(v, int | float)}
     for k in sorted(keys):
@@ -118,6 +133,11 @@ def check_targets(row: Row, floor: Row | None) -> None:
         a, b = m.get(headline), floor.median.get(headline)
         if isinstance(a, int | float) and isinstance(b, int | float) and b:
             row.ratio = a / b
+        per_cpu = {"bids_per_s": "bids_per_cpu_s"}.get(headline)
+        if per_cpu:
+            a, b = m.get(per_cpu), floor.median.get(per_cpu)
+            if isinstance(a, int | float) and isinstance(b, int | float) and b:
+                row.cpu_ratio = a / b
     targets: tuple[Target, ...] = row.scenario.targets
     for t in targets:
         if t.floor_factor is not None and (row.server == "floor" or floor is None):
@@ -154,7 +174,7 @@ def _cells(row: Row) -> list[str]:
     m = row.median
     if row.error or not m.get("runs"):
         why = row.error or "; ".join(m.get("fatal", [])) or "no run"
-        return [row.scenario.name, row.server, "failed: " + why[:120], *["-"] * 8]
+        return [row.scenario.name, row.server, "failed: " + why[:120], *["-"] * 9]
     bids = "-" if not m.get("window_s") else _num(m.get("bids_per_s"))
     if m.get("rejected_per_s"):
         bids += f" ({_num(m.get('rejected_per_s'))} rej)"
@@ -169,6 +189,13 @@ def _cells(row: Row) -> list[str]:
         cpu = f"{m.get('client_cpu', 0):.2f} / {m.get('server_cpu', 0):.2f}"
         cpu += f" / {m.get('other_cpu', 0):.2f}"
     ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x ({row.scenario.headline})"
+    if row.cpu_ratio is not None:
+        ratio += f"; {row.cpu_ratio:.2f}x per server CPU-s"
+    per_cpu = "-"
+    if "bids_per_cpu_s" in m and m.get("window_s"):
+        per_cpu = f"{_num(m['bids_per_cpu_s'])} bids"
+        if m.get("deliv_per_cpu_s") and m.get("watchers", 0) > 100:
+            per_cpu += f", {_num(m['deliv_per_cpu_s'])} pushes"
     return [
         row.scenario.name,
         row.server,
@@ -178,6 +205,7 @@ def _cells(row: Row) -> list[str]:
         _pair(m, "last_p50_ms", "last_p99_ms"),
         seq,
         cpu,
+        per_cpu,
         rss,
         ratio,
         _checks_text(row),
@@ -193,6 +221,7 @@ HEADERS = [
     "last sub p50/p99 ms",
     "seq errors / events",
     "CPU client/server/others",
+    "per server CPU-s",
     "server RSS",
     "vs floor",
     "targets",

@@ -34,7 +34,7 @@ from bench.report import (
     print_table,
     write_markdown,
 )
-from bench.scenarios import SCENARIOS, Scenario
+from bench.scenarios import SCENARIOS, Scenario, by_name
 from bench.servers import ServerProc, create_auctions, login_bidders, start_floor, start_real
 
 __all__ = ["main", "run_scenario"]
@@ -141,8 +141,6 @@ def run_scenario(scenario: Scenario, names: list[str], runs: int, duration: floa
                 code = server.stop()
                 if code not in (0, None) and name == "real":
                     print(f"  (auctioneer exit code {code} after {scenario.name})", flush=True)
-    for row in rows.values():
-        row.median = median_result(row.runs)
     return [rows[name] for name in names]
 
 
@@ -169,6 +167,29 @@ _SHOWN = (
 )
 
 
+def _finish(rows: list[Row]) -> None:
+    floors = {r.scenario.name: r for r in rows if r.server == "floor"}
+    for row in rows:
+        row.median = median_result(row.runs)
+        check_targets(row, floors.get(row.scenario.floor_of or ""))
+
+
+def _rerender(path: Path, no_write: bool) -> int:
+    saved = json.loads(path.read_text())
+    machine: dict[str, str] = saved["machine"]
+    rows = []
+    for raw in saved["rows"]:
+        row = Row(by_name(raw["scenario"]), raw["server"], runs=raw["runs"], error=raw["error"])
+        rows.append(row)
+    _finish(rows)
+    print_table(rows, machine)
+    if not no_write:
+        runs = max((len(r.runs) for r in rows), default=0)
+        write_markdown(DOC, rows, machine, runs)
+        print(f"wrote {DOC.relative_to(ROOT)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Auctioneer benchmarks (issue 6).")
     parser.add_argument("--runs", type=int, default=3)
@@ -176,7 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="scenario names")
     parser.add_argument("--servers", nargs="*", default=["floor", "real"])
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/")
+    parser.add_argument(
+        "--from-json", type=Path, help="re-render the report from a saved last_run.json"
+    )
     args = parser.parse_args(argv)
+    if args.from_json:
+        return _rerender(args.from_json, args.no_write)
     raise_nofile_limit()  # inherited by the servers we start
     machine = machine_description()
     chosen = [s for s in SCENARIOS if not args.only or s.name in args.only]
@@ -187,10 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         if names:
             print(f"{scenario.title} [{' + '.join(names)}]", flush=True)
             rows.extend(run_scenario(scenario, names, args.runs, args.duration))
-    floors = {r.scenario.name: r for r in rows if r.server == "floor"}
-    for row in rows:
-        floor = floors.get(row.scenario.floor_of or "")
-        check_targets(row, floor)
+    _finish(rows)
     machine["bench wall time"] = f"{time.monotonic() - started:.0f} s"
     print_table(rows, machine)
     raw = [
