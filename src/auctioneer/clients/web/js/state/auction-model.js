@@ -150,6 +150,11 @@ export function statusLabel(auction) {
   }
 }
 
+/** A bidder's standing in words ("You are leading", ...). */
+export function standingText(kind) {
+  return { leading: "You are leading", outbid: "You were outbid", won: "You won", lost: "You lost" }[kind] || "";
+}
+
 function pick(obj, keys) {
   const out = {};
   for (const key of keys) if (obj[key] !== undefined) out[key] = obj[key];

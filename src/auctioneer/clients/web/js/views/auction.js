@@ -9,10 +9,9 @@ import { serverClock } from "../net/clock.js";
 import { setCountdown } from "../ui/countdown.js";
 import { picture } from "../ui/picture.js";
 import { priceChart } from "../ui/chart.js";
-import { deadline, isFinished, standing, statusLabel } from "../state/auction-model.js";
+import { deadline, isFinished, standing, standingText, statusLabel } from "../state/auction-model.js";
 import { bidPanel } from "./bid-panel.js";
 import { bidHistory } from "./bid-history.js";
-import { standingText } from "./list.js";
 
 const REASONS = {
   ended: "Time ran out.",

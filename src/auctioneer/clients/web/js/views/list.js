@@ -7,7 +7,7 @@ import { formatMoney } from "../lib/money.js";
 import { serverClock } from "../net/clock.js";
 import { setCountdown } from "../ui/countdown.js";
 import { picture } from "../ui/picture.js";
-import { deadline, isFinished, minimumBid, standing, statusLabel } from "../state/auction-model.js";
+import { deadline, isFinished, minimumBid, standing, standingText, statusLabel } from "../state/auction-model.js";
 import { loginForm } from "./login.js";
 
 const ENDING_SOON_MS = 10 * 60_000;
@@ -132,8 +132,4 @@ export function listView(app) {
     ),
     unmount: () => stops.forEach((stop) => stop()),
   };
-}
-
-export function standingText(kind) {
-  return { leading: "You are leading", outbid: "You were outbid", won: "You won", lost: "You lost" }[kind] || "";
 }

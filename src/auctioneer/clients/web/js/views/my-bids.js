@@ -5,8 +5,7 @@
 import { h, replace } from "../lib/dom.js";
 import { formatMoney } from "../lib/money.js";
 import { formatDateTime } from "../lib/time.js";
-import { standing } from "../state/auction-model.js";
-import { standingText } from "./list.js";
+import { standing, standingText } from "../state/auction-model.js";
 
 const GROUPS = ["leading", "outbid", "won", "lost"];
 const SCAN_LIMIT = 200;
