@@ -197,7 +197,7 @@ def auction_id(admin: Page, name: str) -> int:
 
 
 def test_page_reconnects_and_catches_up_on_missed_bids(
-    web_server: WebServer, browser: Browser
+    web_server: WebServer, browser: Browser, screenshot_dir: Path
 ) -> None:
     base = web_server.url
     suffix = str(int(time.time() * 1000) % 100000)
@@ -226,6 +226,7 @@ def test_page_reconnects_and_catches_up_on_missed_bids(
         }"""
     )
     expect(cara.get_by_role("status").filter(has_text="Reconnecting…")).to_be_visible()
+    cara.screenshot(path=str(screenshot_dir / "reconnecting.png"))
 
     # Meanwhile the admin outbids her from the bidder page.
     admin.goto(f"{base}/#/auction/{auction_id_from_url(cara)}")
