@@ -153,3 +153,109 @@ def test_analytics_count_sales_bidders_and_revenue(page: Page) -> None:
     assert result["rows"][1][-2:] == ["#2", "15.00"]
     csv = run(page, "lib/csv.js", "m.toCsv([['a', 'b,c'], ['say \"hi\"', 1]])")
     assert csv == 'a,"b,c"\r\n"say ""hi""",1\r\n'
+
+
+def test_server_clock_prefers_the_ping_with_the_shortest_round_trip(page: Page) -> None:
+    offsets = run(
+        page,
+        "net/clock.js",
+        """(() => {
+          const c = new m.ServerClock();
+          c.observe('1970-01-01T00:00:10.000Z', 4000);          // rough: +6 s
+          const rough = c.offsetMs;
+          c.observePing('1970-01-01T00:00:10.000Z', 1000, 1200); // rtt 200: 10000 - 1100
+          const first = c.offsetMs;
+          c.observePing('1970-01-01T00:00:20.000Z', 5000, 5900); // rtt 900: ignored
+          const kept = c.offsetMs;
+          return [rough, first, kept];
+        })()""",
+    )
+    assert offsets == [6000, 8900, 8900]
+
+
+# A stand-in WebSocket: records what the page sends and answers like a server.
+FAKE_SOCKET = """
+  class FakeSocket {
+    static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;
+    static all = [];
+    constructor(url) {
+      this.url = url; this.readyState = 0; this.sent = []; this.handlers = {};
+      FakeSocket.all.push(this);
+      setTimeout(() => {
+        this.readyState = 1;
+        this.push({event: 'welcome', data: {protocol: 1, server_time: new Date().toISOString()}});
+      }, 0);
+    }
+    addEventListener(type, fn) { (this.handlers[type] ??= []).push(fn); }
+    fire(type, e = {}) { for (const fn of this.handlers[type] || []) fn(e); }
+    push(obj) { this.fire('message', {data: JSON.stringify(obj)}); }
+    send(text) {
+      const msg = JSON.parse(text);
+      this.sent.push(msg);
+      const answer = window.answer(msg);
+      if (answer !== undefined) {
+        setTimeout(() => this.push({id: msg.id, ok: true, result: answer}), 0);
+      }
+    }
+    close() { if (this.readyState !== 3) { this.readyState = 3; this.fire('close'); } }
+  }
+  window.WebSocket = FakeSocket;
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const until = async (test) => { for (let i = 0; i < 200 && !test(); i++) await sleep(10); };
+"""
+
+
+def test_session_resumes_by_seq_drops_duplicates_and_resends_unanswered_writes(
+    page: Page,
+) -> None:
+    trace = page.evaluate(
+        "async () => {"
+        + FAKE_SOCKET
+        + """
+          localStorage.setItem('auctioneer.token', 'tok-1');
+          window.answer = (msg) => ({
+            auth: {user: {id: 3, username: 'ann', role: 'bidder', paddle: 7}},
+            subscribe: {topic: msg.topic, seq: 0},
+            unsubscribe: {},
+            ping: {server_time: new Date().toISOString()},
+          })[msg.action];
+          const {Session} = await import('/js/net/session.js');
+          const session = new Session('ws://fake/ws');
+          session.start();
+          await until(() => session.status === 'online');
+          const got = [];
+          session.subscribe('auction:1', {since: 5, onEvent: (e) => got.push(e.seq)});
+          const first = FakeSocket.all[0];
+          await until(() => first.sent.some((m) => m.action === 'subscribe'));
+          const ev = (seq) => ({event: 'bid_placed', topic: 'auction:1', seq, data: {}});
+          first.push(ev(6)); first.push(ev(6)); first.push(ev(8));
+          await until(() => first.sent.filter((m) => m.action === 'subscribe').length === 2);
+          const resync = first.sent
+            .filter((m) => m.topic === 'auction:1')
+            .map((m) => [m.action, m.since ?? null]);
+          first.push(ev(7)); first.push(ev(8));
+          const bid = session.request('place_bid', {auction_id: 1, amount: 1000});
+          await until(() => first.sent.some((m) => m.action === 'place_bid'));
+          const bidId = first.sent.find((m) => m.action === 'place_bid').id;
+          first.close();
+          const down = session.status;
+          await until(() => FakeSocket.all.length === 2 && session.status === 'online');
+          const second = FakeSocket.all[1];
+          await until(() => second.sent.some((m) => m.action === 'place_bid'));
+          const again = second.sent.map((m) => [m.action, m.token ?? m.since ?? m.id ?? null]);
+          second.push({id: bidId, ok: true, result: {auction: {id: 1}}});
+          const reply = await bid;
+          return {user: session.user.username, got, resync, down, again, bidId, reply};
+        }"""
+    )
+    assert trace["user"] == "ann"
+    assert trace["got"] == [6, 7, 8]
+    assert trace["resync"] == [["subscribe", 5], ["unsubscribe", None], ["subscribe", 6]]
+    assert trace["down"] == "reconnecting"
+    actions = [action for action, _ in trace["again"]]
+    assert actions[0] == "auth" and trace["again"][0][1] == "tok-1"
+    assert ["subscribe", 8] in trace["again"]
+    assert ["place_bid", trace["bidId"]] in trace["again"]
+    assert actions.index("place_bid") > actions.index("subscribe")
+    assert trace["reply"] == {"auction": {"id": 1}}
+    page.reload()  # the next test gets the real WebSocket back
