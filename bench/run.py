@@ -168,9 +168,10 @@ _SHOWN = (
 
 
 def _finish(rows: list[Row]) -> None:
-    floors = {r.scenario.name: r for r in rows if r.server == "floor"}
     for row in rows:
         row.median = median_result(row.runs)
+    floors = {r.scenario.name: r for r in rows if r.server == "floor"}
+    for row in rows:
         check_targets(row, floors.get(row.scenario.floor_of or ""))
 
 
