@@ -50,7 +50,7 @@ class _Slot:
     """A reply that must wait for the replies of earlier requests."""
 
     data: bytes | None = None
-    then: list[Frame] = field(default_factory=list)
+    then: list[Frame | _LatestMarker] = field(default_factory=list)
     on_sent: Callable[[], None] | None = None
 
 
@@ -168,8 +168,8 @@ class Connection:
             done = self._slots.popleft()
             assert done.data is not None
             self._push(done.data)
-            for frame in done.then:
-                self._push(frame, catch_up=True)
+            for item in done.then:
+                self._push(item, catch_up=True)
             self._parked = max(0, self._parked - len(done.then))
             if done.on_sent is not None:
                 done.on_sent()
@@ -222,7 +222,7 @@ class Connection:
             for frame in buffered:
                 self.deliver(internal, frame)
 
-        slot.then = backlog
+        slot.then = [*backlog, *slot.then]  # frames parked meanwhile come after the catch-up
         slot.on_sent = go_live
         self._fill(slot, _reply(rid, codec.encode({"topic": topic.wire, "seq": seq})))
 
@@ -280,7 +280,12 @@ class Connection:
         if self._slots:
             # A reply is still owed: events wait behind it, so a writer always
             # reads its reply before the events its write caused.
-            self._park(frame)
+            if sub.mode != "latest":
+                self._park(frame)
+            elif sub.latest is None:
+                self._slots[-1].then.append(_LatestMarker(sub))  # one per sub, never lag
+            if sub.mode == "latest":
+                sub.latest = frame
         elif sub.mode == "latest":
             if sub.latest is None:
                 self._push(_LatestMarker(sub))

@@ -206,12 +206,14 @@ class AuctionService:
         else:
             stored_notices, frames = [], []
         self._resolve(done)
+        # Always re-arm: a timer that fired a little early decided nothing, and
+        # must not leave the auction without a timer.
+        self._schedule(state)
         if steps:
             # Replies first (their tasks wake on the futures above), then the events.
             asyncio.get_running_loop().call_soon(
                 self._publish, start, state, frames, stored_notices
             )
-            self._schedule(state)
             self._open_next_lots(state, steps)
 
     def _due(self, state: Auction, now: int) -> list[Event]:
@@ -388,7 +390,8 @@ class AuctionService:
         if deadline is None:
             return
         loop = asyncio.get_running_loop()
-        delay = max(0.0, (deadline - self.clock.now_ms()) / 1000)
+        # +1 ms: the loop's monotonic timer may fire a hair before the wall-clock deadline.
+        delay = max(0.0, (deadline - self.clock.now_ms() + 1) / 1000)
         self._timers[state.id] = loop.call_later(delay, self._fire, state.id)
 
     def _fire(self, auction_id: int) -> None:

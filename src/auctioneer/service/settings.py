@@ -5,6 +5,7 @@ Precedence: defaults < environment (`AUCTIONEER_*`) < explicit arguments.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -48,7 +49,32 @@ class Settings:
                 except ValueError as e:
                     raise ValueError(f"{key}: {e}") from None
         changes.update({k: v for k, v in explicit.items() if v is not None})
+        for key, value in changes.items():
+            _check_range(key, value)
         return replace(settings, **changes)
+
+
+# field -> (lowest, highest) allowed; fail fast and name the key.
+_RANGES: dict[str, tuple[float, float]] = {
+    "http_port": (0, 65_535),
+    "tcp_port": (0, 65_535),
+    "bid_rate": (0, 1e6),
+    "bid_burst": (0, 1e6),
+    "login_failures": (0, 1e6),
+    "token_ttl_s": (60, 10 * 365 * 86_400),
+    "max_message_bytes": (1_024, 16 * 1_048_576),
+    "queue_limit": (16, 1_000_000),
+    "max_in_flight": (1, 100_000),
+}
+
+
+def _check_range(key: str, value: Any) -> None:
+    bounds = _RANGES.get(key)
+    if bounds is None:
+        return
+    low, high = bounds
+    if not isinstance(value, int | float) or math.isnan(value) or not low <= value <= high:
+        raise ValueError(f"AUCTIONEER_{key.upper()}: {value!r} is not in {low:g}..{high:g}")
 
 
 def _parse(kind: type, text: str) -> Any:

@@ -102,10 +102,10 @@ class UserService:
         ok = await asyncio.to_thread(self._verify, stored, password)
         if not ok or user is None:
             wait = max(
-                self._name_failures.blocked(username.lower(), now),
+                self._name_failures.blocked(username.casefold(), now),
                 self._address_failures.blocked(caller.address, now),
             )
-            self._name_failures.record(username.lower(), now)
+            self._name_failures.record(username.casefold(), now)
             self._address_failures.record(caller.address, now)
             if wait > 0:
                 raise RateLimited("Too many failed logins; try again later", wait)

@@ -39,6 +39,35 @@ __all__ = ["BotConfig", "BotStats", "Tally", "new_tally", "run_bots"]
 
 FINISHED = ("closed", "cancelled")
 
+#: A lot still "open" this long after its end is re-read: its closing event
+#: may have been lost with a dropped connection before the resume.
+STALE_AFTER_S = 2.0
+
+
+async def _first(*events: asyncio.Event) -> None:
+    """Wait until any of `events` is set."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+class _StartLine:
+    """Hold every bot until all have registered, so that they bid as a field."""
+
+    def __init__(self, count: int) -> None:
+        self._left = count
+        self.go = asyncio.Event()
+        if count <= 0:
+            self.go.set()
+
+    def arrived(self) -> None:
+        self._left -= 1
+        if self._left <= 0:
+            self.go.set()
+
 
 @dataclass(frozen=True)
 class BotConfig:
@@ -162,6 +191,7 @@ class _Bot:
         self.params = StrategyParams(config.probability, config.snipe_window_s)
         self.targets: set[int] = set(config.auctions)
         self.auto: dict[tuple[int, int], int] = {}
+        self._refreshed: dict[int, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.client = Client(
             config.server,
@@ -289,7 +319,7 @@ class _Bot:
             order = sorted(self.targets)
             self.rng.shuffle(order)
             for aid in order:
-                auction = self.client.session.book.get(aid)
+                auction = await self._fresh(aid)
                 if not auction or auction.get("status") != "open" or auction.get("deleted"):
                     continue
                 view = self._view(auction)
@@ -297,9 +327,31 @@ class _Bot:
                 if action is not None:
                     await self._act(action, view.lot.round)
 
-    async def run(self, gate: asyncio.Semaphore, password: str) -> None:
+    async def _fresh(self, aid: int) -> dict[str, Any] | None:
+        """The lot from the book, re-read from the server if it looks stale."""
+        auction = self.client.session.book.get(aid)
+        end = parse_time((auction or {}).get("ends_at"))
+        now = self.client.server_now()
+        if (
+            auction is not None
+            and auction.get("status") == "open"
+            and end is not None
+            and now - end > STALE_AFTER_S
+            and now - self._refreshed.get(aid, 0.0) > STALE_AFTER_S
+        ):
+            self._refreshed[aid] = now
+            with contextlib.suppress(ClientError):
+                await self.client.request("get_auction", auction_id=aid)
+            auction = self.client.session.book.get(aid)
+        return auction
+
+    async def run(self, gate: asyncio.Semaphore, password: str, line: _StartLine) -> None:
         try:
-            await self.start(gate, password)
+            try:
+                await self.start(gate, password)
+            finally:
+                line.arrived()
+            await _first(line.go, self.stop)
             await self.turns()
         except ClientError as e:
             self.stats.error = str(e)
@@ -337,7 +389,8 @@ async def run_bots(
     gate = asyncio.Semaphore(max(1, config.login_concurrency))
     password = secrets.token_urlsafe(12)
     bots = [_Bot(s, config, random.Random(master.random()), tally, stop) for s in tally.bots]
-    tasks = [asyncio.create_task(b.run(gate, password)) for b in bots]
+    line = _StartLine(len(bots))
+    tasks = [asyncio.create_task(b.run(gate, password, line)) for b in bots]
     timer = None
     if config.duration is not None:
         timer = asyncio.get_running_loop().call_later(config.duration, stop.set)
