@@ -313,3 +313,38 @@ def test_admin_console_buy_now_and_auto_bid(web_server: WebServer, browser: Brow
     assert_no_script_errors(admin, dana, eve)
     for context in (admin_ctx, dana_ctx, eve_ctx):
         context.close()
+
+
+def test_admin_edits_an_auction_and_creates_a_sale(web_server: WebServer, browser: Browser) -> None:
+    base = web_server.url
+    suffix = str(int(time.time() * 1000) % 100000)
+    clock, first, second = (f"{item} {suffix}" for item in ("Clock", "Lot A", "Lot B"))
+    admin_ctx, admin = new_page(browser)
+    sign_in(admin, base, ADMIN_NAME, ADMIN_PASSWORD, register=False)
+    admin.goto(f"{base}/#/admin")
+    create_auction(admin, clock, **{"Starting bid": "2.00", "Duration (seconds)": "600"})
+
+    # Edit name and description on the auction's admin page.
+    admin.get_by_role("row").filter(has_text=clock).get_by_role("link", name=clock).click()
+    admin.get_by_label("Description").fill("Carriage clock, keeps time.")
+    admin.get_by_label("Name", exact=True).fill(f"{clock} (brass)")
+    admin.get_by_role("button", name="Save changes").click()
+    expect(admin.get_by_role("heading", name=f"{clock} (brass)")).to_be_visible()
+
+    # A sale of two lots that run one after another.
+    admin.goto(f"{base}/#/admin/sale")
+    for lot in (first, second):
+        admin.get_by_label("Name", exact=True).fill(lot)
+        admin.get_by_label("Starting bid").fill("1.00")
+        admin.get_by_label("Duration (seconds)").fill("300")
+        admin.get_by_role("button", name="Add lot").click()
+    lots = admin.get_by_role("list").filter(has_text=first)
+    expect(lots.get_by_role("listitem")).to_have_count(2)
+    admin.get_by_label("Sale name").fill(f"Sunday sale {suffix}")
+    admin.get_by_role("button", name="Create sale").click()
+    expect(admin.get_by_role("alert").filter(has_text="created with 2 lots")).to_be_visible()
+    admin.goto(f"{base}/#/admin")
+    expect(admin.get_by_role("row").filter(has_text=first)).to_contain_text("Open")
+    expect(admin.get_by_role("row").filter(has_text=second)).to_contain_text("Upcoming")
+    assert_no_script_errors(admin)
+    admin_ctx.close()
