@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,8 +22,8 @@ from auctioneer import engine
 from auctioneer.store.factory import open_store
 from auctioneer.wire.views import auction_object
 from tests.e2e.conftest import Template
-from tests.e2e.support import Account, House, new_auction, parse_time, stop_server
-from tests.helpers.server import start_server
+from tests.e2e.support import ADMIN, Account, House, new_auction, parse_time, stop_server
+from tests.helpers.server import add_user, start_server
 from tests.helpers.wire_clients import MS
 
 BIDDING_S = 1.5  # how long the clients bid before the kill
@@ -179,13 +180,24 @@ async def test_a_restarted_server_takes_bids_where_it_left_off(crash_house: Hous
     admin = await house.admin_client("tcp")
     auction = await new_auction(admin, duration_s=600, soft_close_s=30)
     ann = await house.connect("tcp", house.regulars[0])
-    await ann.ok("place_bid", auction_id=auction["id"], amount=1000)
+    first = await ann.request("place_bid", id="before-crash", auction_id=auction["id"], amount=1000)
+    assert first["ok"] is True
     await house.close_all()
     await asyncio.to_thread(stop_server, house.server, signal.SIGKILL)
     house.server = await asyncio.to_thread(start_server, house.server.db_url, "--bid-rate", "0")
+    # A retry of a write acknowledged before the crash still gets the first reply (rule 10).
+    ann = await house.connect("ws", house.regulars[0])
+    retry = await ann.request("place_bid", id="before-crash", auction_id=auction["id"], amount=1000)
+    assert retry == first
     bob = await house.connect("ws", house.regulars[1])
     low = await bob.request("place_bid", auction_id=auction["id"], amount=1000)
     assert low["error"]["code"] == "bid_too_low" and low["error"]["minimum"] == 1100
     after = (await bob.ok("place_bid", auction_id=auction["id"], amount=1100))["auction"]
     assert after["bid_count"] == 2 and after["leader"] == house.regulars[1].paddle
     assert after["ends_at"] == auction["ends_at"]
+
+
+async def test_user_add_refuses_a_taken_name_with_a_non_zero_exit(db_copy: Path) -> None:
+    """PROTOCOL.md: `auctioneer user add` exits non-zero if the name is taken."""
+    with pytest.raises(subprocess.CalledProcessError):
+        await asyncio.to_thread(add_user, f"sqlite:///{db_copy}", ADMIN, "another-password")

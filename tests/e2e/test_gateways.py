@@ -109,6 +109,37 @@ async def test_a_bid_over_http_reaches_websocket_and_tcp_subscribers(house: Hous
             await client.close()
 
 
+TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+@pytest.mark.parametrize("kind", SOCKET_KINDS)
+async def test_a_connection_is_welcomed_with_the_protocol_version_and_server_time(
+    house: House, kind: str
+) -> None:
+    client = await house.connect(kind)
+    welcome = client.welcome
+    assert welcome is not None and client.messages[0] == welcome
+    assert set(welcome) == {"event", "data"}  # no topic, no seq, no id
+    assert welcome["data"]["protocol"] == 1
+    assert TIME.match(welcome["data"]["server_time"])
+    assert abs(parse_time(welcome["data"]["server_time"]) - time.time()) < 5
+    assert re.match(r"^auctioneer \d+\.\d+\.\d+", welcome["data"]["server"])
+
+
+async def test_times_are_iso_utc_with_milliseconds_and_openapi_is_served(house: House) -> None:
+    admin = await house.admin_client("ws")
+    auction = await new_auction(admin)
+    for key in ("starts_at", "ends_at", "created_at"):
+        assert TIME.match(auction[key]), (key, auction[key])
+    assert auction["closed_at"] is None
+    http = await house.connect("http")
+    resp = await http.raw("GET", "/openapi.json")
+    assert resp.status_code == 200
+    paths = resp.json()["paths"]
+    for path in ("/api/auctions", "/api/auctions/{auction_id}/bids", "/api/login", "/api/sales"):
+        assert path in paths, sorted(paths)
+
+
 # -- every action, on every door -------------------------------------------------------
 @pytest.mark.parametrize("kind", KINDS)
 async def test_every_action_works_on_each_gateway(house: House, kind: str) -> None:

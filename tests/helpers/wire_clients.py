@@ -228,7 +228,10 @@ class WsClient(SocketClient):
         return client
 
     async def send_raw(self, data: bytes | str) -> None:
-        await self.ws.send(data)
+        try:
+            await self.ws.send(data)
+        except ConnectionClosed as e:
+            raise ConnectionError(f"WebSocket closed: {e}") from e
 
     async def _receive_loop(self) -> None:
         try:
