@@ -6,8 +6,12 @@ full-feed subscriber that falls `queue_limit` frames behind is dropped
 
 - the stuck subscribers (one WebSocket, one TCP, each with a tiny receive
   buffer and a paused reader) do not slow the others: bid-to-subscriber
-  latency of N readers, measured per burst (one bid, wait for all N), with
-  the stuck ones attached and backed up, against baselines before and after;
+  latency of N readers, measured per burst (one bid, wait for all N). The
+  stuck ones stay backed up (socket buffers full, outbox part full) and are
+  subscribed to the readers' auction in every other phase (they can still
+  send subscribe/unsubscribe), so "with" and "without" phases alternate and
+  a drifting machine hits both alike; a last phase after they were dropped is
+  reported too;
 - the stuck ones are dropped once they owe more than the limit (flooded with
   `auction_updated` events on a second auction they also follow);
 - each resumes on a new connection with `since` = the last seq it saw and
@@ -106,6 +110,7 @@ async def _resume_and_compare(
     subscribed_at: dict[str, int],
     reference: dict[str, Conn],
     kind: str,
+    contiguous: str,
 ) -> dict[str, int]:
     """Reconnect like a dropped client; returns how many events each topic replayed."""
     replayed = {}
@@ -114,8 +119,11 @@ async def _resume_and_compare(
         for topic, ref in reference.items():
             start = subscribed_at[topic]
             seen = _seqs(stuck, topic)
-            # What the stuck one did get is a gapless run from its subscription on.
-            assert seen == list(range(start + 1, start + 1 + len(seen))), topic
+            if topic == contiguous:
+                # What the stuck one did get is a gapless run from its subscription on.
+                assert seen == list(range(start + 1, start + 1 + len(seen))), topic
+            else:  # subscribed in every other phase: in order, gaps between phases
+                assert seen == sorted(set(seen)), topic
             since = seen[-1] if seen else start
             result = await fresh.ok("subscribe", topic=topic, since=since)
             missed = [m for _, m in ref.events if m.get("topic") == topic and m["seq"] > since]
@@ -137,6 +145,7 @@ async def _run(
     servers: list[RunningServer],
     *,
     readers: int,
+    alternations: int,
     bursts: int,
     limits: tuple[int, int, int],
 ) -> dict[str, Any]:
@@ -175,22 +184,33 @@ async def _run(
 
     next_amount = [100]
     await _bursts(feed, bidders, hot, next_amount, 5)  # warm-up, not counted
-    # The baseline gets the same pre-flood as the stuck phase: only the stuck ones differ.
-    await _flood(admin, flood, pre_flood)
-    baseline = await _bursts(feed, bidders, hot, next_amount, bursts)
 
-    # Two subscribers stop reading; they also follow the flood auction.
+    # Two subscribers stop reading; they follow the flood auction, and the hot one
+    # in every other phase (subscribe/unsubscribe need no reading: they only send).
     stuck, subscribed_at = {}, {}
     for kind in ("ws", "tcp"):
         conn = await Conn.open(kind, server, rcvbuf=4096)
         subscribed_at[kind] = {
             topic: (await conn.ok("subscribe", topic=topic))["seq"]
-            for topic in (hot_topic, flood_topic)
+            for topic in (flood_topic, hot_topic)
         }
         conn.pause()
         stuck[kind] = conn
-    await _flood(admin, flood, pre_flood)
-    with_stuck = await _bursts(feed, bidders, hot, next_amount, bursts)
+    await _flood(admin, flood, pre_flood)  # backed up: socket buffers full, outbox part full
+
+    async def hot_feed(action: str) -> None:
+        for conn in stuck.values():
+            await conn.send({"action": action, "topic": hot_topic})
+        await asyncio.sleep(0.05)
+
+    # Alternate phases so drift of a shared machine hits both sides alike.
+    baseline: list[float] = []
+    with_stuck: list[float] = []
+    for _ in range(alternations):
+        await hot_feed("unsubscribe")
+        baseline += await _bursts(feed, bidders, hot, next_amount, bursts)
+        await hot_feed("subscribe")
+        with_stuck += await _bursts(feed, bidders, hot, next_amount, bursts)
     assert not any(c.closed.is_set() for c in stuck.values())
 
     # Now they owe far more than the limit: the server drops them.
@@ -206,7 +226,9 @@ async def _run(
 
     reference = {hot_topic: conns[0], flood_topic: flood_reader}
     replayed = {
-        kind: await _resume_and_compare(server, c, subscribed_at[kind], reference, kind)
+        kind: await _resume_and_compare(
+            server, c, subscribed_at[kind], reference, kind, contiguous=flood_topic
+        )
         for kind, c in stuck.items()
     }
 
@@ -229,14 +251,13 @@ async def _run(
 async def test_stuck_subscriber_is_dropped_and_resumes_with_exactly_the_missed_events(
     db_path: Path, servers: list[RunningServer]
 ) -> None:
-    await _run(db_path, servers, readers=200, bursts=15, limits=QUICK_LIMITS)
+    await _run(db_path, servers, readers=200, alternations=3, bursts=5, limits=QUICK_LIMITS)
 
 
 @pytest.mark.slow
 async def test_stuck_subscriber_does_not_move_the_others_p99_among_1000(
     db_path: Path, servers: list[RunningServer]
 ) -> None:
-    r = await _run(db_path, servers, readers=1000, bursts=30, limits=DEFAULT_LIMITS)
-    # Baselines before and after the stuck phase bracket machine drift.
-    base = max(r["baseline_p99_ms"], r["after_p99_ms"])
-    assert r["stuck_p99_ms"] <= base * 1.2 + 2.0, r
+    r = await _run(db_path, servers, readers=1000, alternations=6, bursts=5, limits=DEFAULT_LIMITS)
+    # Medians of per-burst p99s over alternating phases; 2 ms of slack for timer noise.
+    assert r["stuck_p99_ms"] <= r["baseline_p99_ms"] * 1.2 + 2.0, r
