@@ -30,6 +30,7 @@ export function auctionView(app, { id }) {
   const pictureSlot = h("div", { class: "picture-slot" });
   const description = h("p", { class: "description" });
   const price = h("output", { class: "price money", "aria-label": "Current price" });
+  const leaderLabel = h("dt", {}, "Leader");
   const leader = h("dd");
   const timeLeft = h("span", { role: "timer", "aria-label": "Time left", "data-countdown": true, class: "countdown big" });
   const mine = h("p", { class: "standing", role: "status" });
@@ -60,7 +61,10 @@ export function auctionView(app, { id }) {
     setText(description, a.description || "No description.");
     const shown = isFinished(a) ? (a.price ?? null) : a.current_bid;
     setText(price, shown === null || shown === undefined ? "No bids yet" : formatMoney(shown));
-    setText(leader, a.leader ? `${a.leader}${a.leader === store.myPaddle ? " (you)" : ""}` : "—");
+    const finished = isFinished(a);
+    const who = finished ? a.winner : a.leader;
+    setText(leaderLabel, finished ? "Winner" : "Leader");
+    setText(leader, who ? `${who}${who === store.myPaddle ? " (you)" : ""}` : "—");
     setCountdown(timeLeft, { deadlineMs: deadline(a), status: a.status, countdownS: a.countdown_s });
     const hasBid = store.mine.has(id) || (store.bids.get(id) || []).some((b) => b.bidder === store.myPaddle);
     const standingNow = standing(a, store.myPaddle, hasBid);
@@ -151,7 +155,7 @@ export function auctionView(app, { id }) {
           { class: "price-box" },
           h("div", {}, h("dt", { "aria-hidden": "true" }, "Current price"), h("dd", {}, price)),
           h("div", {}, h("dt", { "aria-hidden": "true" }, "Time left"), h("dd", {}, timeLeft)),
-          h("div", {}, h("dt", {}, "Leader"), leader),
+          h("div", {}, leaderLabel, leader),
         ),
         mine,
         outcome,
