@@ -173,6 +173,36 @@ def test_server_clock_prefers_the_ping_with_the_shortest_round_trip(page: Page) 
     assert offsets == [6000, 8900, 8900]
 
 
+def test_countdown_turns_urgent_and_marks_extensions(page: Page) -> None:
+    states = run(
+        page,
+        "ui/countdown.js",
+        """(() => {
+          const el = document.createElementNS('http://www.w3.org/1999/xhtml', 'span');
+          const now = Date.now();
+          const read = () => [el.textContent, el.classList.contains('urgent'),
+                              el.classList.contains('extended')];
+          m.setCountdown(el, {deadlineMs: now + 65_000, status: 'open'});
+          const calm = read();
+          m.setCountdown(el, {deadlineMs: now + 5_000, status: 'open'});
+          const urgent = read();
+          m.setCountdown(el, {deadlineMs: now + 9_000, status: 'open'});
+          const extended = read();
+          m.setCountdown(el, {deadlineMs: null, status: 'open', countdownS: 10});
+          const waiting = read();
+          m.setCountdown(el, {deadlineMs: now + 5_000, status: 'closed'});
+          const ended = read();
+          return [calm, urgent, extended, waiting, ended];
+        })()""",
+    )
+    calm, urgent, extended, waiting, ended = states
+    assert calm == ["1:05", False, False]
+    assert urgent == ["0:05", True, False]
+    assert extended == ["0:09 (extended)", True, True]
+    assert waiting[0].startswith("10 s after the first bid")
+    assert ended[0].startswith("Ended") and ended[1] is False
+
+
 # A stand-in WebSocket: records what the page sends and answers like a server.
 FAKE_SOCKET = """
   class FakeSocket {
