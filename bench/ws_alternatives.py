@@ -11,6 +11,7 @@ is run against each by the same load generator; `--shape idle` measures the
 server's RSS per idle subscribed connection instead.
 
 - `raw`: asyncio Protocol over TCP, JSON lines, `transport.write` per subscriber;
+- `picows`: picows' Cython WebSocket server, `transport.send` per subscriber;
 - `websockets`: the `websockets` library's asyncio server and `broadcast()`;
 - `uvicorn-<impl>`: Starlette on uvicorn with the `websockets-sansio` or
   `websockets` (legacy) implementation, `await ws.send_text()` per subscriber,
@@ -38,7 +39,7 @@ import orjson
 
 __all__ = ["KINDS", "main"]
 
-KINDS = ("raw", "websockets", "uvicorn-websockets-sansio", "uvicorn-websockets")
+KINDS = ("raw", "picows", "websockets", "uvicorn-websockets-sansio", "uvicorn-websockets")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -146,6 +147,45 @@ async def serve_websockets(host: str) -> None:
         await asyncio.Event().wait()
 
 
+async def serve_picows(host: str) -> None:
+    from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_create_server
+
+    book = Book()
+    subs: dict[int, set[WSTransport]] = {}
+
+    class L(WSListener):  # type: ignore[misc]
+        def on_ws_connected(self, transport: WSTransport) -> None:
+            self.t = transport
+            transport.send(WSMsgType.TEXT, WELCOME)
+
+        def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+            if frame.msg_type == WSMsgType.CLOSE:
+                transport.send_close(frame.get_close_code())
+                transport.disconnect()
+                return
+            if frame.msg_type != WSMsgType.TEXT:
+                return
+            msg = orjson.loads(frame.get_payload_as_bytes())
+            reply, ev = handle(book, msg)
+            if msg.get("action") == "subscribe":
+                subs.setdefault(_topic_aid(msg), set()).add(transport)
+            transport.send(WSMsgType.TEXT, orjson.dumps(reply))
+            if ev is not None:
+                for t in tuple(subs.get(ev[0], ())):
+                    t.send(WSMsgType.TEXT, ev[1])
+
+        def on_ws_disconnected(self, transport: WSTransport) -> None:
+            for group in subs.values():
+                group.discard(transport)
+
+    # a small initial read buffer: the default 16 KB per connection dominates idle RSS
+    server = await ws_create_server(
+        lambda _req: L(), host, 0, backlog=4096, read_buffer_init_size=1024
+    )
+    print(f"tcp: {host}:{server.sockets[0].getsockname()[1]}", flush=True)
+    await asyncio.Event().wait()
+
+
 def serve_uvicorn(host: str, impl: str) -> None:
     import socket
 
@@ -200,6 +240,8 @@ def _serve(kind: str) -> None:
         serve_uvicorn("127.0.0.1", kind.removeprefix("uvicorn-"))
     elif kind == "websockets":
         uvloop.run(serve_websockets("127.0.0.1"))
+    elif kind == "picows":
+        uvloop.run(serve_picows("127.0.0.1"))
     else:
         uvloop.run(serve_raw("127.0.0.1"))
 
@@ -234,7 +276,11 @@ def _measure(kind: str, runs: int, duration: float, shape: str) -> list[dict[str
                 env=env,
             )
             line = proc.stdout.strip().splitlines()
-            results.append(json.loads(line[-1]) if line else {"fatal": proc.stderr[-300:]})
+            result = json.loads(line[-1]) if line else {"fatal": proc.stderr[-300:]}
+            cpu = result.get("server_cpu")
+            if isinstance(cpu, int | float) and cpu > 0.01 and result.get("deliveries_per_s"):
+                result["deliv_per_cpu_s"] = result["deliveries_per_s"] / cpu
+            results.append(result)
         finally:
             server.stop()
         r = results[-1]
@@ -282,11 +328,13 @@ def main(argv: list[str] | None = None) -> int:
                 med("other_cpu"),
                 sum(r.get("seq_errors", 0) for r in res),
                 med("rss_per_conn_kb"),
+                med("deliv_per_cpu_s"),
                 time.monotonic() - t,
             )
         )
     head = ["door", "bids/s", "deliveries/s", "push p99 ms", "last sub p99 ms"]
     head += ["server CPU", "client CPU", "others", "seq errors", "RSS KB/conn"]
+    head += ["pushes per server CPU-s"]
     print("| " + " | ".join(head) + " |")
     print("| " + " | ".join("---" for _ in head) + " |")
     for kind, *vals, _took in rows:
