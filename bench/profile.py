@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             if spied.returncode:
                 print(f"py-spy failed: {spied.stderr[-800:]}")
-            out, _ = gen.communicate(timeout=120)
+            out = gen.stdout.read()  # the one result line, at exit
+            gen.wait(120)
             print(out.strip()[:600])
             print(summarize(raw) if raw.exists() else "py-spy produced nothing")
         finally:
