@@ -295,7 +295,7 @@ async def test_abrupt_disconnects_mid_request_leave_stored_data_consistent(
         else:
             await client.send(
                 {
-                    "id": f"x{i}",
+                    "id": f"x{i}-{kind}",
                     "action": "place_bid",
                     "auction_id": auction["id"],
                     "amount": 100 + i,

@@ -140,6 +140,36 @@ async def test_times_are_iso_utc_with_milliseconds_and_openapi_is_served(house: 
         assert path in paths, sorted(paths)
 
 
+@pytest.mark.parametrize("kind", SOCKET_KINDS)
+async def test_pipelined_replies_come_in_request_order_and_before_their_events(
+    house: House, kind: str
+) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin)
+    ann = await house.regular(0, kind)
+    await ann.ok("subscribe", topic=f"auction:{auction['id']}")
+    account = house.regulars[0]
+    # A slow request (an Argon2 check) first, quick ones behind it, one of them a bid.
+    # Ids are per user across connections (rule 10): make them unique to this run.
+    tag = unique(kind)
+    pipeline = [
+        {"id": f"slow{tag}", "action": "login", "username": account.username, "password": PASSWORD},
+        {"id": f"quick{tag}", "action": "ping"},
+        {"id": f"bid{tag}", "action": "place_bid", "auction_id": auction["id"], "amount": 1000},
+        {"id": f"bad{tag}", "action": "nope"},
+        {"id": f"last{tag}", "action": "get_auction", "auction_id": auction["id"]},
+    ]
+    for message in pipeline:
+        await ann.send(message)
+    replies = [await ann.next_reply(timeout=30) for _ in pipeline]
+    assert [r["id"] for r in replies] == [m["id"] for m in pipeline]
+    assert [r["ok"] for r in replies] == [True, True, True, False, True]
+    event = await ann.next_event("bid_placed")
+    order = [m.get("id") or m.get("event") for m in ann.messages]
+    assert order.index(f"bid{tag}") < order.index("bid_placed"), order
+    assert event["seq"] == replies[2]["result"]["auction"]["seq"]
+
+
 # -- every action, on every door -------------------------------------------------------
 @pytest.mark.parametrize("kind", KINDS)
 async def test_every_action_works_on_each_gateway(house: House, kind: str) -> None:

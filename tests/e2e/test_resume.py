@@ -208,6 +208,13 @@ async def test_a_subscriber_that_stops_reading_is_dropped_without_slowing_the_ot
         got = [json.loads(x) for x in complete.splitlines() if x.strip()]
         assert ended
         assert len([e for e in got if e.get("topic") == topic]) < count
+        # A resume far behind (beyond any recent-frames cache) still gets every event.
+        late = await house.connect("tcp")
+        reply = await late.ok("subscribe", topic=topic, since=1)
+        assert reply["seq"] == auction["seq"] + count
+        replayed = await late.collect_events(reply["seq"] - 1, topic=topic)
+        assert [e["seq"] for e in replayed] == list(range(2, reply["seq"] + 1))
+        assert replayed[-count:] == events
         print(f"\nslow consumer: dropped after {len(got)} messages; the other got {count}", end="")
         print(f" in {elapsed:.2f}s")
     finally:
