@@ -904,10 +904,6 @@ async def test_a_connection_that_closes_during_a_subscribe_leaves_nothing_attach
     assert stack.hub.subscribers("auction:1") == frozenset()
 
 
-@pytest.mark.xfail(
-    reason="BUG: a frame parked on a pending subscribe slot is overwritten by its catch-up",
-    strict=True,
-)
 async def test_an_event_that_arrives_while_another_subscribe_is_catching_up_is_not_lost() -> None:
     stack = await Stack.build(store=await _open(YieldingStore()))
     try:
@@ -928,10 +924,6 @@ async def test_an_event_that_arrives_while_another_subscribe_is_catching_up_is_n
         await stack.close()
 
 
-@pytest.mark.xfail(
-    reason="BUG: latest-mode frames parked behind an owed reply count as lag and drop the client",
-    strict=True,
-)
 async def test_latest_mode_is_never_dropped_even_while_a_reply_is_owed(
     stack: Stack, admin: Caller
 ) -> None:

@@ -296,11 +296,6 @@ def test_hash_token_is_sha256_hex() -> None:
     assert len(hash_token("\ud800")) == 64  # a lone surrogate still hashes
 
 
-@pytest.mark.xfail(
-    reason="BUG: failures are counted per name.lower() but the store matches names by "
-    "casefold, so 'sam' spelt with a long s logs in as 'sam' with a failure budget of its own",
-    strict=True,
-)
 async def test_spelling_variants_of_a_name_share_its_failure_limit(users: UserService) -> None:
     long_s_sam = "\u017fam"  # LATIN SMALL LETTER LONG S: casefolds to "sam"
     await users.register("sam", PASSWORD)
