@@ -104,3 +104,31 @@ def test_an_out_of_range_value_names_its_key(key: str, value: str) -> None:
     with pytest.raises(ValueError) as caught:
         Settings.load({key: value})
     assert str(caught.value).startswith(f"{key}: ")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "key"),
+    [
+        ("queue_limit", 0, "AUCTIONEER_QUEUE_LIMIT"),
+        ("http_port", -1, "AUCTIONEER_HTTP_PORT"),
+        ("bid_rate", float("nan"), "AUCTIONEER_BID_RATE"),
+    ],
+)
+def test_explicit_arguments_are_range_checked_too(option: str, value: object, key: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        Settings.load({}, **{option: value})
+    assert str(caught.value).startswith(f"{key}: ")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("AUCTIONEER_HTTP_PORT", "0"),
+        ("AUCTIONEER_BID_RATE", "0"),
+        ("AUCTIONEER_LOGIN_FAILURES", "0"),
+    ],
+)
+def test_zero_is_allowed_where_it_means_pick_a_port_or_turn_a_limit_off(
+    key: str, value: str
+) -> None:
+    Settings.load({key: value})
