@@ -26,6 +26,7 @@ from auctioneer.service.users import Caller, UserService
 from auctioneer.wire import codec
 from auctioneer.wire import messages as m
 from auctioneer.wire.timefmt import format_time, parse_time
+from auctioneer.wire.topics import auction_topic
 from auctioneer.wire.views import auction_object, bid_object, public_view, user_object
 
 __all__ = ["Api"]
@@ -97,7 +98,9 @@ class Api:
     async def view(self, caller: Caller, state: Auction) -> dict[str, Any]:
         names = await self.users.names(_people(state)) if caller.is_admin else {}
         admin_object = auction_object(state, names=names)
-        return admin_object if caller.is_admin else public_view(admin_object)
+        if not caller.is_admin:
+            return public_view(admin_object)
+        return {**admin_object, "watchers": self.watchers(state.id)}
 
     # -- accounts ----------------------------------------------------------------
     async def _register(self, caller: Caller, req: m.Register, rid: str | None) -> bytes:
@@ -126,7 +129,13 @@ class Api:
         )
         if not caller.is_admin:
             rows = [public_view(row) for row in rows]
+        else:
+            rows = [{**row, "watchers": self.watchers(row["id"])} for row in rows]
         return codec.encode({"auctions": rows})
+
+    def watchers(self, auction_id: int) -> int:
+        """Connections following `auction:ID` on this server process (admins only)."""
+        return len(self.auctions.hub.subscribers(auction_topic(auction_id)))
 
     async def _get_auction(self, caller: Caller, req: m.GetAuction, rid: str | None) -> bytes:
         state = await self.visible_auction(caller, req.auction_id)
