@@ -56,8 +56,11 @@ def _bid(auction: dict[str, Any], data: dict[str, Any], seq: int | None, at: str
     auction["leader"] = data.get("leader", data.get("bidder"))
     if data.get("ends_at"):
         auction["ends_at"] = data["ends_at"]
-    auction["bid_count"] = int(auction.get("bid_count") or 0) + 1
-    auction.pop("minimum_bid", None)  # stale now; render.minimum_bid recomputes it
+    auction["bid_count"] = data.get("bid_count", int(auction.get("bid_count") or 0) + 1)
+    if data.get("minimum_bid") is not None:
+        auction["minimum_bid"] = data["minimum_bid"]
+    else:
+        auction.pop("minimum_bid", None)  # stale now; render.minimum_bid recomputes it
     bid = {
         "seq": seq,
         "amount": data.get("amount"),

@@ -213,6 +213,23 @@ class Client:
         """Subscribe to `topic`; kept (and resumed) across reconnects."""
         return await self.request("subscribe", topic=topic, since=since)
 
+    async def follow(self, auction_id: int) -> dict[str, Any]:
+        """Read an auction and subscribe to its topic from that very state.
+
+        Subscribing with ``since`` = the auction's seq makes the server replay
+        whatever happened between the read and the subscribe, so the picture
+        in `session.book` misses nothing. Returns the ``get_auction`` result.
+
+        Raises:
+            RequestFailed: ``not_found`` if the auction is unknown or hidden.
+        """
+        result = await self.request("get_auction", auction_id=auction_id)
+        since = result.get("auction", {}).get("seq")
+        await self.subscribe(
+            f"auction:{auction_id}", since=since if isinstance(since, int) else None
+        )
+        return result
+
     async def unsubscribe(self, topic: str) -> None:
         await self.request("unsubscribe", topic=topic)
 

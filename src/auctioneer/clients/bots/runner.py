@@ -215,15 +215,14 @@ class _Bot:
             for aid in self.config.auctions:
                 await self._follow(aid)
         else:
+            await self.client.subscribe("auctions")  # first, so no change is missed
             listing = await self.client.request("get_auctions", status=["open"])
-            await self.client.subscribe("auctions")
             for auction in listing["auctions"]:
                 await self._follow(int(auction["id"]))
 
     async def _follow(self, aid: int) -> None:
         self.targets.add(aid)
-        await self.client.request("get_auction", auction_id=aid)
-        await self.client.subscribe(f"auction:{aid}")
+        await self.client.follow(aid)
         self.tally.observe(self.client.session.book.get(aid))
 
     def on_event(self, event: Event) -> None:

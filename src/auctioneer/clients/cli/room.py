@@ -119,8 +119,7 @@ class Room:
         if aid is None:
             self.say("No lot is open. Waiting for the next one...")
             return
-        await self.client.request("get_auction", auction_id=aid)
-        await self.client.subscribe(f"auction:{aid}")
+        await self.client.follow(aid)
         self.announce()
 
     def announce(self) -> None:
@@ -241,9 +240,9 @@ class Room:
         who = f" as {client.user['username']} ({self.me})" if client.user else " (not logged in)"
         self.say(f"Connected to {client.url}{who}. {HELP}")
         client.on_event(self.on_event)
-        await client.request("get_auctions", status=["open"])
         if self.fixed is None:
-            await client.subscribe("auctions")
+            await client.subscribe("auctions")  # before the listing, so no change is missed
+        await client.request("get_auctions", status=["open"])
         await self._switch()
         queue: asyncio.Queue[str | None] = asyncio.Queue()
         read_lines(stdin or sys.stdin, asyncio.get_running_loop(), queue)

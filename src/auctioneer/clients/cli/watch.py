@@ -120,12 +120,8 @@ async def watch(
     """
     console = console or Console()
     view = WatchView(client.session.book, auction_id=auction_id, server_clock=client.server_now)
-    if auction_id is None:
-        await client.request("get_auctions")
-        topic = "auctions"
-    else:
-        await client.request("get_auction", auction_id=auction_id)
-        topic = f"auction:{auction_id}"
+    if auction_id is not None:
+        await client.request("get_auction", auction_id=auction_id)  # not_found before the screen
     stop = stop or asyncio.Event()
     use_screen = console.is_terminal if screen is None else screen
     with Live(view, console=console, screen=use_screen, refresh_per_second=4) as live:
@@ -136,7 +132,11 @@ async def watch(
 
         client.on_event(changed)
         client.on_status(view.on_status)
-        await client.subscribe(topic)
+        if auction_id is None:
+            await client.subscribe("auctions")  # before the listing, so no change is missed
+            await client.request("get_auctions")
+        else:
+            await client.follow(auction_id)
         await client.ping()  # a clock sample better than the welcome's
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), duration)
