@@ -75,7 +75,8 @@ def _declare_path_parameters(spec: dict[str, Any]) -> list[str]:
                             "name": name,
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer"},
+                            # Small ids: most cases reach real auctions (1-3 exist).
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 6},
                         }
                     )
     return missing
