@@ -111,3 +111,10 @@ async def test_ping_returns_the_round_trip_and_sets_the_server_clock(server: Fak
     async with Client(server.url) as client:
         assert 0 <= await client.ping() < 5
         assert client.server_now() < 1_800_000_000  # the fake's clock is fixed in 2026
+
+
+async def test_a_ping_interval_keeps_pinging_until_close(server: FakeServer) -> None:
+    async with Client(server.url, ping_interval=30 * MS):
+        await asyncio.sleep(150 * MS)
+    pings = [r for r in server.requests if r["action"] == "ping"]
+    assert len(pings) >= 2

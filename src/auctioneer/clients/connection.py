@@ -51,6 +51,8 @@ class Client:
         request_timeout: seconds to wait for each reply.
         queue_events: keep events for `events()`; turn off when only
             callbacks are used, so nothing piles up.
+        ping_interval: ping this often (seconds) to keep the server clock
+            offset fresh for long-lived views; None: only on `ping()`.
 
     Use as ``async with Client(url) as client:``.
     """
@@ -67,6 +69,7 @@ class Client:
         backoff_delays: Callable[[], Iterator[float]] = backoff,
         queue_events: bool = True,
         session: ClientSession | None = None,
+        ping_interval: float | None = None,
     ) -> None:
         self.url = url
         self.session = session or ClientSession()
@@ -79,6 +82,8 @@ class Client:
         self._queue_events = queue_events
         self._transport: Transport | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._pinger: asyncio.Task[None] | None = None
+        self._ping_interval = ping_interval
         self._futures: dict[str, asyncio.Future[Reply]] = {}
         self._events: asyncio.Queue[object] = asyncio.Queue()
         self._event_callbacks: list[EventCallback] = []
@@ -111,13 +116,25 @@ class Client:
         self._reader = asyncio.create_task(self._read_loop(), name=f"auctioneer-client {self.url}")
         if self._token:
             await self.auth(self._token)
+        if self._ping_interval:
+            self._pinger = asyncio.create_task(self._ping_loop(self._ping_interval))
         self._status("connected")
         return self
+
+    async def _ping_loop(self, interval: float) -> None:
+        while not self._closing:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(ClientError):
+                await self.ping()
 
     async def close(self) -> None:
         """Close the connection; pending requests fail with `ConnectionLost`."""
         self._closing = True
         self._ready = False
+        if self._pinger is not None:
+            self._pinger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pinger
         if self._transport is not None:
             with contextlib.suppress(Exception):
                 await self._transport.close()

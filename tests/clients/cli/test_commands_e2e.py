@@ -228,3 +228,33 @@ def test_the_real_command_runs_as_a_subprocess(live: Live) -> None:
     assert bad.returncode == 1
     one_error_line(bad.stderr, "not_found")
     assert ADMIN not in done.stdout
+
+
+def test_purchases_needs_a_login(live: Live) -> None:
+    result = live.cli("purchases")
+    assert result.exit_code == 1
+    one_error_line(result.stderr, "not logged in")
+
+
+def test_room_on_a_closed_port_is_one_line_and_exit_code_3(live: Live) -> None:
+    result = live.cli("room", "127.0.0.1", "9")
+    assert result.exit_code == 3
+    one_error_line(result.stderr, "cannot reach")
+
+
+def test_bots_run_from_the_command_line_and_report_json(live: Live) -> None:
+    lot = live.auction(countdown_s=2, duration_s=None, min_increment=500)
+    result = live.cli(
+        "bots", "--count", "3", "--auction", str(lot["id"]), "--think", "0.05-0.15",
+        "--max-price", "10-40", "--seed", "5", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    tally = json.loads(result.stdout)
+    assert tally["won"] == 1 and tally["rejected"].get("internal") is None
+    assert tally["lots"][str(lot["id"])]["status"] == "closed"
+
+
+def test_bots_refuse_an_unknown_strategy(live: Live) -> None:
+    result = live.cli("bots", "--strategy", "psychic")
+    assert result.exit_code == 2
+    one_error_line(result.stderr, "unknown strategy")

@@ -189,7 +189,7 @@ def watch(
     """Watch the auctions (or one) live, updated by the server's events."""
 
     async def main() -> None:
-        async with connected(server, reconnect=True) as client:
+        async with connected(server, reconnect=True, ping_interval=30.0) as client:
             await run_watch(client, auction_id=auction_id, console=stdout(), duration=seconds)
 
     run(main())
@@ -207,7 +207,8 @@ def room(
     """
 
     async def main() -> None:
-        async with connected(server, url=f"tcp://{host}:{port}", reconnect=True) as client:
+        url = f"tcp://{host}:{port}"
+        async with connected(server, url=url, reconnect=True, ping_interval=30.0) as client:
             console = Console(highlight=False, soft_wrap=True)  # one line per message, for pipes
             await Room(client, console, auction_id=auction_id).run()
 
