@@ -252,6 +252,8 @@ class Room:
             except TimeoutError:
                 self.tick()
                 continue
+            except asyncio.CancelledError:  # Ctrl-C leaves the room like `quit`
+                break
             if line is None or not await self.handle(line):
                 break
         for task in list(self._tasks):

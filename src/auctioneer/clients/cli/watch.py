@@ -138,7 +138,8 @@ async def watch(
         else:
             await client.follow(auction_id)
         await client.ping()  # a clock sample better than the welcome's
-        with contextlib.suppress(TimeoutError):
+        # Ctrl-C is how one leaves a watch: asyncio.run cancels us, we end cleanly.
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(stop.wait(), duration)
         live.refresh()
     if not console.is_terminal:
