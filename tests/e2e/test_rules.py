@@ -128,3 +128,51 @@ async def test_bidders_get_outbid_exhausted_won_and_lost_notices_and_the_winner_
     final = (await admin.ok("get_auction", auction_id=aid))["auction"]
     assert final["closed_at"] == final["ends_at"] == auction["ends_at"]
     assert (final["winner_username"], final["close_reason"]) == (bob.username, "ended")
+
+
+async def test_auto_bids_answer_manual_bids_at_once_and_equal_maxima_favour_the_first(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    ann, bob = await house.regular(0, "ws"), await house.regular(1, "tcp")
+    auction = await new_auction(admin)
+    aid, topic = auction["id"], f"auction:{auction['id']}"
+    watcher = await house.connect("ws")
+    await watcher.ok("subscribe", topic=topic)
+
+    opened = (await ann.ok("start_auto_bid", auction_id=aid, max_amount=5000))["auction"]
+    assert (opened["current_bid"], opened["leader"]) == (
+        1000,
+        f"#{ann.user['paddle']}",
+    )  # opening bid
+    raised = (await ann.ok("start_auto_bid", auction_id=aid, max_amount=6000))["auction"]
+    assert raised["current_bid"] == 1000 and raised["bid_count"] == 1  # the leader may raise
+    answered = (await bob.ok("place_bid", auction_id=aid, amount=1500))["auction"]
+    assert (answered["current_bid"], answered["leader"]) == (1600, f"#{ann.user['paddle']}")
+    events = [await watcher.next_event("bid_placed", topic=topic) for _ in range(3)]
+    assert [(e["data"]["amount"], e["data"]["auto"]) for e in events] == [
+        (1000, True),
+        (1500, False),  # the manual bid first, then the answer
+        (1600, True),
+    ]
+    assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
+    # Equal maxima: the earlier auto-bid leads at that maximum.
+    tied = (await bob.ok("start_auto_bid", auction_id=aid, max_amount=6000))["auction"]
+    assert (tied["current_bid"], tied["leader"]) == (6000, f"#{ann.user['paddle']}")
+    notices = (await bob.ok("get_notices"))["notices"]
+    assert "auto_bid_exhausted" in [n["event"] for n in notices]
+
+
+async def test_an_unsubscribed_topic_sends_nothing_more(house: House) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin)
+    topic = f"auction:{auction['id']}"
+    watcher = await house.connect("tcp")
+    await watcher.ok("subscribe", topic=topic)
+    ann = await house.regular(0, "tcp")
+    await ann.ok("place_bid", auction_id=auction["id"], amount=1000)
+    assert (await watcher.next_event("bid_placed", topic=topic))["data"]["amount"] == 1000
+    assert await watcher.ok("unsubscribe", topic=topic) == {}
+    bob = await house.regular(1, "tcp")
+    await bob.ok("place_bid", auction_id=auction["id"], amount=1100)
+    assert await watcher.quiet(topic=topic, wait=0.3) == []
