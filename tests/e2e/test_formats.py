@@ -226,3 +226,44 @@ async def test_every_timed_auction_closes_at_its_end_even_when_many_end_together
             assert state["closed_at"] == state["ends_at"] == auction["ends_at"]
             assert state["close_reason"] == "no_bids"
     assert still_open == [], f"{len(still_open)} of 60 auctions never closed"
+
+
+async def test_a_lot_cancelled_before_its_turn_is_skipped_by_the_sale(house: House) -> None:
+    admin = await house.admin_client("tcp")
+    lot = {"starting_bid": 500, "duration_s": 1}
+    sale = await admin.ok(
+        "create_sale", name="short sale", lots=[{"name": n, **lot} for n in ("a", "b", "c")]
+    )
+    first, second, third = sale["auctions"]
+    cancelled = (await admin.ok("cancel_auction", auction_id=second["id"]))["auction"]
+    assert cancelled["status"] == "cancelled"
+    watcher = await watch(house, third["id"])
+    opened = await until(watcher, "auction_opened")
+    a = (await admin.ok("get_auction", auction_id=first["id"]))["auction"]
+    assert a["status"] == "closed" and opened["at"] == a["closed_at"]
+    b = (await admin.ok("get_auction", auction_id=second["id"]))["auction"]
+    assert b["status"] == "cancelled" and b["bid_count"] == 0
+
+
+async def test_each_round_of_a_multi_unit_countdown_starts_its_clock_at_its_first_bid(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    ann, bob = await house.regular(0, "tcp"), await house.regular(1, "tcp")
+    auction = await new_auction(admin, quantity=2, duration_s=None, countdown_s=1)
+    aid = auction["id"]
+    watcher = await watch(house, aid)
+    await ann.ok("place_bid", auction_id=aid, amount=1000)
+    assert (await until(watcher, "bid_placed"))["data"]["round"] == 1
+    unit = await until(watcher, "unit_sold")
+    assert unit["data"]["round"] == 1 and unit["data"]["units_left"] == 1
+    waiting = (await admin.ok("get_auction", auction_id=aid))["auction"]
+    assert (waiting["status"], waiting["round"], waiting["ends_at"]) == ("open", 2, None)
+    await bob.ok("place_bid", auction_id=aid, amount=1000)  # round 2 starts from the start
+    bid = await until(watcher, "bid_placed")
+    assert bid["data"]["round"] == 2
+    assert parse_time(bid["data"]["ends_at"]) == parse_time(bid["at"]) + 1
+    closed = await until(watcher, "auction_closed")
+    assert closed["data"]["reason"] == "sold_out"
+    final = (await admin.ok("get_auction", auction_id=aid))["auction"]
+    assert [s["round"] for s in final["sales"]] == [1, 2] and final["units_left"] == 0
