@@ -118,3 +118,12 @@ async def test_a_ping_interval_keeps_pinging_until_close(server: FakeServer) -> 
         await asyncio.sleep(150 * MS)
     pings = [r for r in server.requests if r["action"] == "ping"]
     assert len(pings) >= 2
+
+
+async def test_a_refused_token_on_connect_raises_and_closes(server: FakeServer) -> None:
+    server.silent.add("auth")
+    client = Client(server.url, token="T", request_timeout=50 * MS)
+    with pytest.raises(RequestTimeout):
+        await client.connect()
+    with pytest.raises(ConnectionLost):
+        await client.request("ping")

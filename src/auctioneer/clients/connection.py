@@ -115,7 +115,11 @@ class Client:
         self._ready = True
         self._reader = asyncio.create_task(self._read_loop(), name=f"auctioneer-client {self.url}")
         if self._token:
-            await self.auth(self._token)
+            try:
+                await self.auth(self._token)
+            except ClientError:
+                await self.close()  # `async with` will not call __aexit__ for us
+                raise
         if self._ping_interval:
             self._pinger = asyncio.create_task(self._ping_loop(self._ping_interval))
         self._status("connected")
