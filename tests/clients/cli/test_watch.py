@@ -123,3 +123,12 @@ def test_a_closed_auction_shows_its_winner() -> None:
     book = AuctionBook()
     book.put(auction(status="closed", winner="#7", price=12550))
     assert "sold to #7" in draw(WatchView(book))
+
+
+def test_the_list_keeps_only_the_latest_finished_auctions_under_the_live_ones() -> None:
+    book = AuctionBook()
+    for i in range(1, 16):
+        book.put(auction(id=i, status="closed", winner="#1", price=100))
+    book.put(auction(id=99))
+    ids = [a["id"] for a in WatchView(book).visible()]
+    assert ids == [99, *range(15, 5, -1)]

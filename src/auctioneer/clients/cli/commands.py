@@ -189,7 +189,9 @@ def watch(
     """Watch the auctions (or one) live, updated by the server's events."""
 
     async def main() -> None:
-        async with connected(server, reconnect=True, ping_interval=30.0) as client:
+        async with connected(
+            server, reconnect=True, ping_interval=30.0, queue_events=False
+        ) as client:
             await run_watch(client, auction_id=auction_id, console=stdout(), duration=seconds)
 
     run(main())
@@ -208,7 +210,9 @@ def room(
 
     async def main() -> None:
         url = f"tcp://{host}:{port}"
-        async with connected(server, url=url, reconnect=True, ping_interval=30.0) as client:
+        async with connected(
+            server, url=url, reconnect=True, ping_interval=30.0, queue_events=False
+        ) as client:
             console = Console(highlight=False, soft_wrap=True)  # one line per message, for pipes
             await Room(client, console, auction_id=auction_id).run()
 

@@ -32,6 +32,9 @@ __all__ = ["FLASH_SECONDS", "WatchView", "watch"]
 #: How long a changed price stays highlighted.
 FLASH_SECONDS = 1.0
 
+#: Finished auctions shown under the live ones in the list view, newest first.
+FINISHED_SHOWN = 10
+
 _ORDER = {"open": 0, "scheduled": 1, "closed": 2, "cancelled": 3}
 
 
@@ -80,7 +83,11 @@ class WatchView:
     def visible(self) -> list[dict[str, Any]]:
         """The auctions of the list view: open first, then scheduled, then the rest."""
         auctions = [a for a in self.book.auctions.values() if not a.get("deleted")]
-        return sorted(auctions, key=lambda a: (_ORDER.get(a.get("status", ""), 9), a.get("id", 0)))
+        live = [a for a in auctions if a.get("status") in ("open", "scheduled")]
+        done = [a for a in auctions if a.get("status") not in ("open", "scheduled")]
+        live.sort(key=lambda a: (_ORDER.get(a.get("status", ""), 9), a.get("id", 0)))
+        done.sort(key=lambda a: -int(a.get("id", 0)))
+        return live + done[:FINISHED_SHOWN]
 
     def render(self) -> RenderableType:
         now = self.server_clock()
