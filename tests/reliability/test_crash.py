@@ -1,10 +1,11 @@
 """kill -9 under load: every acknowledged bid survives, and the state is the log's replay.
 
 PROTOCOL.md rule 9: "An accepted write is durable before its reply is sent: a
-crash after the reply loses nothing." Twenty bidders (half WebSocket, half TCP)
-bid on ten auctions with one bid in flight per auction per connection (ten
-pipelined per connection); the server is SIGKILLed in the middle of it, three
-times on the same database. After each crash:
+crash after the reply loses nothing." Twenty connections (half WebSocket,
+half TCP; ten bidders on two doors each in the quick test, twenty bidders in
+the slow one) bid on ten auctions with one bid in flight per auction per
+connection (ten pipelined per connection); the server is SIGKILLed in the
+middle of it, three times on the same database. After each crash:
 
 - the log on disk, replayed by the engine (`engine.replay`), gives exactly the
   auction the restarted server reports (`get_auction`), and the stored
