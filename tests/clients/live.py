@@ -13,6 +13,7 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,24 @@ from typer.testing import CliRunner, Result
 from auctioneer.clients.connection import Client
 from tests.helpers.server import RunningServer
 
-__all__ = ["ADMIN", "ADMIN_PASSWORD", "PASSWORD", "Live", "unique"]
+__all__ = ["ADMIN", "ADMIN_PASSWORD", "PASSWORD", "Live", "close_output", "unique"]
 
 ADMIN = "clients-admin"
 ADMIN_PASSWORD = "admin-password-1"
 PASSWORD = "bidder-password-1"
+
+
+def close_output(server: RunningServer) -> None:
+    """Close a stopped server's output pipe once the helper's drain thread has read it all.
+
+    Left open, it is found by the garbage collector at exit, and with
+    `filterwarnings = error` that ResourceWarning fails the run.
+    """
+    for thread in threading.enumerate():
+        if thread.name.endswith("(pump)"):
+            thread.join(5)
+    if server.proc.stdout is not None:
+        server.proc.stdout.close()
 
 
 def unique(prefix: str = "u") -> str:

@@ -356,23 +356,44 @@ class Client:
             await asyncio.sleep(delay)
             try:
                 self._transport = await connect_url(self.url, timeout=self._connect_timeout)
+                await self._authenticate_again()
                 break
-            except (OSError, TimeoutError, ValueError):
+            except (OSError, TimeoutError, ValueError, TransportClosed, PeerProtocolError):
                 continue
         else:
             return False
         self.reconnects += 1
         resend = self.session.resend_requests()
-        opening = []
-        if self._token:
-            opening.append(self.session.request("auth", {"token": self._token}, internal=True))
-        opening += self.session.resubscribe_requests()
+        opening = self.session.resubscribe_requests()
         self._ready = True
         with contextlib.suppress(TransportClosed):  # the read loop will notice
             for message in [*opening, *resend]:
                 await self._transport.send(message)
         self._status("connected")
         return True
+
+    async def _authenticate_again(self) -> None:
+        """Send ``auth`` and wait for its reply before anything else goes out.
+
+        The server may run pipelined requests concurrently (it only orders the
+        replies), so a write sent right behind ``auth`` could be judged
+        anonymous. Messages that arrive meanwhile are handled as usual.
+
+        Raises:
+            TransportClosed, PeerProtocolError, TimeoutError: try the next attempt.
+        """
+        if not self._token:
+            return
+        assert self._transport is not None
+        message = self.session.request("auth", {"token": self._token}, internal=True)
+        await self._transport.send(message)
+        async with asyncio.timeout(self._request_timeout):
+            while True:
+                items = self.session.receive(await self._transport.receive(), now=time.time())
+                for out in self._handle(items):
+                    await self._transport.send(out)
+                if any(isinstance(i, Reply) and i.id == message["id"] for i in items):
+                    return
 
     def _fail_all(self, error: ClientError) -> None:
         self._failure = self._failure or error
