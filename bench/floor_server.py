@@ -352,7 +352,7 @@ async def serve(host: str, port: int, db: str) -> None:
 def main() -> None:
     import uvloop
 
-    from bench.loadgen import raise_nofile_limit
+    from bench.measure import raise_nofile_limit
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--host", default="127.0.0.1")

@@ -36,211 +36,30 @@ import asyncio
 import gc
 import json
 import os
-import resource
 import socket
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
-from bench.framing import HANDSHAKE_END, LineFramer, WsFramer, ws_handshake_request
+from bench.conn import REQUEST_TIMEOUT_S, Conn, connect
+from bench.measure import (
+    percentile,
+    proc_cpu_seconds,
+    proc_rss_bytes,
+    raise_nofile_limit,
+    self_cpu_seconds,
+    system_busy_seconds,
+)
 
-__all__ = [
-    "Conn",
-    "LoadConfig",
-    "PlainBidders",
-    "percentile",
-    "proc_cpu_seconds",
-    "proc_rss_bytes",
-    "raise_nofile_limit",
-    "run_load",
-]
+__all__ = ["BidDriver", "LoadConfig", "PlainBidders", "Stats", "Watcher", "main", "run_load"]
 
 CONNECT_CONCURRENCY = 200
-REQUEST_TIMEOUT_S = 30.0
 AMOUNT_KEY = 10**13  # bid key = auction_id * AMOUNT_KEY + amount (amounts are <= 10**12)
-_CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def raise_nofile_limit() -> int:
-    """Raise RLIMIT_NOFILE to its hard limit (10,000 sockets need it); return it."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-def proc_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and all its threads (/proc/PID/stat)."""
-    with open(f"/proc/{pid}/stat", "rb") as f:
-        stat = f.read()
-    fields = stat[stat.rindex(b")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
-
-
-def proc_rss_bytes(pid: int) -> int:
-    """Resident set size of a process, from /proc/PID/status."""
-    with open(f"/proc/{pid}/status", "rb") as f:
-        for line in f:
-            if line.startswith(b"VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def system_busy_seconds() -> float:
-    """CPU seconds all processes of the machine spent busy (/proc/stat), summed over cores."""
-    with open("/proc/stat", "rb") as f:
-        fields = f.readline().split()[1:9]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields)
-    return (user + nice + system + irq + softirq + steal) / _CLK_TCK
-
-
-def self_cpu_seconds() -> float:
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The q-quantile (0..1) of `values` by nearest rank, or None if empty."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    idx = min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))
-    return ordered[idx]
-
-
-# A reply handler gets (context, decoded reply, receive time).
-ReplyHandler = Callable[[Any, dict[str, Any], float], None]
-
-
-class Conn(asyncio.Protocol):
-    """One client connection speaking JSON lines or WebSocket, message by message.
-
-    Replies are matched to requests in order (PROTOCOL.md: one reply per request,
-    in request order per connection); events go to `on_event`.
-    """
-
-    def __init__(self, kind: str, host: str, port: int, path: str) -> None:
-        self.kind = kind
-        self.framer: LineFramer | WsFramer = LineFramer() if kind == "tcp" else WsFramer()
-        self._frame = self.framer.frame
-        self._host, self._port, self._path = host, port, path
-        self._handshaking = kind == "ws"
-        self._head = b""
-        self.transport: asyncio.Transport | None = None
-        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.fifo: deque[tuple[ReplyHandler | None, Any]] = deque()
-        self.on_event: Callable[[dict[str, Any], float], None] | None = None
-        self.inflight = 0
-        self.backlog: deque[tuple[int, int]] = deque()
-        self.errors: list[str] = []
-        self.closing = False  # set when we close: any other loss is reported
-
-    # asyncio callbacks
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-        if self._handshaking:
-            transport.write(ws_handshake_request(self._host, self._port, self._path))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.closing:
-            self.errors.append(f"connection lost: {exc}")
-        if not self.ready.done():
-            self.ready.set_exception(ConnectionError(f"closed before welcome: {exc}"))
-            self.ready.exception()  # retrieved here; `connect` still raises it
-        if not self.closed.done():
-            self.closed.set_result(None)
-        while self.fifo:
-            handler, ctx = self.fifo.popleft()
-            if handler is None and not ctx.done():
-                ctx.set_exception(ConnectionError("connection lost"))
-
-    def data_received(self, data: bytes) -> None:
-        if self._handshaking:
-            self._head += data
-            end = self._head.find(HANDSHAKE_END)
-            if end < 0:
-                return
-            status = self._head[: self._head.find(b"\r\n")]
-            if b" 101 " not in status:
-                self.errors.append(f"handshake refused: {status!r}")
-                assert self.transport is not None
-                self.transport.close()
-                return
-            data = self._head[end + 4 :]
-            self._head = b""
-            self._handshaking = False
-        now = time.perf_counter()
-        for payload in self.framer.feed(data):
-            self._message(payload, now)
-        if self.kind == "ws":
-            self._control()
-
-    def _control(self) -> None:
-        framer = self.framer
-        assert isinstance(framer, WsFramer)
-        while framer.control:
-            opcode, payload = framer.control.pop(0)
-            assert self.transport is not None
-            if opcode == 0x9:
-                self.transport.write(framer.frame(payload, 0xA))
-            elif opcode == 0x8:
-                if not self.closing:
-                    code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
-                    self.errors.append(f"closed by server: {code} {payload[2:120]!r}")
-                    self.closing = True
-                self.transport.write(framer.frame(payload[:2], 0x8))
-                self.transport.close()
-
-    def _message(self, payload: bytes, now: float) -> None:
-        obj = orjson.loads(payload)
-        if "event" in obj:
-            if not self.ready.done():
-                self.ready.set_result(None)  # the welcome event
-            elif self.on_event is not None:
-                self.on_event(obj, now)
-            return
-        if not self.fifo:
-            self.errors.append(f"unexpected reply {payload[:200]!r}")
-            return
-        handler, ctx = self.fifo.popleft()
-        if handler is None:
-            if not ctx.done():
-                ctx.set_result(obj)
-        else:
-            handler(ctx, obj, now)
-
-    # sending
-    def send(self, payload: bytes) -> None:
-        assert self.transport is not None
-        self.transport.write(self._frame(payload))
-
-    async def request(self, action: str, **fields: Any) -> dict[str, Any]:
-        """Send one request and wait for its reply (setup only, not the hot path)."""
-        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.fifo.append((None, fut))
-        self.send(orjson.dumps({"action": action, **fields}))
-        return await asyncio.wait_for(fut, REQUEST_TIMEOUT_S)
-
-    def close(self) -> None:
-        self.closing = True
-        if self.transport is not None and not self.transport.is_closing():
-            if self.kind == "ws":
-                self.transport.write(WsFramer.frame(b"\x03\xe8", 0x8))
-            self.transport.close()
-
-
-async def connect(kind: str, host: str, port: int, path: str = "/ws") -> Conn:
-    loop = asyncio.get_running_loop()
-    _, conn = await loop.create_connection(lambda: Conn(kind, host, port, path), host, port)
-    await asyncio.wait_for(conn.ready, REQUEST_TIMEOUT_S)
-    return conn
 
 
 def _result(reply: dict[str, Any], what: str) -> dict[str, Any]:

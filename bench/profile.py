@@ -21,7 +21,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.loadgen import raise_nofile_limit
+from bench.measure import raise_nofile_limit
 from bench.scenarios import by_name
 from bench.servers import create_auctions, login_bidders, start_real
 

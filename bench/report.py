@@ -54,7 +54,8 @@ class Row:
     runs: list[dict[str, Any]] = field(default_factory=list)
     median: dict[str, Any] = field(default_factory=dict)
     ratio: float | None = None
-    cpu_ratio: float | None = None  # the same ratio per server CPU-second
+    cpu_ratio: float | None = None  # work per server CPU-second, as a ratio of the floor's
+    cpu_ratio_of: str = "bids"
     checks: list[tuple[str, bool | None, str]] = field(default_factory=list)
     error: str | None = None
 
@@ -133,8 +134,9 @@ def check_targets(row: Row, floor: Row | None) -> None:
         a, b = m.get(headline), floor.median.get(headline)
         if isinstance(a, int | float) and isinstance(b, int | float) and b:
             row.ratio = a / b
-        per_cpu = {"bids_per_s": "bids_per_cpu_s"}.get(headline)
+        per_cpu = {"bids_per_s": "bids_per_cpu_s", "last_p99_ms": "deliv_per_cpu_s"}.get(headline)
         if per_cpu:
+            row.cpu_ratio_of = "pushes" if per_cpu == "deliv_per_cpu_s" else "bids"
             a, b = m.get(per_cpu), floor.median.get(per_cpu)
             if isinstance(a, int | float) and isinstance(b, int | float) and b:
                 row.cpu_ratio = a / b
@@ -190,7 +192,7 @@ def _cells(row: Row) -> list[str]:
         cpu += f" / {m.get('other_cpu', 0):.2f}"
     ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x ({row.scenario.headline})"
     if row.cpu_ratio is not None:
-        ratio += f"; {row.cpu_ratio:.2f}x per server CPU-s"
+        ratio += f"; {row.cpu_ratio:.2f}x {row.cpu_ratio_of} per server CPU-s"
     per_cpu = "-"
     if "bids_per_cpu_s" in m and m.get("window_s"):
         per_cpu = f"{_num(m['bids_per_cpu_s'])} bids"

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.loadgen import raise_nofile_limit
+from bench.measure import raise_nofile_limit
 from bench.report import (
     Row,
     check_targets,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.loadgen import Conn, connect
+from bench.conn import Conn, connect
 
 __all__ = [
     "ADMIN",

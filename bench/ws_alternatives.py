@@ -233,7 +233,7 @@ def serve_uvicorn(host: str, impl: str) -> None:
 def _serve(kind: str) -> None:
     import uvloop
 
-    from bench.loadgen import raise_nofile_limit
+    from bench.measure import raise_nofile_limit
 
     raise_nofile_limit()
     if kind.startswith("uvicorn-"):
