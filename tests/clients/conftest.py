@@ -8,12 +8,13 @@ it and keep the whole client suite well under 90 s.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.helpers.server import RunningServer, add_user, start_server
 
-from .live import ADMIN, ADMIN_PASSWORD, close_output
+from .live import ADMIN, ADMIN_PASSWORD, Live, close_output
 
 __all__: list[str] = []
 
@@ -28,3 +29,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
     finally:
         server.stop()
         close_output(server)
+
+
+@pytest.fixture
+def live(live_server: RunningServer, tmp_path: Path) -> Live:
+    """The server, plus a private config folder for this test's command lines."""
+    return Live(live_server, tmp_path / "config")

@@ -60,7 +60,11 @@ async def connect_ws(url: str, *, timeout: float = 10.0) -> WebSocketTransport:
     """
     try:
         connection = await connect(
-            url, open_timeout=timeout, max_size=MAX_RECEIVE_BYTES, compression=None
+            url,
+            open_timeout=timeout,
+            close_timeout=2.0,  # a command should not hang on a slow close handshake
+            max_size=MAX_RECEIVE_BYTES,
+            compression=None,
         )
     except InvalidURI as e:
         raise ValueError(f"not a WebSocket URL: {url}") from e
