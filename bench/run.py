@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--from-json", type=Path, help="re-render the report from a saved last_run.json"
     )
+    parser.add_argument("--raw", type=Path, help=f"write per-run figures here (default {RAW})")
     args = parser.parse_args(argv)
     if args.from_json:
         return _rerender(args.from_json, args.no_write)
@@ -221,10 +222,12 @@ def main(argv: list[str] | None = None) -> int:
         {"scenario": r.scenario.name, "server": r.server, "error": r.error, "runs": r.runs}
         for r in rows
     ]
+    if args.raw or not args.no_write:
+        raw_path: Path = args.raw or RAW
+        raw_path.write_text(json.dumps({"machine": machine, "rows": raw}, indent=1) + "\n")
     if not args.no_write:
-        RAW.write_text(json.dumps({"machine": machine, "rows": raw}, indent=1) + "\n")
         write_markdown(DOC, rows, machine, args.runs)
-        print(f"wrote {DOC.relative_to(ROOT)} and {RAW.relative_to(ROOT)}")
+        print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 
 
