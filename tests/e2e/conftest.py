@@ -27,7 +27,7 @@ from tests.e2e.support import (
 )
 from tests.helpers.server import RunningServer, add_user, start_server
 
-TEMPLATE_ACCOUNTS = 12
+TEMPLATE_ACCOUNTS = 8
 
 
 @dataclass(frozen=True)

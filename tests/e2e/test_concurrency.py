@@ -14,12 +14,12 @@ from typing import Any
 
 from tests.e2e.support import House, new_auction
 
-REGULARS = 10
-CONNECTIONS_PER_BIDDER = 5  # 50 clients; an account costs an Argon2 hash and check
+REGULARS = 5
+CONNECTIONS_PER_BIDDER = 10  # 50 clients; an account costs an Argon2 hash and check
 
 
 async def fifty_clients(house: House) -> list[tuple[Any, Any]]:
-    """50 connections (WebSocket and TCP alternating) of 10 bidders, 5 each."""
+    """50 connections (WebSocket and TCP alternating) of 5 bidders, 10 each."""
     accounts = house.regulars[:REGULARS]
     clients = []
     for i in range(REGULARS * CONNECTIONS_PER_BIDDER):
