@@ -7,6 +7,7 @@ way by `bench.loadgen`, `bench.run` and the servers in `bench/`.
 
 from __future__ import annotations
 
+import math
 import os
 import resource
 
@@ -65,5 +66,5 @@ def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    idx = min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))
+    idx = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
     return ordered[idx]
