@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import os
 import statistics
@@ -309,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows = []
     for kind in args.kinds:
+        if kind == "picows" and importlib.util.find_spec("picows") is None:
+            print("  picows is not installed: skipped (pip install picows)")
+            continue
         t = time.monotonic()
         res = [r for r in _measure(kind, args.runs, args.duration, args.shape) if "fatal" not in r]
 
