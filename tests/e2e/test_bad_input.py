@@ -339,3 +339,36 @@ async def test_the_server_never_answers_internal_to_bad_input(house: House) -> N
     assert "server_time" in await admin.ok("ping")
     log = "".join(house.server.output)
     assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
+
+
+async def test_http_floods_half_requests_and_dropped_requests_harm_nobody(
+    house: House, target: dict[str, Any]
+) -> None:
+    server: RunningServer = house.server
+    host, port = server.http_url.removeprefix("http://").split(":")
+    # Half an HTTP request, then silence; another cut mid-body and reset.
+    half = socket.create_connection((host, int(port)), timeout=5)
+    half.sendall(b"POST /api/auctions/1/bids HTTP/1.1\r\nHost: x\r\nContent-Le")
+    cut = socket.create_connection((host, int(port)), timeout=5)
+    cut.sendall(
+        b"POST /api/auctions/1/bids HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 200\r\n\r\n{"amount": 50'
+    )
+    cut.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    cut.close()  # RST mid-body
+    try:
+        http = await house.connect("http")
+        replies = await asyncio.gather(*(http.request("ping") for _ in range(300)))
+        assert all(r["ok"] for r in replies)
+        bodies = await asyncio.gather(
+            *(
+                http.raw("POST", f"/api/auctions/{target['id']}/bids", content="{oops")
+                for _ in range(100)
+            )
+        )
+        assert {b.status_code for b in bodies} == {400}
+        for kind in KINDS:
+            await still_works(house, kind)
+    finally:
+        half.close()
+    assert await snapshot(target["admin"], target["id"]) == target["before"]

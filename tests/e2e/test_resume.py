@@ -219,3 +219,23 @@ async def test_a_subscriber_that_stops_reading_is_dropped_without_slowing_the_ot
         print(f" in {elapsed:.2f}s")
     finally:
         stalled.close()
+
+
+async def test_a_latest_mode_subscription_sends_only_the_newest_of_the_missed_events(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin)
+    aid, topic = auction["id"], f"auction:{auction['id']}"
+    await bid_war(house, aid, [1000, 1100, 1200])
+    viewer = await house.connect("ws")
+    reply = await viewer.ok("subscribe", topic=topic, since=0, mode="latest")
+    assert reply == {"topic": topic, "seq": auction["seq"] + 3}
+    newest = await viewer.next_event(topic=topic)
+    assert newest["seq"] == auction["seq"] + 3 and newest["data"]["amount"] == 1200
+    assert await viewer.quiet(topic=topic, wait=0.2) == []
+    await bid_war(house, aid, [1300, 1400, 1500, 1600])
+    seen: list[int] = []
+    while not seen or seen[-1] < auction["seq"] + 7:
+        seen.append((await viewer.next_event(topic=topic))["seq"])
+    assert seen == sorted(set(seen))  # never older, never twice; the last one always comes
