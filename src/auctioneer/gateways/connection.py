@@ -44,6 +44,10 @@ __all__ = ["Connection"]
 
 log = logging.getLogger(__name__)
 
+# Requests that change who the connection is: they wait for the requests before
+# them, and the requests after them wait for them (pipelining stays sequential).
+_IDENTITY_ACTIONS = frozenset({"login", "auth", "logout"})
+
 
 @dataclass(eq=False)
 class _Slot:
@@ -130,6 +134,13 @@ class Connection:
             return
         except AuctionError as e:  # malformed JSON
             self._fill(slot, codec.encode_error(None, e.to_wire()))
+            return
+        if action in _IDENTITY_ACTIONS:
+            # A barrier: what came before runs as the old identity, what comes
+            # after (not read until this is done) as the new one.
+            if self._tasks:
+                await asyncio.wait(set(self._tasks))
+            await self._run(slot, action, request, request_id)
             return
         task = asyncio.get_running_loop().create_task(self._run(slot, action, request, request_id))
         self._tasks.add(task)

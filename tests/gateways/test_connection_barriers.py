@@ -1,0 +1,53 @@
+"""Identity changes are barriers in a pipeline (docs/protocol.md "Envelope and framing").
+
+A client that sends `auth` and, without waiting, `place_bid` means "bid as
+that user": the bid must not run before the auth finished, and a request sent
+before a `logout` must not run as anonymous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.gateways.test_connection import PASSWORD, connect
+from tests.service.stack import Stack, lot
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[Stack]:
+    built = await Stack.build()
+    yield built
+    await built.close()
+
+
+async def test_a_bid_pipelined_behind_auth_runs_as_the_authenticated_user(stack: Stack) -> None:
+    admin = await stack.person("root", admin=True)
+    await stack.call(admin, "create_auction", **lot())
+    await stack.users.register("ann", PASSWORD)
+    first = await connect(stack)
+    token = (await first.ok("login", username="ann", password=PASSWORD))["token"]
+
+    client = await connect(stack)
+    await client.send({"id": "a", "action": "auth", "token": token})
+    await client.send({"id": "b", "action": "place_bid", "auction_id": 1, "amount": 1000})
+    replies = {m["id"]: m for m in await client.read(reply_to="b") if "id" in m}
+
+    assert replies["a"]["ok"] is True
+    assert replies["b"]["ok"] is True, replies["b"]
+    assert replies["b"]["result"]["auction"]["current_bid"] == 1000
+
+
+async def test_a_bid_pipelined_before_logout_still_runs_as_the_user(stack: Stack) -> None:
+    admin = await stack.person("root", admin=True)
+    await stack.call(admin, "create_auction", **lot())
+    client = await connect(stack, login="ann")
+    await client.send({"id": "b", "action": "place_bid", "auction_id": 1, "amount": 1000})
+    await client.send({"id": "o", "action": "logout"})
+    await client.send({"id": "c", "action": "place_bid", "auction_id": 1, "amount": 1100})
+    replies = {m["id"]: m for m in await client.read(reply_to="c") if "id" in m}
+
+    assert replies["b"]["ok"] is True
+    assert replies["o"]["ok"] is True
+    assert replies["c"]["error"]["code"] == "unauthorized"
