@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.support import KINDS, SOCKET_KINDS, House, new_auction
+from tests.e2e.support import KINDS, SOCKET_KINDS, House, iso_in, new_auction
 from tests.helpers.server import RunningServer
 from tests.helpers.wire_clients import MS
 
@@ -372,3 +372,32 @@ async def test_http_floods_half_requests_and_dropped_requests_harm_nobody(
     finally:
         half.close()
     assert await snapshot(target["admin"], target["id"]) == target["before"]
+
+
+async def test_auction_fields_out_of_range_are_refused_with_the_fitting_code(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    base = {"name": "x", "starting_bid": 1000, "duration_s": 60}
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"starting_bid": 0}, "invalid_amount"),
+        ({"min_increment": 0}, "invalid_amount"),
+        ({"name": ""}, "bad_request"),
+        ({"name": "n" * 201}, "bad_request"),
+        ({"quantity": 0}, "bad_request"),
+        ({"duration_s": -1}, "bad_request"),
+        ({"duration_s": 0}, "bad_request"),
+        ({"duration_s": None, "starts_at": iso_in(100), "ends_at": iso_in(50)}, "bad_request"),
+        ({"duration_s": None, "ends_at": iso_in(-50)}, "bad_request"),
+        ({"ends_at": iso_in(50)}, "bad_request"),  # both ends_at and duration_s
+        ({"starts_at": "tomorrow"}, "bad_request"),
+        ({"duration_s": None}, "bad_request"),  # no end at all
+        ({"public": "yes"}, "bad_request"),
+    ]
+    before = await admin.ok("get_auctions")
+    for fields, code in cases:
+        reply = await admin.request("create_auction", **{**base, **fields})
+        assert reply["ok"] is False and reply["error"]["code"] == code, (fields, reply)
+    sale = await admin.request("create_sale", name="s", lots=[base, {**base, "quantity": 0}])
+    assert sale["error"]["code"] == "bad_request"  # one bad lot: no sale at all
+    assert await admin.ok("get_auctions") == before
