@@ -7,17 +7,33 @@ before a `logout` must not run as anonymous.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
+from auctioneer.service.clock import ManualClock
+from auctioneer.service.ports import TokenRecord
+from auctioneer.store.memory import MemoryStore
 from tests.gateways.test_connection import PASSWORD, connect
-from tests.service.stack import Stack, lot
+from tests.service.stack import START_MS, Stack, lot
+
+
+class SlowTokenStore(MemoryStore):
+    """Token look-ups take turns of the loop, as a real database read does."""
+
+    async def token(self, token_hash: str) -> TokenRecord | None:
+        for _ in range(20):
+            await asyncio.sleep(0)
+        return await super().token(token_hash)
 
 
 @pytest.fixture
 async def stack() -> AsyncIterator[Stack]:
-    built = await Stack.build()
+    clock = ManualClock(START_MS)
+    store = SlowTokenStore(clock=clock.now_ms)
+    await store.open()
+    built = await Stack.build(clock=clock, store=store)
     yield built
     await built.close()
 
