@@ -107,6 +107,10 @@ async def test_private_auctions_are_invisible_to_bidders_by_every_route(
     listed = await admin.ok("get_auctions")
     assert sid in [a["id"] for a in listed["auctions"]]
     assert (await admin.ok("get_auction", auction_id=sid))["auction"]["public"] is False
+    admin_http = await house.admin_client("http")
+    resp = await admin_http.raw("GET", f"/api/auctions/{sid}/events", params={"since": 0})
+    assert resp.status_code == 200
+    assert [e["event"] for e in resp.json()["events"]] == ["auction_created", "auction_opened"]
 
 
 async def test_an_auction_made_private_disappears_from_bidders_and_admins_see_usernames(
@@ -166,6 +170,7 @@ async def test_an_auction_made_private_disappears_from_bidders_and_admins_see_us
             event = await client.next_event(topic="auctions")
             assert event["event"] == "auction_summary", event
             assert event["data"]["id"] != aid and event["data"]["public"] is True, event
+            assert not {"reserve", "leader_username", "winner_username"} & set(event["data"])
             if event["data"]["id"] == sentinel["id"] and event["data"]["status"] == "closed":
                 break
         leaked = [e for e in client.events if e.get("topic") == topic]
