@@ -31,10 +31,11 @@ async def _one(i: int, host: str, tcp_port: int, http_port: int, stats: Counter[
     """One connect/disconnect, in one of five manners."""
     manner = i % 5
     port = http_port if manner == 4 else tcp_port
+    door = "http" if manner == 4 else "tcp"
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 5)
     except (OSError, TimeoutError) as e:
-        stats[f"connect:{type(e).__name__}"] += 1
+        stats[f"{door}:connect:{type(e).__name__}"] += 1
         return
     try:
         if manner == 0:  # wait for the welcome, then leave politely
@@ -54,7 +55,7 @@ async def _one(i: int, host: str, tcp_port: int, http_port: int, stats: Counter[
             stats["ws_101" if b" 101 " in status else "ws_other"] += 1
         stats["ok"] += 1
     except (OSError, TimeoutError) as e:
-        stats[f"io:{type(e).__name__}"] += 1
+        stats[f"{door}:manner{manner}:{type(e).__name__}"] += 1
     finally:
         writer.transport.abort() if manner == 1 else writer.close()
         with contextlib.suppress(Exception):
