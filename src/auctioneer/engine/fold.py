@@ -10,7 +10,7 @@ emits is folded at once, so later rules see the state the earlier events made.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import fields
 from functools import singledispatch
 from typing import Any, TypeVar
 
@@ -37,6 +37,35 @@ from auctioneer.engine.state import Auction, AutoBid, Sale, Status
 __all__ = ["Draft", "apply", "evolve", "new_auction", "replay"]
 
 E = TypeVar("E", bound=Event)
+
+
+T = TypeVar("T")
+
+
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+def replace(obj: T, **changes: Any) -> T:
+    """`dataclasses.replace` for the fold's frozen values, without re-running `__init__`.
+
+    Why: the fold runs several times per bid (decide's draft, the service, a
+    replay), and `dataclasses.replace` was a third of the server's CPU per bid.
+    Safe because these dataclasses validate nothing in `__init__`; a test
+    checks that it gives the same value as `dataclasses.replace`.
+    """
+    kind: type[Any] = type(obj)
+    new: T = object.__new__(kind)
+    setter = object.__setattr__
+    for name in _field_names(kind):
+        setter(new, name, changes[name] if name in changes else getattr(obj, name))
+    return new
 
 
 def new_auction(auction_id: int) -> Auction:
@@ -69,7 +98,12 @@ def evolve(state: Auction, event: Event) -> Auction:
             f"auction {state.id} v{state.version} seq {state.seq}"
         )
     after = _mutate(event, state)
-    return replace(after, version=event.version, seq=event.seq or state.seq)
+    if after is state:  # never touch the caller's value
+        after = replace(state)
+    setter = object.__setattr__  # `after` is a fresh copy that nobody else has seen yet
+    setter(after, "version", event.version)
+    setter(after, "seq", event.seq or state.seq)
+    return after
 
 
 apply = evolve

@@ -6,6 +6,7 @@ The engine counts epoch milliseconds; only the wire speaks ISO strings.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 __all__ = ["format_time", "parse_time"]
 
@@ -16,6 +17,12 @@ def format_time(ms: int | None) -> str | None:
     """12 -> "1970-01-01T00:00:00.012Z"; None stays None."""
     if ms is None:
         return None
+    return _format(ms)
+
+
+@lru_cache(maxsize=8192)
+def _format(ms: int) -> str:
+    """Cached: the same few times (ends_at, created_at) are formatted for every bid."""
     seconds, millis = divmod(ms, 1000)
     stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{stamp}.{millis:03d}Z"

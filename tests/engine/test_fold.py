@@ -1,0 +1,33 @@
+"""The fold's fast `replace` gives exactly what `dataclasses.replace` gives."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from auctioneer.engine.commands import AuctionSpec
+from auctioneer.engine.fold import replace
+from auctioneer.engine.state import Auction, AutoBid, Sale, Status
+
+
+def test_replace_equals_dataclasses_replace_and_leaves_the_original_alone() -> None:
+    spec = AuctionSpec(name="Lamp", starting_bid=1000, duration_s=60)
+    before = Auction(
+        id=7,
+        version=3,
+        seq=2,
+        status=Status.OPEN,
+        spec=spec,
+        sales=(Sale(round=1, winner_id=1, paddle=1, price=5, at=9),),
+        auto_bids=(AutoBid(bidder_id=2, paddle=2, max_amount=50, since_version=1),),
+    )
+    changes = {"current_bid": 1200, "leader_id": 3, "leader_paddle": 3, "bid_count": 4}
+    fast = replace(before, **changes)
+    assert fast == dataclasses.replace(before, **changes)
+    assert before.current_bid is None and before.bid_count == 0
+    assert type(fast) is Auction
+
+
+def test_replace_without_changes_is_an_equal_copy() -> None:
+    bid = AutoBid(bidder_id=2, paddle=2, max_amount=50, since_version=1)
+    copy = replace(bid)
+    assert copy == bid and copy is not bid
