@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from tests.e2e.support import House, new_auction
+from tests.e2e.support import PASSWORD, House, new_auction, unique
 
 REGULARS = 5
 CONNECTIONS_PER_BIDDER = 10  # 50 clients; an account costs an Argon2 hash and check
@@ -91,3 +91,37 @@ async def test_fifty_clients_bidding_different_amounts_at_once_leave_a_consisten
     assert all(b - a >= 1 for a, b in itertools.pairwise(log))  # always rising
     state = (await admin.ok("get_auction", auction_id=auction["id"]))["auction"]
     assert state["current_bid"] == log[-1] == max(amounts)  # the top bid is never refused
+
+
+async def test_buy_now_raced_by_fifty_clients_never_oversells(house: House) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin, quantity=3, buy_now=2500)
+    clients = await fifty_clients(house)
+    replies = await asyncio.gather(
+        *(c.request("buy_now", auction_id=auction["id"]) for _, c in clients)
+    )
+    codes = Counter("ok" if r["ok"] else r["error"]["code"] for r in replies)
+    assert codes["ok"] == 3, codes
+    assert set(codes) <= {"ok", "auction_not_open", "buy_now_unavailable"}, codes
+    final = (await admin.ok("get_auction", auction_id=auction["id"]))["auction"]
+    assert (final["status"], final["close_reason"], final["units_left"]) == (
+        "closed",
+        "sold_out",
+        0,
+    )
+    assert [s["round"] for s in final["sales"]] == [1, 2, 3]
+    buyers = [p for p in (await admin.ok("get_purchases"))["purchases"]]
+    mine = [p for p in buyers if p["auction_id"] == auction["id"]]
+    assert len(mine) == 3 and all(p["price"] == 2500 and p["buy_now"] for p in mine)
+
+
+async def test_one_username_registered_from_many_connections_at_once_is_taken_once(
+    house: House,
+) -> None:
+    name = unique("race")
+    clients = [await house.connect("tcp" if i % 2 else "ws") for i in range(4)]
+    replies = await asyncio.gather(
+        *(c.request("register", username=name, password=PASSWORD, timeout=60) for c in clients)
+    )
+    codes = sorted("ok" if r["ok"] else r["error"]["code"] for r in replies)
+    assert codes == ["ok", "username_taken", "username_taken", "username_taken"], replies
