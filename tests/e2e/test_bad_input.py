@@ -181,6 +181,10 @@ async def test_http_bodies_that_are_not_json_objects_are_bad_requests(
         assert resp.json()["error"]["code"] in ("bad_request", "not_found"), resp.text
     resp = await http.raw("GET", f"/api/auctions/{target['id']}/bids", params={"limit": "x"})
     assert resp.status_code == 400
+    resp = await http.raw(
+        "POST", path, content='{"amount": 5000}', headers={"Idempotency-Key": "k" * 65}
+    )
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "bad_request"
     resp = await http.raw("POST", path, content='{"amount": 15.5}')
     assert resp.status_code == 422 and resp.json()["error"]["code"] == "invalid_amount"
     assert await snapshot(target["admin"], target["id"]) == target["before"]

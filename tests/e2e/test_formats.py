@@ -73,7 +73,10 @@ async def test_buying_the_last_unit_closes_the_auction_as_sold_out(house: House)
     admin = await house.admin_client("tcp")
     ann, bob, carol = [await house.regular(i, "ws") for i in range(3)]
     auction = await new_auction(admin, quantity=2, buy_now=3000)
+    await ann.ok("subscribe", topic="user:me")
     await ann.ok("buy_now", auction_id=auction["id"])
+    won = await ann.next_event("won", topic="user:me")  # a buy-now buyer is a winner too
+    assert (won["data"]["auction_id"], won["data"]["price"]) == (auction["id"], 3000)
     last = (await bob.ok("buy_now", auction_id=auction["id"]))["auction"]
     assert (last["status"], last["close_reason"], last["units_left"]) == ("closed", "sold_out", 0)
     late = await carol.request("buy_now", auction_id=auction["id"])
