@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from auctioneer import __version__
-from auctioneer.gateways.asgi.http import build_router, install_error_handlers
+from auctioneer.gateways.asgi.http import SCHEMA_DEFS, build_router, install_error_handlers
 from auctioneer.gateways.asgi.ws import WebSocketGateway
 from auctioneer.pubsub.hub import Hub
 from auctioneer.service.api import Api
@@ -34,4 +35,21 @@ def create_app(api: Api, hub: Hub, settings: Settings) -> tuple[FastAPI, WebSock
     ws = WebSocketGateway(api, hub, settings)
     app.add_api_websocket_route("/ws", ws.endpoint)
     app.mount("/", StaticFiles(directory=WEB_ROOT, html=True, check_dir=False), name="web")
+    _add_shared_schemas(app)
     return app, ws
+
+
+def _add_shared_schemas(app: FastAPI) -> None:
+    """Put the request models that bodies refer to into the OpenAPI components."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in SCHEMA_DEFS.items():
+                schemas.setdefault(name, definition)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

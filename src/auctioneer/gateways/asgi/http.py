@@ -24,7 +24,7 @@ from auctioneer.service.users import Caller
 from auctioneer.wire import codec
 from auctioneer.wire import messages as m
 
-__all__ = ["build_router", "install_error_handlers"]
+__all__ = ["SCHEMA_DEFS", "build_router", "install_error_handlers"]
 
 JSON = "application/json"
 
@@ -98,7 +98,9 @@ def build_router(api: Api, settings: Settings) -> APIRouter:
             methods=[method],
             name=action,
             summary=action.replace("_", " "),
-            openapi_extra=_body_schema(action) if body else None,
+            status_code=status,
+            responses=_ERROR_RESPONSES,
+            openapi_extra=_openapi(action, path, body=body),
         )
 
     route("POST", "/register", "register", body=True, status=201)
@@ -160,9 +162,54 @@ def _int(text: str) -> int | str:
     return int(text) if text.isdigit() and len(text) < 19 else text
 
 
-def _body_schema(action: str) -> dict[str, Any]:
-    schema = m.ACTIONS[action].model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
-    return {
-        "requestBody": {"required": False, "content": {JSON: {"schema": schema}}},
-    }
+# Shared request models (e.g. AuctionFields inside create_sale's lots), for
+# the app to add to the OpenAPI components.
+SCHEMA_DEFS: dict[str, Any] = {}
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {JSON: {"schema": _ERROR_SCHEMA}}}
+    for status, description in {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found or unknown_action",
+        409: "a rule refused it (bid_too_low, already_leading, ...)",
+        413: "message_too_large",
+        422: "invalid_amount",
+        429: "rate_limited",
+    }.items()
+}
+
+
+def _openapi(action: str, path: str, *, body: bool) -> dict[str, Any]:
+    """Path parameters and the request body, from the same models that validate."""
+    extra: dict[str, Any] = {}
+    if "{auction_id}" in path:
+        extra["parameters"] = [
+            {
+                "name": "auction_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        ]
+    if body:
+        schema = m.ACTIONS[action].model_json_schema(ref_template="#/components/schemas/{model}")
+        SCHEMA_DEFS.update(schema.pop("$defs", {}))
+        if "{auction_id}" in path:  # it comes from the path, not the body
+            schema.get("properties", {}).pop("auction_id", None)
+            required = [r for r in schema.get("required", []) if r != "auction_id"]
+            schema["required"] = required
+        extra["requestBody"] = {"required": False, "content": {JSON: {"schema": schema}}}
+    return extra
