@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 from tests.e2e.support import PASSWORD, House, new_auction, unique
+from tests.helpers.wire_clients import MS
 
 REGULARS = 5
 CONNECTIONS_PER_BIDDER = 10  # 50 clients; an account costs an Argon2 hash and check
@@ -63,7 +64,7 @@ async def test_fifty_clients_bidding_the_same_amount_at_once_get_one_acceptance(
     assert state["leader"] == winner.paddle
     event = await watcher.next_event("bid_placed")
     assert event["data"]["bidder"] == winner.paddle
-    assert await watcher.quiet(wait=0.2) == []
+    assert await watcher.quiet(wait=200 * MS) == []
     print(
         f"\nconcurrency: 50 equal bids at once -> 1 accepted, {dict(refused)}, "
         f"all 50 replies in {elapsed_ms:.0f} ms"
@@ -121,7 +122,10 @@ async def test_one_username_registered_from_many_connections_at_once_is_taken_on
     name = unique("race")
     clients = [await house.connect("tcp" if i % 2 else "ws") for i in range(4)]
     replies = await asyncio.gather(
-        *(c.request("register", username=name, password=PASSWORD, timeout=60) for c in clients)
+        *(
+            c.request("register", username=name, password=PASSWORD, timeout=60_000 * MS)
+            for c in clients
+        )
     )
     codes = sorted("ok" if r["ok"] else r["error"]["code"] for r in replies)
     assert codes == ["ok", "username_taken", "username_taken", "username_taken"], replies

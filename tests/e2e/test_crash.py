@@ -266,5 +266,5 @@ async def test_sigterm_closes_every_connection_and_exits_zero(crash_house: House
     clients = [await house.connect(kind) for kind in ("ws", "tcp", "ws", "tcp")]
     stopping = asyncio.create_task(asyncio.to_thread(stop_server, house.server))
     for client in clients:
-        await client.wait_closed(timeout=15)
+        await client.wait_closed(timeout=15_000 * MS)
     assert await stopping == 0

@@ -25,7 +25,7 @@ from tests.e2e.support import (
     unique,
 )
 from tests.helpers.server import start_server
-from tests.helpers.wire_clients import open_client
+from tests.helpers.wire_clients import MS, open_client
 
 BIDDERS = 6  # fresh bidders: the walkthrough checks exact notices and purchases
 
@@ -161,7 +161,7 @@ async def test_pipelined_replies_come_in_request_order_and_before_their_events(
     ]
     for message in pipeline:
         await ann.send(message)
-    replies = [await ann.next_reply(timeout=30) for _ in pipeline]
+    replies = [await ann.next_reply(timeout=30_000 * MS) for _ in pipeline]
     assert [r["id"] for r in replies] == [m["id"] for m in pipeline]
     assert [r["ok"] for r in replies] == [True, True, True, False, True]
     event = await ann.next_event("bid_placed")

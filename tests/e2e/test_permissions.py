@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.support import ADMIN_PASSWORD, KINDS, SOCKET_KINDS, House, new_auction
+from tests.helpers.wire_clients import MS
 
 REGULARS = 2
 
@@ -215,6 +216,6 @@ async def test_an_admin_that_logs_out_keeps_the_public_auctions_feed_only(house:
     await watcher.ok("logout")
     await admin.ok("update_auction", auction_id=secret["id"], name="still secret")
     visible = await new_auction(admin)
-    event = await watcher.next_event("auction_summary", topic="auctions", timeout=3)
+    event = await watcher.next_event("auction_summary", topic="auctions", timeout=3000 * MS)
     assert event["data"]["id"] == visible["id"], event  # nothing of the private one
     assert "reserve" not in event["data"] and "leader_username" not in event["data"]

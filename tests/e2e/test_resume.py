@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.support import SOCKET_KINDS, House, new_auction
+from tests.helpers.wire_clients import MS
 
 REGULARS = 3
 
@@ -85,7 +86,7 @@ async def test_bids_racing_a_resubscription_are_delivered_once_each_with_no_gap(
     war = asyncio.create_task(bid_war(house, aid, amounts, step=1))
     clients = []
     try:
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(50 * MS)
         for since in (0, auction["seq"], auction["seq"] + 3):
             client = await house.connect(kind)
             clients.append((since, client, await client.ok("subscribe", topic=topic, since=since)))
@@ -95,7 +96,7 @@ async def test_bids_racing_a_resubscription_are_delivered_once_each_with_no_gap(
             got = await client.collect_events(final - since, topic=topic)
             assert seqs(got) == list(range(since + 1, final + 1)), (since, reply)
             assert reply["seq"] >= since
-            assert await client.quiet(topic=topic, wait=0.1) == []
+            assert await client.quiet(topic=topic, wait=100 * MS) == []
     finally:
         war.cancel()
         for _, client, _ in clients:
@@ -137,7 +138,7 @@ async def test_a_subscriber_without_since_gets_only_live_events(house: House) ->
     watcher = await house.connect("tcp")
     try:
         assert (await watcher.ok("subscribe", topic=topic))["seq"] == auction["seq"] + 1
-        assert await watcher.quiet(topic=topic, wait=0.2) == []
+        assert await watcher.quiet(topic=topic, wait=200 * MS) == []
         await bid_war(house, aid, [1100])
         assert seqs(await watcher.collect_events(1, topic=topic)) == [auction["seq"] + 2]
     finally:
@@ -161,7 +162,7 @@ async def test_a_subscriber_that_stops_reading_is_dropped_without_slowing_the_ot
         stalled.sendall(json.dumps({"action": "subscribe", "topic": topic}).encode() + b"\n")
         reader = await house.connect("ws")
         await reader.ok("subscribe", topic=topic)
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(100 * MS)
 
         # Admin edits, pipelined: one auction_updated event of about 5 KB each, so
         # the kernel's socket buffers (up to 4 MB) fill and the server's queue must.
@@ -233,7 +234,7 @@ async def test_a_latest_mode_subscription_sends_only_the_newest_of_the_missed_ev
     assert reply == {"topic": topic, "seq": auction["seq"] + 3}
     newest = await viewer.next_event(topic=topic)
     assert newest["seq"] == auction["seq"] + 3 and newest["data"]["amount"] == 1200
-    assert await viewer.quiet(topic=topic, wait=0.2) == []
+    assert await viewer.quiet(topic=topic, wait=200 * MS) == []
     await bid_war(house, aid, [1300, 1400, 1500, 1600])
     seen: list[int] = []
     while not seen or seen[-1] < auction["seq"] + 7:

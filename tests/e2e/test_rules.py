@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 from tests.e2e.support import House, new_auction
+from tests.helpers.wire_clients import MS
 
 BIDDERS = 3
 REGULARS = 2
@@ -100,12 +101,12 @@ async def test_bidders_get_outbid_exhausted_won_and_lost_notices_and_the_winner_
     state = (await bob.ok("place_bid", auction_id=aid, amount=1600))["auction"]
     assert state["leader"] == f"#{bob.user['paddle']}"  # ann's maximum is exhausted
 
-    closed = await bob.next_event("won", topic="user:me", timeout=20)
+    closed = await bob.next_event("won", topic="user:me", timeout=20_000 * MS)
     assert closed["data"]["auction_id"] == aid and closed["data"]["price"] == 1600
-    await carol.next_event("auction_lost", topic="user:me", timeout=10)
+    await carol.next_event("auction_lost", topic="user:me", timeout=10_000 * MS)
     live: list[dict[str, Any]] = []
     while not live or live[-1]["event"] != "auction_lost":
-        live.append(await ann.next_event(topic="user:me", timeout=10))
+        live.append(await ann.next_event(topic="user:me", timeout=10_000 * MS))
     assert all(e["data"]["auction_id"] == aid for e in live)
 
     # The notices are stored: get_notices, and user:me with since, give the same list.
@@ -175,4 +176,4 @@ async def test_an_unsubscribed_topic_sends_nothing_more(house: House) -> None:
     assert await watcher.ok("unsubscribe", topic=topic) == {}
     bob = await house.regular(1, "tcp")
     await bob.ok("place_bid", auction_id=auction["id"], amount=1100)
-    assert await watcher.quiet(topic=topic, wait=0.3) == []
+    assert await watcher.quiet(topic=topic, wait=300 * MS) == []
