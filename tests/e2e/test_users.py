@@ -186,3 +186,20 @@ async def test_http_login_and_register_work_even_with_a_stale_bearer_token(house
     http.token = "a-token-that-was-logged-out-long-ago"
     registered = await http.request("register", username=unique("r"), password=PASSWORD)
     assert registered["ok"] is True, registered
+
+
+async def test_switching_user_on_a_connection_stops_the_previous_users_notices(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin)
+    ann, bob = house.regulars[0], house.regulars[1]
+    shared = await house.connect("ws", ann)
+    await shared.ok("subscribe", topic="user:me")
+    ann_bids = await house.connect("tcp", ann)
+    await ann_bids.ok("place_bid", auction_id=auction["id"], amount=1000)
+    await shared.ok("auth", token=bob.token)  # the connection is bob's now
+    bob_bids = await house.connect("tcp", bob)
+    await bob_bids.ok("place_bid", auction_id=auction["id"], amount=1100)  # ann: outbid
+    leaked = await shared.quiet(topic="user:me", wait=500 * MS)
+    assert leaked == [], f"bob's connection got ann's notices: {leaked}"
