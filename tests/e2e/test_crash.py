@@ -162,6 +162,13 @@ async def test_every_acknowledged_bid_survives_sigkill_and_the_state_equals_the_
     assert closed["closed_at"] == closed["ends_at"] == ending["ends_at"]
     assert closed["close_reason"] == "ended"
     assert (closed["winner"], closed["price"]) == (house.regulars[0].paddle, 1000)
+    winner = await house.connect("tcp", house.regulars[0])
+    notices = (await winner.ok("get_notices"))["notices"]
+    assert [(n["event"], n["data"]["auction_id"]) for n in notices if n["event"] == "won"] == [
+        ("won", ending["id"])
+    ]
+    bought = (await winner.ok("get_purchases"))["purchases"]
+    assert [(p["auction_id"], p["price"]) for p in bought] == [(ending["id"], 1000)]
 
     views = {
         aid: (await admin.ok("get_auction", auction_id=aid))["auction"]
