@@ -270,3 +270,37 @@ async def test_each_round_of_a_multi_unit_countdown_starts_its_clock_at_its_firs
     assert closed["data"]["reason"] == "sold_out"
     final = (await admin.ok("get_auction", auction_id=aid))["auction"]
     assert [s["round"] for s in final["sales"]] == [1, 2] and final["units_left"] == 0
+
+
+async def test_bids_racing_the_end_are_either_before_it_or_refused(house: House) -> None:
+    """No bid is accepted at or after `ends_at`, even before the close timer has run."""
+    admin = await house.admin_client("tcp")
+    ann, bob = await house.regular(0, "tcp"), await house.regular(1, "ws")
+    auctions = [await new_auction(admin, duration_s=2, min_increment=1) for _ in range(10)]
+    first_end = min(parse_time(a["ends_at"]) for a in auctions)
+    await asyncio.sleep(max(0.0, first_end - time.time() - 0.15))
+    codes: list[str] = []
+    for round_ in range(12):  # bursts around the end, alternating bidders
+        client = ann if round_ % 2 == 0 else bob
+        replies = await asyncio.gather(
+            *(
+                client.request("place_bid", auction_id=a["id"], amount=1000 + round_)
+                for a in auctions
+            )
+        )
+        codes += ["ok" if r["ok"] else r["error"]["code"] for r in replies]
+        await asyncio.sleep(25 * MS)
+    assert set(codes) <= {"ok", "auction_not_open", "bid_too_low"}, codes
+    for auction in auctions:
+        state: dict[str, Any] = {}
+        for _ in range(100):
+            state = (await admin.ok("get_auction", auction_id=auction["id"]))["auction"]
+            if state["status"] == "closed":
+                break
+            await asyncio.sleep(50 * MS)
+        assert state["closed_at"] == state["ends_at"] == auction["ends_at"], state
+        bids = (await admin.ok("get_bids", auction_id=auction["id"]))["bids"]
+        late = [b for b in bids if parse_time(b["at"]) >= parse_time(auction["ends_at"])]
+        assert late == [], late
+        if bids:
+            assert (state["price"], state["winner"]) == (bids[0]["amount"], bids[0]["bidder"])
