@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                 tokens=tokens,
                 auctions=aids,
                 server_pid=server.pid,
-                duration_s=args.duration + 1.0,
+                duration_s=args.duration + 1.0 if scenario.duration_s else 0.0,
             )
             raw = args.raw or Path(tmp) / "pyspy.txt"
             gen = subprocess.Popen(
