@@ -177,3 +177,22 @@ async def test_an_unsubscribed_topic_sends_nothing_more(house: House) -> None:
     bob = await house.regular(1, "tcp")
     await bob.ok("place_bid", auction_id=auction["id"], amount=1100)
     assert await watcher.quiet(topic=topic, wait=300 * MS) == []
+
+
+async def test_get_bids_pages_newest_first_with_before_seq_and_a_default_of_100(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin, starting_bid=100, min_increment=1)
+    aid = auction["id"]
+    ann, bob = await house.regular(0, "tcp"), await house.regular(1, "tcp")
+    for i in range(120):
+        await (ann if i % 2 == 0 else bob).ok("place_bid", auction_id=aid, amount=100 + i)
+    newest = (await ann.ok("get_bids", auction_id=aid))["bids"]
+    assert len(newest) == 100
+    assert [b["amount"] for b in newest] == list(range(219, 119, -1))
+    older = (await ann.ok("get_bids", auction_id=aid, before_seq=newest[-1]["seq"]))["bids"]
+    assert [b["amount"] for b in older] == list(range(119, 99, -1))
+    assert (await ann.ok("get_bids", auction_id=aid, before_seq=older[-1]["seq"]))["bids"] == []
+    detail = await ann.ok("get_auction", auction_id=aid)
+    assert detail["bids"] == newest[:50]  # get_auction: the last 50, newest first
