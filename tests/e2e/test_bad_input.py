@@ -114,10 +114,17 @@ async def test_malformed_json_is_a_bad_request_on_every_gateway(
 ) -> None:
     client = await house.regular(1, kind)
     cases = MALFORMED if kind == "tcp" else [*MALFORMED, ("", "bad_request")]
-    if kind == "tcp":  # blank lines are skipped, as JSON-lines readers do
+    if kind == "tcp":  # blank lines are skipped, as JSON-lines readers do; CRLF is fine
         await client.send_raw("\n\r\n   \n")
         assert "server_time" in await client.ok("ping")
         assert client.replies == []
+        await client.send_raw('{"id": "crlf", "action": "ping"}\r\n')
+        crlf = await client.next_reply()
+        assert crlf["id"] == "crlf" and crlf["ok"] is True
+        await client.send_raw('{"id": "split", "act')  # one line in two writes
+        await asyncio.sleep(20 * MS)
+        await client.send_raw('ion": "ping"}\n')
+        assert (await client.next_reply())["id"] == "split"
     for raw, code in cases:
         await client.send_raw(line(raw) if kind == "tcp" else raw)
         reply = await client.next_reply()
