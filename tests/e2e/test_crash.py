@@ -200,6 +200,9 @@ async def test_a_restarted_server_takes_bids_where_it_left_off(crash_house: Hous
     house = crash_house
     admin = await house.admin_client("tcp")
     auction = await new_auction(admin, duration_s=600, soft_close_s=30)
+    lots = [{"name": n, "starting_bid": 100, "duration_s": 600} for n in ("x", "y")]
+    sale = await admin.request("create_sale", id="sale-before-crash", name="s", lots=lots)
+    assert sale["ok"] is True
     ann = await house.connect("tcp", house.regulars[0])
     first = await ann.request("place_bid", id="before-crash", auction_id=auction["id"], amount=1000)
     assert first["ok"] is True
@@ -210,6 +213,11 @@ async def test_a_restarted_server_takes_bids_where_it_left_off(crash_house: Hous
     ann = await house.connect("ws", house.regulars[0])
     retry = await ann.request("place_bid", id="before-crash", auction_id=auction["id"], amount=1000)
     assert retry == first
+    admin = await house.admin_client("tcp")
+    sale_again = await admin.request("create_sale", id="sale-before-crash", name="s", lots=lots)
+    assert sale_again == sale
+    sales = {a["sale_id"] for a in (await admin.ok("get_auctions"))["auctions"] if a["sale_id"]}
+    assert sales == {sale["result"]["sale"]["id"]}
     bob = await house.connect("ws", house.regulars[1])
     low = await bob.request("place_bid", auction_id=auction["id"], amount=1000)
     assert low["error"]["code"] == "bid_too_low" and low["error"]["minimum"] == 1100
