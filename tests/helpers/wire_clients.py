@@ -42,7 +42,26 @@ def _encode(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
 
-class SocketClient:
+class _Checked:
+    """`ok` and `error` on top of a client's `request`."""
+
+    async def request(self, action: str, **fields: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def ok(self, action: str, **fields: Any) -> dict[str, Any]:
+        """`request` that must succeed; returns the result."""
+        reply = await self.request(action, **fields)
+        assert reply.get("ok") is True, f"{action} {fields} -> {reply}"
+        return reply["result"]  # type: ignore[no-any-return]
+
+    async def error(self, action: str, **fields: Any) -> str:
+        """`request` that must fail; returns the error code."""
+        reply = await self.request(action, **fields)
+        assert reply.get("ok") is False, f"{action} {fields} succeeded: {reply}"
+        return reply["error"]["code"]  # type: ignore[no-any-return]
+
+
+class SocketClient(_Checked):
     """What the WebSocket and TCP clients share: reply routing and event buffer."""
 
     kind = "socket"
@@ -127,18 +146,6 @@ class SocketClient:
             return await asyncio.wait_for(fut, timeout)
         finally:
             self._pending.pop(rid, None)
-
-    async def ok(self, action: str, **fields: Any) -> dict[str, Any]:
-        """`request` that must succeed; returns the result."""
-        reply = await self.request(action, **fields)
-        assert reply.get("ok") is True, f"{action} {fields} -> {reply}"
-        return reply["result"]  # type: ignore[no-any-return]
-
-    async def error(self, action: str, **fields: Any) -> str:
-        """`request` that must fail; returns the error code."""
-        reply = await self.request(action, **fields)
-        assert reply.get("ok") is False, f"{action} {fields} succeeded: {reply}"
-        return reply["error"]["code"]  # type: ignore[no-any-return]
 
     async def login(self, username: str, password: str) -> dict[str, Any]:
         result = await self.ok("login", username=username, password=password)
@@ -334,7 +341,7 @@ ROUTES: dict[str, tuple[str, str, str]] = {
 }
 
 
-class HttpClient:
+class HttpClient(_Checked):
     """The REST door with the socket clients' `request()` shape.
 
     Replies are turned into `{"ok": True, "result": body}` or
@@ -388,9 +395,6 @@ class HttpClient:
         if action == "logout" and reply["ok"]:
             self.token = None
         return reply
-
-    ok = SocketClient.ok
-    error = SocketClient.error
 
     async def login(self, username: str, password: str) -> dict[str, Any]:
         result = await self.ok("login", username=username, password=password)
