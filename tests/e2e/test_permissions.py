@@ -172,6 +172,7 @@ async def test_an_auction_made_private_disappears_from_bidders_and_admins_see_us
             assert event["event"] == "auction_summary", event
             assert event["data"]["id"] != aid and event["data"]["public"] is True, event
             assert not {"reserve", "leader_username", "winner_username"} & set(event["data"])
+            assert event["seq"] == event["data"]["seq"]  # the auction's own seq
             if event["data"]["id"] == sentinel["id"] and event["data"]["status"] == "closed":
                 break
         leaked = [e for e in client.events if e.get("topic") == topic]
