@@ -84,6 +84,7 @@ def machine_description() -> dict[str, str]:
             libs.append(f"{name} {metadata.version(name)}")
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "server code": _source_version(),
         "nproc": str(os.cpu_count()),
         "cpu": cpu,
         "memory": mem,
@@ -106,6 +107,31 @@ def _per_cpu(run: dict[str, Any]) -> dict[str, Any]:
         if isinstance(run.get(key), int | float):
             out[name] = run[key] / cpu
     return out
+
+
+def _source_version() -> str:
+    """The commit the measured server was built from (the tree moves fast)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "log", "-1", "--format=%h %cd", "--date=format:%H:%M", "--", "src"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head or 'unknown'}{' + uncommitted changes' if dirty else ''}"
 
 
 def median_result(runs: list[dict[str, Any]]) -> dict[str, Any]:
