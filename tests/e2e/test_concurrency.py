@@ -129,3 +129,23 @@ async def test_one_username_registered_from_many_connections_at_once_is_taken_on
     )
     codes = sorted("ok" if r["ok"] else r["error"]["code"] for r in replies)
     assert codes == ["ok", "username_taken", "username_taken", "username_taken"], replies
+
+
+async def test_fifty_clients_bidding_on_fifty_auctions_at_once_are_all_accepted(
+    house: House,
+) -> None:
+    admin = await house.admin_client("tcp")
+    auctions = [await new_auction(admin) for _ in range(50)]
+    clients = await fifty_clients(house)
+    started = time.perf_counter()
+    replies = await asyncio.gather(
+        *(
+            c.request("place_bid", auction_id=a["id"], amount=1000)
+            for (_, c), a in zip(clients, auctions, strict=True)
+        )
+    )
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    assert all(r["ok"] for r in replies), [r for r in replies if not r["ok"]]
+    for (account, _), reply in zip(clients, replies, strict=True):
+        assert reply["result"]["auction"]["leader"] == account.paddle
+    print(f"\nconcurrency: 50 bids on 50 auctions at once, all accepted in {elapsed_ms:.0f} ms")
