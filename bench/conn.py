@@ -52,9 +52,9 @@ class Conn(asyncio.Protocol):
 
     # asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        t = self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         if self._handshaking:
-            transport.write(ws_handshake_request(self._host, self._port, self._path))
+            t.write(ws_handshake_request(self._host, self._port, self._path))
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.closing:

@@ -173,9 +173,9 @@ class FloorConnection(asyncio.Protocol):
         self.user = "#0"
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-        transport.set_write_buffer_limits(high=LATEST_HIGH_WATER)
-        transport.write(WELCOME + b"\n")
+        t = self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        t.set_write_buffer_limits(high=LATEST_HIGH_WATER)
+        t.write(WELCOME + b"\n")
 
     def connection_lost(self, exc: Exception | None) -> None:
         for latest, aid in self.topics:
@@ -340,10 +340,10 @@ async def serve(host: str, port: int, db: str) -> None:
     server = await loop.create_server(lambda: FloorConnection(state), host, port, backlog=4096)
     sock_host, sock_port = server.sockets[0].getsockname()[:2]
     print(f"tcp: {sock_host}:{sock_port}", flush=True)
-    stop = loop.create_future()
+    stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
-    await stop
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
     server.close()
     state.writer.stop()
     print(f"commits: {state.writer.commits} rows: {state.writer.rows}", file=sys.stderr)

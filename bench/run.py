@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,7 @@ def _one_pass(
     return result
 
 
-def run_scenario(scenario: Scenario, names: list[str], runs: int, duration: float) -> list[Row]:
+def run_scenario(scenario: Scenario, names: Sequence[str], runs: int, duration: float) -> list[Row]:
     """All passes of one scenario, alternating between the servers run by run.
 
     Floor and real passes alternate (floor first on even runs, real first on

@@ -154,7 +154,7 @@ async def serve_picows(host: str) -> None:
     book = Book()
     subs: dict[int, set[WSTransport]] = {}
 
-    class L(WSListener):  # type: ignore[misc]
+    class L(WSListener):
         def on_ws_connected(self, transport: WSTransport) -> None:
             self.t = transport
             transport.send(WSMsgType.TEXT, WELCOME)
@@ -226,7 +226,7 @@ def serve_uvicorn(host: str, impl: str) -> None:
         ws=impl,
         log_level="warning",
         ws_per_message_deflate=False,
-        backlog=4096,  # type: ignore[arg-type]
+        backlog=4096,
     )
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -278,9 +278,9 @@ def _measure(kind: str, runs: int, duration: float, shape: str) -> list[dict[str
             )
             line = proc.stdout.strip().splitlines()
             result = json.loads(line[-1]) if line else {"fatal": proc.stderr[-300:]}
-            cpu = result.get("server_cpu")
-            if isinstance(cpu, int | float) and cpu > 0.01 and result.get("deliveries_per_s"):
-                result["deliv_per_cpu_s"] = result["deliveries_per_s"] / cpu
+            cpu, pushes = result.get("server_cpu"), result.get("deliveries_per_s")
+            if isinstance(cpu, int | float) and cpu > 0.01 and isinstance(pushes, int | float):
+                result["deliv_per_cpu_s"] = pushes / cpu
             results.append(result)
         finally:
             server.stop()
