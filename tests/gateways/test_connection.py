@@ -765,7 +765,9 @@ async def test_a_reply_that_completes_after_the_close_is_dropped(stack: Stack) -
 # -- logout, close, errors that close ---------------------------------------------------
 
 
-async def test_logout_drops_user_me_and_the_admin_feed(stack: Stack, admin: Caller) -> None:
+async def test_logout_drops_user_me_and_turns_the_admin_feed_public(
+    stack: Stack, admin: Caller
+) -> None:
     await stack.create(admin)
     client = await connect(stack, "root")
     await client.ok("subscribe", topic="user:me")
@@ -775,7 +777,10 @@ async def test_logout_drops_user_me_and_the_admin_feed(stack: Stack, admin: Call
     assert stack.hub.subscribers("user:1") == frozenset()
     assert stack.hub.subscribers("auctions:admin") == frozenset()
     await bid(stack, "root2", 1000)
-    assert [m["topic"] for m in await client.read()] == ["auction:1"]
+    messages = await client.read()
+    assert [m["topic"] for m in messages] == ["auction:1", "auctions"]
+    (summary,) = events(messages, "auctions")
+    assert "reserve" not in summary["data"] and "leader_username" not in summary["data"]
 
 
 async def test_logout_drops_a_bidders_notices(stack: Stack, admin: Caller) -> None:

@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from auctioneer import __version__
 from auctioneer.engine.errors import AuctionError
@@ -32,6 +33,7 @@ from auctioneer.wire import codec
 from auctioneer.wire import messages as m
 from auctioneer.wire.timefmt import format_time
 from auctioneer.wire.topics import (
+    AUCTIONS,
     AUCTIONS_ADMIN,
     Topic,
     TopicKind,
@@ -191,7 +193,7 @@ class Connection:
     async def _subscribe(self, slot: _Slot, req: m.Subscribe, rid: str | None) -> None:
         topic = parse_topic(req.topic)
         if topic.kind is TopicKind.AUCTIONS:
-            internal = AUCTIONS_ADMIN if self.caller.is_admin else "auctions"
+            internal = AUCTIONS_ADMIN if self.caller.is_admin else AUCTIONS
         elif topic.kind is TopicKind.USER:
             if self.caller.user is None:
                 raise Unauthorized("Log in to subscribe to user:me")
@@ -265,11 +267,29 @@ class Connection:
         return codec.encode({})
 
     async def _drop_private_subscriptions(self) -> None:
-        """After logout: end every feed this identity was needed for, at once."""
+        """After an identity change: end every feed it was needed for, at once.
+
+        The `auctions` feed is for anyone, so it is switched, not ended: an
+        admin that logs out goes on with the public summaries, and a bidder
+        that logs in as an admin gets the admin ones.
+        """
         for internal, sub in list(self._subs.items()):
-            if not self._still_allowed(sub):
+            if sub.topic in (AUCTIONS, AUCTIONS_ADMIN):
+                await self._switch_auctions_feed(sub)
+            elif not self._still_allowed(sub):
                 del self._subs[internal]
                 await self.hub.detach(internal, self)
+
+    async def _switch_auctions_feed(self, sub: _Subscription) -> None:
+        wanted = AUCTIONS_ADMIN if self.caller.is_admin else AUCTIONS
+        if sub.topic == wanted or self._subs.get(sub.topic) is not sub:
+            return
+        del self._subs[sub.topic]
+        await self.hub.detach(sub.topic, self)
+        switched = _Subscription(wanted, AUCTIONS, sub.mode, live=True)
+        switched.for_admin = wanted == AUCTIONS_ADMIN
+        self._subs[wanted] = switched
+        await self.hub.attach(wanted, self)
 
     def deliver(self, topic: str, frame: Frame) -> None:
         """Hub callback: take a frame for `topic` without ever blocking."""
@@ -277,14 +297,17 @@ class Connection:
         if sub is None or self.closed:
             return
         if not self._still_allowed(sub):
-            self._end(sub)
+            if sub.topic == AUCTIONS_ADMIN:  # logged out elsewhere: go on with the public feed
+                self._spawn(self._switch_auctions_feed(sub))
+            else:
+                self._end(sub)
             return
         if not sub.live:
             sub.buffer.append(frame)
             if len(sub.buffer) > self.queue_limit:
                 self.overflow()
             return
-        if frame.seq is not None and sub.topic != "auctions" and sub.topic != AUCTIONS_ADMIN:
+        if frame.seq is not None and sub.topic not in (AUCTIONS, AUCTIONS_ADMIN):
             if frame.seq <= sub.last_seq:
                 return  # already sent by the catch-up
             sub.last_seq = frame.seq
@@ -326,7 +349,10 @@ class Connection:
         if self._subs.get(sub.topic) is not sub:
             return
         del self._subs[sub.topic]
-        task = asyncio.get_running_loop().create_task(self.hub.detach(sub.topic, self))
+        self._spawn(self.hub.detach(sub.topic, self))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

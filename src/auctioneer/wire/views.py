@@ -63,7 +63,7 @@ def auction_object(a: Auction, *, names: Mapping[int, str] | None = None) -> dic
         "units_left": a.units_left,
         "round": a.round,
         "starts_at": format_time(a.opened_at if a.opened_at is not None else spec.starts_at),
-        "ends_at": format_time(a.ends_at),
+        "ends_at": format_time(a.ends_at if a.status is not Status.SCHEDULED else _planned_end(a)),
         "duration_s": spec.duration_s,
         "countdown_s": spec.countdown_s,
         "soft_close_s": spec.soft_close_s,
@@ -86,6 +86,18 @@ def auction_object(a: Auction, *, names: Mapping[int, str] | None = None) -> dic
         "deleted": a.deleted,
         "seq": a.seq,
     }
+
+
+def _planned_end(a: Auction) -> int | None:
+    """A scheduled auction's end as it was given (the round's real end is set at open)."""
+    spec = a.spec
+    if spec is None:
+        return None
+    if spec.ends_at is not None:
+        return spec.ends_at
+    if spec.starts_at is not None and spec.duration_s is not None and not a.waits_for_previous:
+        return spec.starts_at + spec.duration_s * 1000
+    return None
 
 
 def public_view(admin_object: Mapping[str, Any]) -> dict[str, Any]:

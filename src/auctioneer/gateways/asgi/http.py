@@ -74,7 +74,13 @@ def build_router(api: Api, settings: Settings) -> APIRouter:
         return value
 
     async def run(request: Request, action: str, fields: dict[str, Any]) -> Response:
-        caller = await caller_of(request)
+        # Logging in needs no token, and a stale one must not stand in its way.
+        fresh = action in ("register", "login", "auth")
+        caller = (
+            Caller(address=request.client.host if request.client else "")
+            if fresh
+            else (await caller_of(request))
+        )
         typed = m.parse_fields(m.ACTIONS[action], fields)
         key = request.headers.get("idempotency-key")
         if key is not None and len(key) > m.MAX_ID_LENGTH:
