@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import socket
@@ -59,6 +60,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
         if settings.demo:
             await load_demo(house, out=sys.stdout)
         app, ws = create_app(house.api, house.hub, settings)
+        _tune_gc()
         sock = _bind(settings.host, settings.http_port)
         config = uvicorn.Config(
             app,
@@ -87,6 +89,18 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
     finally:
         await house.close()
     return 0
+
+
+def _tune_gc() -> None:
+    """Move what start-up built out of the collector's way and collect less often.
+
+    Reference counting frees almost everything a bid allocates; the cyclic
+    collector only adds pauses. Measured in-process: about 20% more bids per
+    CPU-second and a shorter fan-out tail (docs/benchmarks.md).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
 
 
 async def _wait_either(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
