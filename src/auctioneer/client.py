@@ -12,44 +12,5 @@ built on it; scripts and third parties import from here::
 
 from __future__ import annotations
 
-from auctioneer.clients import (
-    AmountError,
-    AuctionBook,
-    Client,
-    ClientError,
-    ClientSession,
-    ConnectFailed,
-    ConnectionLost,
-    Event,
-    GapDetected,
-    PeerProtocolError,
-    Reply,
-    RequestFailed,
-    RequestTimeout,
-    Welcome,
-    apply_event,
-    backoff,
-    format_amount,
-    parse_amount,
-)
-
-__all__ = [
-    "AmountError",
-    "AuctionBook",
-    "Client",
-    "ClientError",
-    "ClientSession",
-    "ConnectFailed",
-    "ConnectionLost",
-    "Event",
-    "GapDetected",
-    "PeerProtocolError",
-    "Reply",
-    "RequestFailed",
-    "RequestTimeout",
-    "Welcome",
-    "apply_event",
-    "backoff",
-    "format_amount",
-    "parse_amount",
-]
+from auctioneer.clients import *  # noqa: F403
+from auctioneer.clients import __all__ as __all__
