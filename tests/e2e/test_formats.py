@@ -11,8 +11,6 @@ import asyncio
 import time
 from typing import Any
 
-import pytest
-
 from tests.e2e.support import House, iso_in, new_auction, parse_time
 from tests.helpers.wire_clients import MS
 
@@ -165,10 +163,6 @@ async def test_a_scheduled_auction_refuses_bids_until_it_opens_at_its_start(hous
     assert placed["status"] == "open" and placed["current_bid"] == 1000
 
 
-@pytest.mark.xfail(
-    reason="BUG: a scheduled auction created with ends_at shows ends_at null (/tmp/server-bugs.md)",
-    strict=True,
-)
 async def test_a_scheduled_auction_shows_the_end_it_was_given(house: House) -> None:
     admin = await house.admin_client("tcp")
     ends_at = iso_in(3600)

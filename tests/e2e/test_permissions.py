@@ -201,11 +201,6 @@ async def test_a_deleted_auction_is_hidden_from_bidders_but_kept_for_admins(hous
     assert aid not in [a["id"] for a in (await admin.ok("get_auctions"))["auctions"]]
 
 
-@pytest.mark.xfail(
-    reason="BUG: after logout an admin's `auctions` subscription goes silent instead of public "
-    "(/tmp/server-bugs.md)",
-    strict=True,
-)
 async def test_an_admin_that_logs_out_keeps_the_public_auctions_feed_only(house: House) -> None:
     admin = await house.admin_client("tcp")
     watcher = await house.connect("ws")

@@ -171,11 +171,6 @@ async def test_bids_over_the_rate_limit_are_refused_with_rate_limited(limited: H
     assert (await ann.ok("place_bid", auction_id=auction["id"], amount=1001))["auction"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: HTTP login/register answer 401 when a stale bearer token is sent along "
-    "(/tmp/server-bugs.md)",
-    strict=True,
-)
 async def test_http_login_and_register_work_even_with_a_stale_bearer_token(house: House) -> None:
     """A browser that kept a logged-out token must still be able to log in again."""
     http = await house.connect("http")
