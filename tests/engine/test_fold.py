@@ -31,3 +31,18 @@ def test_replace_without_changes_is_an_equal_copy() -> None:
     bid = AutoBid(bidder_id=2, paddle=2, max_amount=50, since_version=1)
     copy = replace(bid)
     assert copy == bid and copy is not bid
+
+
+def test_evolve_never_changes_the_state_it_was_given_even_if_a_mutator_returns_it() -> None:
+    from auctioneer.engine.events import ReserveMet
+    from auctioneer.engine.fold import _mutate, evolve
+
+    original = _mutate.dispatch(ReserveMet)
+    _mutate.register(ReserveMet, lambda event, state: state)  # a mutator that changes nothing
+    try:
+        before = Auction(id=1, version=4, seq=3)
+        after = evolve(before, ReserveMet(auction_id=1, version=5, seq=4, at=0, amount=1))
+    finally:
+        _mutate.register(ReserveMet, original)
+    assert (before.version, before.seq) == (4, 3)
+    assert (after.version, after.seq) == (5, 4)

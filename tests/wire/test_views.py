@@ -190,3 +190,15 @@ def test_a_user_object() -> None:
         "role": "bidder",
         "paddle": 7,
     }
+
+
+def test_a_scheduled_auction_shows_the_end_it_was_planned_with() -> None:
+    by_duration = AuctionHarness()
+    by_duration.create(starts_at=T0 + 60 * MS, duration_s=120)
+    assert auction_object(by_duration.state)["ends_at"] == format_time(T0 + 180 * MS)
+    by_end = AuctionHarness()
+    by_end.create(starts_at=T0 + 60 * MS, ends_at=T0 + 600 * MS, duration_s=None)
+    assert auction_object(by_end.state)["ends_at"] == format_time(T0 + 600 * MS)
+    countdown_only = AuctionHarness()
+    countdown_only.create(starts_at=T0 + 60 * MS, countdown_s=10, duration_s=None)
+    assert auction_object(countdown_only.state)["ends_at"] is None

@@ -91,8 +91,7 @@ def auction_object(a: Auction, *, names: Mapping[int, str] | None = None) -> dic
 def _planned_end(a: Auction) -> int | None:
     """A scheduled auction's end as it was given (the round's real end is set at open)."""
     spec = a.spec
-    if spec is None:
-        return None
+    assert spec is not None, "only created auctions have an end"
     if spec.ends_at is not None:
         return spec.ends_at
     if spec.starts_at is not None and spec.duration_s is not None and not a.waits_for_previous:
