@@ -80,6 +80,20 @@ class CommitPlan:
     sale: tuple[int, bytes] | None  # (sale id, JSON) from commit.extra["sale"]
     at: int  # time of the commit (last event's `at`, else the clock), for idempotency rows
 
+    def auction_params(self) -> tuple[Any, ...]:
+        """The parameters of both backends' auction-row upsert, in their column order."""
+        return (
+            self.auction_id,
+            self.status,
+            self.public,
+            self.deleted,
+            self.sale_id,
+            self.lot,
+            self.row.decode(),
+            self.new_version,
+            self.last_seq,
+        )
+
 
 def plan_commit(commit: Commit, *, now_ms: Callable[[], int] = system_clock_ms) -> CommitPlan:
     """Check a commit and compute its rows.

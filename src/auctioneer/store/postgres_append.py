@@ -255,18 +255,7 @@ async def append_one(conn: asyncpg.Connection, plan: CommitPlan) -> list[StoredN
         )
     except asyncpg.UniqueViolationError as e:  # another process wrote this version
         raise ConcurrencyConflict(plan.auction_id, plan.expected_version) from e
-    await conn.execute(
-        _UPSERT_AUCTION,
-        plan.auction_id,
-        plan.status,
-        plan.public,
-        plan.deleted,
-        plan.sale_id,
-        plan.lot,
-        plan.row.decode(),
-        plan.new_version,
-        plan.last_seq,
-    )
+    await conn.execute(_UPSERT_AUCTION, *plan.auction_params())
     stored: list[StoredNotice] = []
     for notice, data in zip(plan.notices, plan.notice_data, strict=True):
         seq: int = await conn.fetchval(

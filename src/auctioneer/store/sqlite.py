@@ -508,20 +508,7 @@ def _append_tx(conn: sqlite3.Connection, plan: CommitPlan) -> list[StoredNotice]
         )
     except sqlite3.IntegrityError as e:
         raise ConcurrencyConflict(plan.auction_id, plan.expected_version) from e
-    conn.execute(
-        _UPSERT_AUCTION,
-        (
-            plan.auction_id,
-            plan.status,
-            plan.public,
-            plan.deleted,
-            plan.sale_id,
-            plan.lot,
-            plan.row.decode(),
-            plan.new_version,
-            plan.last_seq,
-        ),
-    )
+    conn.execute(_UPSERT_AUCTION, plan.auction_params())
     stored: list[StoredNotice] = []
     for notice, data in zip(plan.notices, plan.notice_data, strict=True):
         seq: int = conn.execute(_NEXT_NOTICE_SEQ, (notice.user_id,)).fetchone()[0]
