@@ -17,6 +17,7 @@ from auctioneer.clients.cli.admin import auction_fields, collect_export, export_
 from auctioneer.clients.cli.common import (
     EXIT_INPUT,
     CliError,
+    IdArg,
     JsonOpt,
     ServerOpt,
     connected,
@@ -29,8 +30,6 @@ from auctioneer.clients.cli.parsing import parse_amount_range, parse_float_range
 from auctioneer.clients.money import AmountError, format_amount
 
 __all__ = ["register"]
-
-IdArg = Annotated[int, typer.Argument(help="Auction id.", min=1)]
 
 
 def _opt(help_text: str) -> Any:

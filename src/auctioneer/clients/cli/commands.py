@@ -18,6 +18,7 @@ from auctioneer.clients.cli import account, admin_commands
 from auctioneer.clients.cli.common import (
     EXIT_INPUT,
     CliError,
+    IdArg,
     JsonOpt,
     ServerOpt,
     connected,
@@ -37,8 +38,6 @@ from auctioneer.clients.cli.watch import watch as run_watch
 from auctioneer.clients.money import AmountError, format_amount, parse_amount
 
 __all__ = ["register"]
-
-IdArg = Annotated[int, typer.Argument(help="Auction id.", min=1)]
 
 
 def _amount(text: str) -> int:

@@ -28,6 +28,7 @@ from auctioneer.clients.errors import ClientError, ConnectionLost, RequestFailed
 from auctioneer.clients.money import AmountError
 
 __all__ = [
+    "IdArg",
     "EXIT_INPUT",
     "EXIT_REFUSED",
     "EXIT_UNREACHABLE",
@@ -55,6 +56,7 @@ ServerOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+IdArg = Annotated[int, typer.Argument(help="Auction id.", min=1)]
 
 T = TypeVar("T")
 
