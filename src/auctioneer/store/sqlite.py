@@ -20,6 +20,7 @@ import asyncio
 import os
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -68,9 +69,9 @@ ON CONFLICT (id) DO UPDATE SET
     version = excluded.version,
     seq = MAX(auctions.seq, excluded.seq)
 """
-_NEXT_NOTICE_SEQ = """
-INSERT INTO notice_seqs (user_id, last_seq) VALUES (?, 1)
-ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + 1
+_BUMP_NOTICE_SEQ = """
+INSERT INTO notice_seqs (user_id, last_seq) VALUES (?, ?)
+ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + excluded.last_seq
 RETURNING last_seq
 """
 _INSERT_NOTICE = "INSERT INTO notices (user_id, seq, kind, data, at) VALUES (?, ?, ?, ?, ?)"
@@ -509,11 +510,7 @@ def _append_tx(conn: sqlite3.Connection, plan: CommitPlan) -> list[StoredNotice]
     except sqlite3.IntegrityError as e:
         raise ConcurrencyConflict(plan.auction_id, plan.expected_version) from e
     conn.execute(_UPSERT_AUCTION, plan.auction_params())
-    stored: list[StoredNotice] = []
-    for notice, data in zip(plan.notices, plan.notice_data, strict=True):
-        seq: int = conn.execute(_NEXT_NOTICE_SEQ, (notice.user_id,)).fetchone()[0]
-        conn.execute(_INSERT_NOTICE, (notice.user_id, seq, notice.kind, data.decode(), notice.at))
-        stored.append(StoredNotice(notice.user_id, seq, notice.kind, loads(data), notice.at))
+    stored = _insert_notices(conn, plan) if plan.notices else []
     if plan.purchases:
         conn.executemany(
             _INSERT_PURCHASE,
@@ -531,4 +528,22 @@ def _append_tx(conn: sqlite3.Connection, plan: CommitPlan) -> list[StoredNotice]
             ) from e
     if plan.sale is not None:
         conn.execute(_UPSERT_SALE, (plan.sale[0], plan.sale[1].decode()))
+    return stored
+
+
+def _insert_notices(conn: sqlite3.Connection, plan: CommitPlan) -> list[StoredNotice]:
+    """The commit's notices: one seq bump per user, then one insert for all."""
+    counts = Counter(notice.user_id for notice in plan.notices)
+    next_seq: dict[int, int] = {}
+    for user_id, count in counts.items():
+        last: int = conn.execute(_BUMP_NOTICE_SEQ, (user_id, count)).fetchone()[0]
+        next_seq[user_id] = last - count + 1
+    rows: list[tuple[int, int, str, str, int]] = []
+    stored: list[StoredNotice] = []
+    for notice, data in zip(plan.notices, plan.notice_data, strict=True):
+        seq = next_seq[notice.user_id]
+        next_seq[notice.user_id] = seq + 1
+        rows.append((notice.user_id, seq, notice.kind, data.decode(), notice.at))
+        stored.append(StoredNotice(notice.user_id, seq, notice.kind, loads(data), notice.at))
+    conn.executemany(_INSERT_NOTICE, rows)
     return stored
