@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from auctioneer.store import migrations as migrations_module
-from auctioneer.store.errors import StoreUnavailable
+from auctioneer.store.errors import ConcurrencyConflict, StoreUnavailable
 from auctioneer.store.migrations import Migration, migrate_sqlite, migrations, split_sqlite_script
 from auctioneer.store.sqlite import SQLiteStore
+from tests.store.samples import commit, created
 
 
 def _tables(sql: str) -> set[str]:
@@ -22,8 +23,14 @@ def test_both_dialects_have_the_same_versions_and_tables() -> None:
     lite, pg = migrations("sqlite"), migrations("postgres")
     assert [(m.version, m.name) for m in lite] == [(m.version, m.name) for m in pg]
     assert lite[0].version == 1
+    # The same tables once every migration ran (a version may rebuild a table
+    # in one dialect only, as SQLite's 2 does for `idempotency`).
+    lite_tables: set[str] = set()
+    pg_tables: set[str] = set()
     for a, b in zip(lite, pg, strict=True):
-        assert _tables(a.sql) == _tables(b.sql)
+        lite_tables |= _tables(a.sql)
+        pg_tables |= _tables(b.sql)
+    assert lite_tables == pg_tables
     assert {
         "events",
         "auctions",
@@ -75,8 +82,9 @@ def test_a_later_migration_is_applied_once_and_a_failing_one_leaves_a_whole_vers
 ) -> None:
     conn = sqlite3.connect(tmp_path / "up.db", isolation_level=None)
     try:
+        first = migrations("sqlite")[:1]
+        monkeypatch.setattr(migrations_module, "migrations", lambda dialect: first)
         assert migrate_sqlite(conn, now_ms=0) == [1]
-        first = migrations("sqlite")
         broken = Migration(2, "broken", "CREATE TABLE half (x INTEGER);\nNOT SQL AT ALL;\n")
         monkeypatch.setattr(migrations_module, "migrations", lambda dialect: [*first, broken])
         with pytest.raises(sqlite3.Error):
@@ -106,3 +114,33 @@ async def test_a_database_from_a_newer_build_is_refused(tmp_path: Path) -> None:
     again = SQLiteStore(tmp_path / "new.db")
     with pytest.raises(StoreUnavailable, match="newer than this build"):
         await again.open()
+
+
+async def test_version_2_keeps_the_stored_replies_and_their_uniqueness(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        first = migrations("sqlite")[:1]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(migrations_module, "migrations", lambda dialect: first)
+            assert migrate_sqlite(conn, now_ms=0) == [1]
+        conn.execute(
+            "INSERT INTO idempotency (user_id, request_id, reply, at) VALUES (7, 'r1', ?, 5)",
+            (b'{"auction":{}}',),
+        )
+    finally:
+        conn.close()
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        assert await store.stored_reply(7, "r1") == b'{"auction":{}}'
+        assert await store.request_ids(0) == [(7, "r1")]
+        await store.save_reply(7, "r1", b"{}")  # the first reply stays
+        assert await store.stored_reply(7, "r1") == b'{"auction":{}}'
+        taken = commit(1, 0, [created(1)], idempotency=[(7, "r1", b"{}")])
+        with pytest.raises(ConcurrencyConflict) as caught:
+            await store.append(taken)
+        assert caught.value.reason == "request_id"
+        assert await store.load_events(1) == []
+    finally:
+        await store.close()
