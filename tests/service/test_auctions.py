@@ -20,7 +20,7 @@ from auctioneer.service.users import Caller
 from auctioneer.wire import codec
 from auctioneer.wire.timefmt import format_time
 from auctioneer.wire.topics import AUCTIONS, AUCTIONS_ADMIN, auction_topic, user_topic
-from auctioneer.wire.views import auction_object
+from auctioneer.wire.views import auction_object, public_view
 from tests.service.conftest import People
 from tests.service.stack import START_MS, Stack, lot
 
@@ -400,6 +400,47 @@ async def test_a_write_publishes_its_events_summaries_and_notices(
     assert admin["data"]["reserve"] == 5000
     (outbid,) = sink.events(user_topic(people.ann.user.id))
     assert (outbid["event"], outbid["topic"], outbid["seq"]) == ("outbid", "user:me", 1)
+
+
+async def test_results_summaries_and_rows_are_the_plain_encodings_of_each_state(
+    stack: Stack, people: People
+) -> None:
+    """Each state is rendered once per batch and reused: the bytes must not change."""
+    await stack.create(people.admin, reserve=5000, min_increment=1)
+    sink = Sink()
+    for topic in (AUCTIONS, AUCTIONS_ADMIN):
+        await stack.hub.attach(topic, sink)
+    bidders = [people.ann, people.bob] * 3
+    results = await asyncio.gather(
+        *(
+            stack.raw(who, "place_bid", auction_id=1, amount=1000 + i)
+            for i, who in enumerate(bidders)
+        ),
+        stack.raw(people.admin, "close_auction", auction_id=1),
+    )
+    await asyncio.sleep(0)
+    events = await stack.store.load_events(1)
+    names = await stack.users.names({u.id for u in (people.ann.user, people.bob.user) if u})
+    by_version = {}
+    state = engine.new_auction(1)
+    for event in events:
+        state = engine.evolve(state, event)
+        by_version[state.version] = state
+    bids = [e for e in events if isinstance(e, engine.BidPlaced)]
+    for result, bid in zip(results[:-1], bids, strict=True):
+        public = public_view(auction_object(by_version[bid.version], names=names))
+        assert result == codec.encode({"auction": public})
+    admin = auction_object(state, names=names)
+    assert results[-1] == codec.encode({"auction": admin})
+    summaries = [f.data for t, f in sink.frames if t == AUCTIONS_ADMIN]
+    assert summaries[-1] == codec.encode_event(
+        "auction_summary", admin, topic=AUCTIONS, seq=state.seq
+    )
+    public_summaries = [f.data for t, f in sink.frames if t == AUCTIONS]
+    assert public_summaries[-1] == codec.encode_event(
+        "auction_summary", public_view(admin), topic=AUCTIONS, seq=state.seq
+    )
+    assert await stack.store.auction_row(1) == admin
 
 
 async def test_private_auctions_are_summarised_only_to_admins(stack: Stack, people: People) -> None:

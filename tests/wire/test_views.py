@@ -153,6 +153,7 @@ def test_the_public_view_strips_every_admin_only_field() -> None:
     assert set(ADMIN_ONLY_FIELDS) <= set(admin)
     assert not set(ADMIN_ONLY_FIELDS) & set(public)
     assert public == {k: v for k, v in admin.items() if k not in ADMIN_ONLY_FIELDS}
+    assert list(public) == [k for k in admin if k not in ADMIN_ONLY_FIELDS]  # same order
     assert "ann" not in str(public)
     assert public["reserve_met"] is False
     assert public["has_reserve"] is True

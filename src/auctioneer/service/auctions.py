@@ -16,6 +16,8 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from orjson import Fragment
+
 from auctioneer import engine
 from auctioneer.engine.commands import CreateAuction, OpenLot, Tick
 from auctioneer.engine.errors import AuctionError
@@ -183,11 +185,11 @@ class AuctionService:
                 seen.add(key)
             done.append((work, state))
 
-        replies = await self._render(state, done)
+        final, replies = await self._render(state, done)
         if steps:
             try:
                 stored_notices = await self._commit(
-                    start, state, steps, notices, purchases, replies
+                    start, final, steps, notices, purchases, replies
                 )
             except BaseException as e:
                 self._states.pop(auction_id, None)  # reload from the truth next time
@@ -212,7 +214,7 @@ class AuctionService:
         if steps:
             # Replies first (their tasks wake on the futures above), then the events.
             asyncio.get_running_loop().call_soon(
-                self._publish, start, state, frames, stored_notices
+                self._publish, start, final, frames, stored_notices
             )
             self._open_next_lots(state, steps)
 
@@ -233,40 +235,44 @@ class AuctionService:
 
     async def _render(
         self, state: Auction, done: list[tuple[Work, Auction | bytes]]
-    ) -> list[tuple[int, str, bytes]]:
+    ) -> tuple[_View, list[tuple[int, str, bytes]]]:
         """Encode each accepted command's result (in place); the ones to keep for retries.
 
         Every accepted command gets a result here, also one that emitted no
-        event (a no-op such as stopping a maximum that was never set).
+        event (a no-op such as stopping a maximum that was never set). The
+        batch's final state is rendered once, for its results, the stored
+        row and the summaries (returned as a `_View`).
         """
         names = await self.users.names(
             _people([state, *(s for _, s in done if isinstance(s, Auction))])
         )
+        final = _View(state, names)
         replies: list[tuple[int, str, bytes]] = []
         for index, (work, outcome) in enumerate(done):
             if isinstance(outcome, Auction):
-                result = _result(work, outcome, names)
+                view = final if outcome is state else _View(outcome, names)
+                result = view.result(work)
                 done[index] = (work, result)
                 if work.user_id and work.request_id:
                     replies.append((work.user_id, work.request_id, result))
-        return replies
+        return final, replies
 
     async def _commit(
         self,
         start: Auction,
-        state: Auction,
+        final: _View,
         steps: list[tuple[Event, Auction]],
         notices: list[NoticeRecord],
         purchases: list[PurchaseRecord],
         replies: list[tuple[int, str, bytes]],
     ) -> list[StoredNotice]:
-        names = self.users.cached_names(_people([state]))
+        state = final.state
         assert state.spec is not None
         commit = Commit(
             auction_id=state.id,
             expected_version=start.version,
             events=[event for event, _ in steps],
-            row=auction_object(state, names=names),
+            row=final.admin,
             status=state.status.value,
             public=state.spec.public,
             deleted=state.deleted,
@@ -274,6 +280,7 @@ class AuctionService:
             notices=notices,
             purchases=purchases,
             idempotency=replies,
+            row_json=final.admin_json,
         )
         stored = await self.store.append(commit)
         for user_id, request_id, result in replies:
@@ -348,28 +355,30 @@ class AuctionService:
     def _publish(
         self,
         start: Auction,
-        state: Auction,
+        final: _View,
         frames: list[Frame],
         notices: list[StoredNotice],
     ) -> None:
-        topic = auction_topic(state.id)
+        topic = auction_topic(final.state.id)
         for frame in frames:
             self.hub.post(topic, frame)
         for notice in notices:
             self.hub.post(user_topic(notice.user_id), self._notice_frame(notice))
-        self._publish_summary(start, state)
+        self._publish_summary(start, final)
 
-    def _publish_summary(self, start: Auction, state: Auction) -> None:
-        admin_object = auction_object(state, names=self.users.cached_names(_people([state])))
+    def _publish_summary(self, start: Auction, final: _View) -> None:
+        state = final.state
         admin_frame = Frame(
-            codec.encode_event("auction_summary", admin_object, topic=AUCTIONS, seq=state.seq)
+            codec.encode_event(
+                "auction_summary", Fragment(final.admin_json), topic=AUCTIONS, seq=state.seq
+            )
         )
         self.hub.post(AUCTIONS_ADMIN, admin_frame)
         assert state.spec is not None
         visible = state.spec.public and not state.deleted
         was_visible = start.spec is not None and start.spec.public and not start.deleted
         if visible:
-            data = public_view(admin_object)
+            data = Fragment(final.public_json)
             frame = Frame(
                 codec.encode_event("auction_summary", data, topic=AUCTIONS, seq=state.seq)
             )
@@ -443,12 +452,48 @@ def _covers(cache: deque[Frame], first: int, last: int) -> bool:
     return low is not None and high is not None and low <= first and high >= last
 
 
-def _result(work: Work, state: Auction, names: dict[int, str]) -> bytes:
-    if work.result == "empty" or state.spec is None:
-        return codec.encode({})
-    admin_object = auction_object(state, names=names)
-    view = admin_object if work.admin else public_view(admin_object)
-    return codec.encode({"auction": view})
+class _View:
+    """One state's auction object, built and encoded at most once (lazily).
+
+    A batch's final state serves its last result, the stored row and both
+    summaries; each encoding is made once and embedded where it goes.
+    """
+
+    __slots__ = ("_admin", "_admin_json", "_public_json", "names", "state")
+
+    def __init__(self, state: Auction, names: dict[int, str]) -> None:
+        self.state = state
+        self.names = names
+        self._admin: dict[str, Any] | None = None
+        self._admin_json: bytes | None = None
+        self._public_json: bytes | None = None
+
+    @property
+    def admin(self) -> dict[str, Any]:
+        if self._admin is None:
+            self._admin = auction_object(self.state, names=self.names)
+        return self._admin
+
+    @property
+    def admin_json(self) -> bytes:
+        if self._admin_json is None:
+            self._admin_json = codec.encode(self.admin)
+        return self._admin_json
+
+    @property
+    def public_json(self) -> bytes:
+        if self._public_json is None:
+            self._public_json = codec.encode(public_view(self.admin))
+        return self._public_json
+
+    def result(self, work: Work) -> bytes:
+        """The encoded result of `work`: `{}` or `{"auction": ...}` in its caller's view."""
+        if work.result == "empty" or self.state.spec is None:
+            return _EMPTY
+        return b'{"auction":' + (self.admin_json if work.admin else self.public_json) + b"}"
+
+
+_EMPTY = codec.encode({})
 
 
 def _people(states: Iterable[Auction]) -> set[int]:

@@ -97,6 +97,7 @@ class Commit:
     purchases: Sequence[PurchaseRecord] = ()
     idempotency: Sequence[tuple[int, str, bytes]] = ()  # (user_id, request_id, result)
     extra: dict[str, Any] = field(default_factory=dict)
+    row_json: bytes | None = None  # `row` already encoded, when the caller has it
 
 
 class EventStore(Protocol):

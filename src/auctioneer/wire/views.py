@@ -100,8 +100,11 @@ def _planned_end(a: Auction) -> int | None:
 
 
 def public_view(admin_object: Mapping[str, Any]) -> dict[str, Any]:
-    """The same auction as a bidder or anonymous visitor may see it."""
-    return {k: v for k, v in admin_object.items() if k not in ADMIN_ONLY_FIELDS}
+    """The same auction as a bidder or anonymous visitor may see it (same key order)."""
+    view = dict(admin_object)
+    for key in ADMIN_ONLY_FIELDS:  # a copy and four deletions: several times faster
+        view.pop(key, None)  # than filtering every key through a comprehension
+    return view
 
 
 def bid_object(event: BidPlaced, *, names: Mapping[int, str] | None = None) -> dict[str, Any]:
