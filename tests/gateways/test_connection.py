@@ -1,4 +1,4 @@
-"""One client connection driven directly: raw JSON in with receive(), bytes out with take()."""
+"""One client connection driven directly: raw JSON in with receive(), out through a test Sink."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from auctioneer.wire import messages as m
 from auctioneer.wire.timefmt import format_time
 from tests.service.stack import PASSWORD, START_MS, Stack
 
-QUIET_S = 0.01  # how long take() must stay empty before a read is over
+QUIET_S = 0.01  # how long the connection must stay quiet before a read is over
 
 
 async def _turns(count: int) -> None:
@@ -100,8 +100,9 @@ class HoppingBroker(MemoryBroker):
 class Client:
     """A test client on one Connection: sends raw JSON, reads what is sent back.
 
-    Nothing is taken from the connection outside `read()`, so a test can play a
-    client that stops reading.
+    It is the connection's Sink, and a paused one outside `read()`, as a
+    transport is while its buffer is full: so a test can play a client that
+    stops reading.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -109,15 +110,20 @@ class Client:
         self.counter = 0
         self.inbox: list[dict[str, Any]] = []
         self.seen = 0
+        self.closed_with: str | None = None
+        conn.pause_writing()
+        conn.sink = self
+
+    def write(self, items: list[bytes | Frame]) -> None:
+        for item in items:
+            self.inbox.append(orjson.loads(item.data if isinstance(item, Frame) else item))
+
+    def closed(self, reason: str) -> None:
+        self.closed_with = reason
 
     async def send(self, message: dict[str, Any] | bytes | str) -> None:
         raw = message if isinstance(message, bytes | str) else orjson.dumps(message)
         await self.conn.receive(raw)
-
-    async def _pump(self) -> None:
-        while items := await self.conn.take():
-            for item in items:
-                self.inbox.append(orjson.loads(item.data if isinstance(item, Frame) else item))
 
     async def read(self, *, reply_to: str | None = None) -> list[dict[str, Any]]:
         """Everything sent since the last read, once the connection has gone quiet.
@@ -127,7 +133,7 @@ class Client:
         awaits); with `reply_to`, the read also waits for that reply.
         """
         loop = asyncio.get_running_loop()
-        pump = loop.create_task(self._pump())
+        self.conn.resume_writing()
         try:
             async with asyncio.timeout(10):
                 count, quiet_since = len(self.inbox), loop.time()
@@ -140,12 +146,12 @@ class Client:
                     waiting = reply_to is not None and not any(
                         m.get("id") == reply_to for m in self.inbox[self.seen :]
                     )
-                    if not waiting and (pump.done() or loop.time() - quiet_since >= QUIET_S):
+                    done = self.closed_with is not None
+                    if not waiting and (done or loop.time() - quiet_since >= QUIET_S):
                         break
                     await asyncio.sleep(0.001)
         finally:
-            pump.cancel()
-            await asyncio.gather(pump, return_exceptions=True)
+            self.conn.pause_writing()
         new, self.seen = self.inbox[self.seen :], len(self.inbox)
         return new
 
@@ -176,6 +182,9 @@ def seqs(messages: list[dict[str, Any]], topic: str) -> list[int]:
 @pytest.fixture
 async def stack() -> AsyncIterator[Stack]:
     stack = await Stack.build()
+    # Latest-mode timing is the hub's (tests/pubsub); here the newest frame
+    # reaches the connection on the next turn of the loop, as the reads expect.
+    stack.hub.latest_interval_s = 0.0
     yield stack
     await stack.close()
 
@@ -683,7 +692,7 @@ async def test_a_full_feed_subscriber_that_does_not_read_is_dropped(
     assert client.conn.closed
     assert dropped == [True]
     assert "resume with since" in (client.conn.close_reason or "")
-    assert await client.conn.take() == []
+    assert await client.read() == []
 
 
 async def test_a_reader_that_keeps_up_is_never_dropped(stack: Stack, admin: Caller) -> None:
@@ -759,7 +768,7 @@ async def test_a_reply_that_completes_after_the_close_is_dropped(stack: Stack) -
         release()
         for _ in range(5):
             await asyncio.sleep(0)
-    assert await client.conn.take() == []
+    assert await client.read() == []
 
 
 # -- logout, close, errors that close ---------------------------------------------------
@@ -842,8 +851,7 @@ async def test_reject_and_close_answers_after_earlier_replies_then_closes(
     client = await connect(stack)
     await client.send({"id": "1", "action": "ping"})
     client.conn.reject_and_close(MessageTooLarge(65_536))
-    first = await client.conn.take()
-    assert [orjson.loads(item if isinstance(item, bytes) else item.data) for item in first] == [
+    assert await client.read() == [
         {"id": "1", "ok": True, "result": {"server_time": format_time(START_MS)}},
         {
             "ok": False,
@@ -854,8 +862,8 @@ async def test_reject_and_close_answers_after_earlier_replies_then_closes(
             },
         },
     ]
-    assert await client.conn.take() == []
     assert client.conn.closed
+    assert client.closed_with == "closed after a protocol error"
 
 
 async def test_a_closed_connection_ignores_requests_and_finish_releases_everything(
@@ -869,7 +877,7 @@ async def test_a_closed_connection_ignores_requests_and_finish_releases_everythi
     client.conn.close("again")  # the first reason stays
     assert client.conn.close_reason == "bye"
     await client.send({"id": "x", "action": "ping"})
-    assert await client.conn.take() == []
+    assert await client.read() == []
     await client.conn.finish()
     assert stack.hub.subscribers("auction:1") == frozenset()
     assert stack.hub.subscribers("user:2") == frozenset()

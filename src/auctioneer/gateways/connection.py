@@ -9,8 +9,11 @@ It owns what a gateway must not get wrong twice:
 - a bounded outbox: a full-feed subscriber that falls `queue_limit` frames
   behind is dropped (it can resume by seq) and never slows anyone else; a
   `"mode": "latest"` subscription keeps only the newest frame per topic.
-The transport only moves bytes: it calls `receive()` with each message and
-writes what `take()` returns.
+The door only moves bytes: it hands each message to `submit()` (or awaits
+`receive()`), and the connection writes to the door's `Sink` once per turn of
+the event loop, so a reply and the events a batch caused leave in one write.
+While the door's transport is above its high-water mark the door calls
+`pause_writing()`; frames then wait in the outbox, which is what is bounded.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from auctioneer import __version__
 from auctioneer.engine.errors import AuctionError
@@ -42,13 +45,23 @@ from auctioneer.wire.topics import (
     user_topic,
 )
 
-__all__ = ["Connection"]
+__all__ = ["Connection", "Sink"]
 
 log = logging.getLogger(__name__)
 
 # Requests that change who the connection is: they wait for the requests before
 # them, and the requests after them wait for them (pipelining stays sequential).
 _IDENTITY_ACTIONS = frozenset({"login", "auth", "logout"})
+
+
+class Sink(Protocol):
+    """Where a connection's output goes: a door's transport (or a test's inbox)."""
+
+    def write(self, items: list[bytes | Frame]) -> None:
+        """Send these in order, without blocking."""
+
+    def closed(self, reason: str) -> None:
+        """The connection ended: flush what was written and close the transport."""
 
 
 @dataclass(eq=False)
@@ -88,6 +101,7 @@ class Connection:
         api: Api,
         hub: Hub,
         *,
+        sink: Sink | None = None,
         address: str = "",
         queue_limit: int = 1024,
         max_in_flight: int = 256,
@@ -99,17 +113,28 @@ class Connection:
         self.max_in_flight = max_in_flight
         self.closed = False
         self.close_reason: str | None = None
+        self._loop = asyncio.get_running_loop()
+        self._sink = sink
+        self._paused = False
+        self._flush_pending = False
         self._outbox: deque[bytes | Frame | _LatestMarker] = deque()
-        self._ready = asyncio.Event()
         self._slots: deque[_Slot] = deque()
-        self._room = asyncio.Event()
-        self._room.set()
+        self._room: asyncio.Event | None = None  # made when a client fills max_in_flight
         self._subs: dict[str, _Subscription] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
         self._parked = 0  # live frames waiting behind owed replies
         self.on_overflow: Callable[[], None] | None = None
         self._push(self.welcome())
+
+    @property
+    def sink(self) -> Sink | None:
+        return self._sink
+
+    @sink.setter
+    def sink(self, sink: Sink | None) -> None:
+        self._sink = sink
+        self._schedule_flush()
 
     def welcome(self) -> bytes:
         data = {
@@ -120,33 +145,61 @@ class Connection:
         return codec.encode_event("welcome", data)
 
     # -- requests ----------------------------------------------------------
+    def has_room(self) -> bool:
+        """Whether `submit()` may take another message now (max_in_flight)."""
+        return len(self._slots) < self.max_in_flight
+
     async def receive(self, raw: bytes | str) -> None:
-        """Handle one message from the client; waits while too many are in flight."""
-        while len(self._slots) >= self.max_in_flight and not self.closed:
+        """Handle one message; waits while too many are in flight or behind a barrier."""
+        while not self.has_room() and not self.closed:
+            if self._room is None:
+                self._room = asyncio.Event()
             self._room.clear()
             await self._room.wait()
         if self.closed:
             return
+        barrier = self.submit(raw)
+        if barrier is not None:
+            await barrier
+
+    def submit(self, raw: bytes | str) -> asyncio.Task[None] | None:
+        """Start handling one message now; the caller checked `has_room()`.
+
+        Returns the task that later messages must wait for (`login`, `auth`,
+        `logout` change who the connection is), or None.
+        """
         slot = _Slot()
         self._slots.append(slot)
         try:
             request_id, action, request = m.parse_request(codec.decode(raw))
         except m.RequestError as e:
             self._fill(slot, codec.encode_error(e.request_id, e.error.to_wire()))
-            return
+            return None
         except AuctionError as e:  # malformed JSON
             self._fill(slot, codec.encode_error(None, e.to_wire()))
-            return
+            return None
         if action in _IDENTITY_ACTIONS:
             # A barrier: what came before runs as the old identity, what comes
-            # after (not read until this is done) as the new one.
-            if self._tasks:
-                await asyncio.wait(set(self._tasks))
-            await self._run(slot, action, request, request_id)
-            return
-        task = asyncio.get_running_loop().create_task(self._run(slot, action, request, request_id))
+            # after (not submitted until this is done) as the new one.
+            return self._loop.create_task(
+                self._after(set(self._tasks), slot, action, request, request_id)
+            )
+        task = self._loop.create_task(self._run(slot, action, request, request_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return None
+
+    async def _after(
+        self,
+        earlier: set[asyncio.Task[None]],
+        slot: _Slot,
+        action: str,
+        request: m.Request,
+        rid: str | None,
+    ) -> None:
+        if earlier:
+            await asyncio.wait(earlier)
+        await self._run(slot, action, request, rid)
 
     async def _run(self, slot: _Slot, action: str, request: m.Request, rid: str | None) -> None:
         if self.closed and isinstance(request, m.Subscribe):
@@ -186,7 +239,7 @@ class Connection:
             self._parked = max(0, self._parked - len(done.then))
             if done.on_sent is not None:
                 done.on_sent()
-        if len(self._slots) < self.max_in_flight:
+        if self._room is not None and len(self._slots) < self.max_in_flight:
             self._room.set()
 
     # -- subscriptions ---------------------------------------------------------
@@ -243,7 +296,7 @@ class Connection:
         self, sub: _Subscription, topic: Topic, since: int | None
     ) -> tuple[int, list[Frame]]:
         """Go live (buffered), then read the topic's seq now and what `since` missed."""
-        await self.hub.attach(sub.topic, self)
+        await self.hub.attach(sub.topic, self, latest=sub.mode == "latest")
         # Live frames now reach sub.buffer; what the store has up to `seq` is the catch-up.
         if topic.kind is TopicKind.AUCTIONS:
             return 0, []
@@ -289,7 +342,7 @@ class Connection:
         switched = _Subscription(wanted, AUCTIONS, sub.mode, live=True)
         switched.for_admin = wanted == AUCTIONS_ADMIN
         self._subs[wanted] = switched
-        await self.hub.attach(wanted, self)
+        await self.hub.attach(wanted, self, latest=sub.mode == "latest")
 
     def deliver(self, topic: str, frame: Frame) -> None:
         """Hub callback: take a frame for `topic` without ever blocking."""
@@ -352,7 +405,7 @@ class Connection:
         self._spawn(self.hub.detach(sub.topic, self))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
+        task = self._loop.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -365,32 +418,47 @@ class Connection:
             self.overflow()
             return
         self._outbox.append(item)
-        self._ready.set()
+        self._schedule_flush()
 
-    def overflow(self) -> None:
-        """The client stopped reading: drop it so nobody else waits for it."""
-        self.close("slow consumer: too many undelivered events; resume with since")
-        if self.on_overflow is not None:
-            self.on_overflow()
+    def _schedule_flush(self) -> None:
+        if not self._flush_pending and not self._paused and self._sink is not None:
+            self._flush_pending = True
+            self._loop.call_soon(self._flush)
 
-    async def take(self) -> list[bytes | Frame]:
-        """Wait for outgoing data; [] once the connection is closed."""
-        while not self._outbox and not self.closed:
-            if self._closing:
-                self.close("closed after a protocol error")
-                break
-            self._ready.clear()
-            await self._ready.wait()
+    def _flush(self) -> None:
+        """Hand everything queued this turn to the sink in one write."""
+        self._flush_pending = False
+        if self.closed or self._paused or self._sink is None:
+            return
         items: list[bytes | Frame] = []
-        while self._outbox:
-            item = self._outbox.popleft()
+        outbox = self._outbox
+        while outbox:
+            item = outbox.popleft()
             if isinstance(item, _LatestMarker):
                 frame, item.sub.latest = item.sub.latest, None
                 if frame is not None:
                     items.append(frame)
             else:
                 items.append(item)
-        return items
+        if items:
+            self._sink.write(items)
+        if self._closing and not self._outbox:
+            self.close("closed after a protocol error")
+
+    def pause_writing(self) -> None:
+        """The door's transport is full: keep output here (bounded) until resumed."""
+        self._paused = True
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        if self._outbox or self._closing:
+            self._schedule_flush()
+
+    def overflow(self) -> None:
+        """The client stopped reading: drop it so nobody else waits for it."""
+        self.close("slow consumer: too many undelivered events; resume with since")
+        if self.on_overflow is not None:
+            self.on_overflow()
 
     def reject_and_close(self, error: AuctionError) -> None:
         """Answer a peer error (after earlier replies), then close: `message_too_large`."""
@@ -400,17 +468,19 @@ class Connection:
 
     def _close_when_flushed(self) -> None:
         self._closing = True
-        self._ready.set()
+        self._schedule_flush()
 
     def close(self, reason: str | None = None) -> None:
-        """Stop delivering; the transport closes the socket when `take()` returns []."""
+        """Stop delivering and tell the sink, which closes the transport."""
         if self.closed:
             return
         self.closed = True
         self.close_reason = reason
         self._outbox.clear()
-        self._ready.set()
-        self._room.set()
+        if self._room is not None:
+            self._room.set()
+        if self._sink is not None:
+            self._sink.closed(reason or "")
 
     async def finish(self) -> None:
         """Release subscriptions and identity after the socket closed."""

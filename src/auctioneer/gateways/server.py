@@ -23,6 +23,7 @@ from auctioneer.gateways.asgi.app import create_app
 from auctioneer.gateways.compose import build_house
 from auctioneer.gateways.demo import load_demo
 from auctioneer.gateways.tcp.server import TcpGateway
+from auctioneer.gateways.ws.server import WebSocketGateway
 from auctioneer.service.settings import Settings
 
 __all__ = ["run", "serve"]
@@ -59,15 +60,15 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
     try:
         if settings.demo:
             await load_demo(house, out=sys.stdout)
-        app, ws = create_app(house.api, house.hub, settings)
+        app = create_app(house.api, settings)
+        ws = WebSocketGateway(house.api, house.hub, settings)
         _tune_gc()
         sock = _bind(settings.host, settings.http_port)
         config = uvicorn.Config(
             app,
             log_level="warning",
             lifespan="off",
-            ws_max_size=settings.max_message_bytes,
-            ws_per_message_deflate=False,
+            ws=ws.protocol,  # type: ignore[arg-type]  # uvicorn calls it like a class
             access_log=False,
             timeout_graceful_shutdown=5,
         )
@@ -86,6 +87,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
         await tcp.stop()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(web_task, 10)
+        await ws.wait_finished(5)
     finally:
         await house.close()
     return 0

@@ -1,4 +1,8 @@
-"""The ASGI app: HTTP routes, the WebSocket door, and the web client's files."""
+"""The ASGI app: HTTP routes and the web client's files.
+
+The WebSocket door at /ws is not part of it: uvicorn hands upgrade requests
+to gateways/ws/server.py directly (see there for why).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,6 @@ from starlette.staticfiles import StaticFiles
 
 from auctioneer import __version__
 from auctioneer.gateways.asgi.http import SCHEMA_DEFS, build_router, install_error_handlers
-from auctioneer.gateways.asgi.ws import WebSocketGateway
-from auctioneer.pubsub.hub import Hub
 from auctioneer.service.api import Api
 from auctioneer.service.settings import Settings
 
@@ -20,8 +22,8 @@ __all__ = ["WEB_ROOT", "create_app"]
 WEB_ROOT = Path(__file__).resolve().parents[2] / "clients" / "web"
 
 
-def create_app(api: Api, hub: Hub, settings: Settings) -> tuple[FastAPI, WebSocketGateway]:
-    """Build the app; the WebSocket gateway is returned so shutdown can close it."""
+def create_app(api: Api, settings: Settings) -> FastAPI:
+    """Build the HTTP app."""
     app = FastAPI(
         title="Auctioneer",
         version=__version__,
@@ -32,11 +34,9 @@ def create_app(api: Api, hub: Hub, settings: Settings) -> tuple[FastAPI, WebSock
     )
     install_error_handlers(app)
     app.include_router(build_router(api, settings))
-    ws = WebSocketGateway(api, hub, settings)
-    app.add_api_websocket_route("/ws", ws.endpoint)
     app.mount("/", StaticFiles(directory=WEB_ROOT, html=True, check_dir=False), name="web")
     _add_shared_schemas(app)
-    return app, ws
+    return app
 
 
 def _add_shared_schemas(app: FastAPI) -> None:

@@ -1,0 +1,5 @@
+"""auctioneer.gateways.ws."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,180 @@
+"""The WebSocket door: one JSON object per text frame, at /ws on the HTTP port.
+
+uvicorn parses the HTTP upgrade request and hands the socket to
+`WebSocketDoor` (its `ws` protocol hook); from there on no ASGI runs: the
+handshake, client frames, pings and the close handshake are `websockets`'
+sans-I/O `ServerProtocol`, and our own frames are written straight to the
+transport (a server frame is unmasked, so a 2- to 10-byte header and the
+event's bytes, encoded once for every subscriber). Why: through uvicorn +
+Starlette a push cost about 32 µs and an idle connection about 37 KB
+(docs/benchmarks.md).
+
+Limits and closes: a message over `max_message_bytes` closes with 1009 and a
+text frame that is not UTF-8 with 1007 (both by `websockets`); a subscriber
+that falls too far behind is closed with 1008 and a reason, and can resume
+with `since`; a server shutdown closes with 1001.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from websockets.frames import Frame as WsFrame
+from websockets.frames import Opcode
+from websockets.http11 import Request
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+
+from auctioneer.gateways.door import Door, Doors
+from auctioneer.pubsub.hub import Hub
+from auctioneer.service.api import Api
+from auctioneer.service.ports import Frame
+from auctioneer.service.settings import Settings
+
+__all__ = ["PATH", "WebSocketDoor", "WebSocketGateway"]
+
+PATH = "/ws"
+POLICY_VIOLATION = 1008
+GOING_AWAY = 1001
+NORMAL = 1000
+_quiet = logging.getLogger("auctioneer.ws")  # websockets logs each close at INFO
+_SMALL_HEADERS = [bytes((0x81, n)) for n in range(126)]
+
+
+def _header(size: int) -> bytes:
+    """The header of an unmasked, final text frame of `size` bytes (RFC 6455 5.2)."""
+    if size < 126:
+        return _SMALL_HEADERS[size]
+    if size < 65_536:
+        return b"\x81\x7e" + size.to_bytes(2, "big")
+    return b"\x81\x7f" + size.to_bytes(8, "big")
+
+
+def _bytes(data: bytes | bytearray | memoryview) -> bytes:
+    return data if isinstance(data, bytes) else bytes(data)
+
+
+class WebSocketDoor(Door):
+    """One WebSocket client, from the upgrade request on."""
+
+    def __init__(self, doors: Doors, uvicorn_state: Any = None) -> None:
+        super().__init__(doors)
+        self.ws = ServerProtocol(max_size=doors.settings.max_message_bytes, logger=_quiet)
+        self._uvicorn_state = uvicorn_state  # its shutdown waits for these connections
+        self._parts: list[bytes] = []
+        self._text = True
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if self._uvicorn_state is not None:
+            self._uvicorn_state.connections.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.ws.receive_data(data)
+        except EOFError:  # after the end of the stream: nothing more to read
+            return
+        for event in self.ws.events_received():
+            if isinstance(event, WsFrame):
+                self._frame(event)
+            elif isinstance(event, Request):
+                self._handshake(event)
+        self._send_pending()
+
+    def eof_received(self) -> bool | None:
+        self.ws.receive_eof()
+        self._send_pending()
+        return None
+
+    def _handshake(self, request: Request) -> None:
+        if urlsplit(request.path).path != PATH:
+            response = self.ws.reject(404, "Not Found\n")
+        else:
+            response = self.ws.accept(request)
+        self.ws.send_response(response)
+        if response.status_code == 101:
+            self._send_pending()
+            self._open_connection()
+
+    def _frame(self, frame: WsFrame) -> None:
+        opcode = frame.opcode
+        if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
+            self._text = opcode is Opcode.TEXT
+            data = _bytes(frame.data)
+            if not frame.fin:
+                self._parts = [data]
+                return
+        elif opcode is Opcode.CONT:
+            self._parts.append(_bytes(frame.data))
+            if not frame.fin:
+                return
+            data, self._parts = b"".join(self._parts), []
+        else:
+            return  # ping, pong and close are the protocol's own business
+        if not self._text:
+            self._message(data)
+            return
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.ws.fail(1007, "invalid UTF-8 in a text frame")
+            return
+        self._message(text)
+
+    def _send_pending(self) -> None:
+        transport = self.transport
+        if transport is None:
+            return
+        for data in self.ws.data_to_send():
+            if data:
+                transport.write(data)
+            else:  # the protocol's end of stream: the close handshake is over
+                self._close_transport()
+
+    # -- the Connection's Sink --------------------------------------------------------
+    def write(self, items: list[bytes | Frame]) -> None:
+        if self.ws.state is not State.OPEN or self.transport is None:
+            return
+        parts: list[bytes] = []
+        for item in items:
+            data = item.data if isinstance(item, Frame) else item
+            parts.append(_header(len(data)))
+            parts.append(data)
+        self.transport.writelines(parts)
+
+    def closed(self, reason: str) -> None:
+        if self.ws.state is State.OPEN:
+            if reason.startswith(("slow consumer", "closed after")):
+                code = POLICY_VIOLATION
+            elif reason.startswith("server shutting down"):
+                code = GOING_AWAY
+            else:
+                code = NORMAL
+            self.ws.send_close(code, reason[:120])
+            self._send_pending()
+        self._close_transport()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._uvicorn_state is not None:
+            self._uvicorn_state.connections.discard(self)
+        super().connection_lost(exc)
+
+
+class WebSocketGateway:
+    """The WebSocket connections of one server; `protocol` is uvicorn's `ws` hook."""
+
+    def __init__(self, api: Api, hub: Hub, settings: Settings) -> None:
+        self.doors = Doors(api, hub, settings)
+
+    def protocol(self, *, config: Any = None, server_state: Any = None, **_: Any) -> WebSocketDoor:
+        """Called by uvicorn's HTTP protocol for each upgrade request."""
+        return WebSocketDoor(self.doors, server_state)
+
+    def close_all(self) -> None:
+        self.doors.close_all()
+
+    async def wait_finished(self, timeout: float) -> None:
+        await self.doors.wait_finished(timeout)
