@@ -292,3 +292,58 @@ async def test_a_new_subscriber_during_a_pending_unlisten_keeps_the_topic() -> N
     assert broker.unlistens == []
     hub.fan_out("t", frame("x"))
     assert second.got == [("t", b"x")]
+
+
+# -- latest-value subscribers: coalesced per topic ------------------------------------
+
+
+async def _turns(count: int = 5) -> None:
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+async def test_latest_subscribers_get_the_first_frame_at_once_then_the_newest_per_tick() -> (
+    None
+):
+    hub = Hub(MemoryBroker, latest_interval_s=0.05)
+    full, latest = Sink(), Sink()
+    await hub.attach("auction:1", full)
+    await hub.attach("auction:1", latest, latest=True)
+    hub.fan_out("auction:1", Frame(b"1", seq=1))
+    await _turns()
+    assert latest.got == [("auction:1", b"1")]  # after a quiet spell: at once
+    for seq in range(2, 7):
+        hub.fan_out("auction:1", Frame(str(seq).encode(), seq=seq))
+    await _turns()
+    assert latest.got == [("auction:1", b"1")]  # within the interval: held back
+    await asyncio.sleep(0.08)
+    assert latest.got == [("auction:1", b"1"), ("auction:1", b"6")]  # then only the newest
+    assert [data for _, data in full.got] == [b"1", b"2", b"3", b"4", b"5", b"6"]
+    await hub.close()
+
+
+async def test_a_hiding_frame_reaches_latest_subscribers_at_once() -> None:
+    hub = Hub(MemoryBroker, latest_interval_s=10.0)
+    latest = Sink()
+    await hub.attach("auction:1", latest, latest=True)
+    hub.fan_out("auction:1", Frame(b"1", seq=1))
+    await _turns()
+    hub.fan_out("auction:1", Frame(b"2", seq=2))
+    hub.fan_out("auction:1", Frame(b"hidden", seq=3, hides=True))
+    assert latest.got == [("auction:1", b"1"), ("auction:1", b"hidden")]
+    await hub.close()
+
+
+async def test_detaching_the_last_latest_subscriber_drops_its_pending_frame() -> None:
+    hub = Hub(MemoryBroker, latest_interval_s=0.02)
+    latest, other = Sink(), Sink()
+    await hub.attach("auction:1", latest, latest=True)
+    await hub.attach("auction:1", other)
+    hub.fan_out("auction:1", Frame(b"1", seq=1))
+    await _turns()
+    hub.fan_out("auction:1", Frame(b"2", seq=2))
+    await hub.detach("auction:1", latest)
+    await asyncio.sleep(0.04)
+    assert latest.got == [("auction:1", b"1")]
+    assert hub.subscribers("auction:1") == frozenset({other})
+    await hub.close()

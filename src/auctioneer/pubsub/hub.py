@@ -3,8 +3,13 @@
 As in channels_redis' pubsub layer, a process listens to each topic once and
 copies every message to its local subscribers. Delivery never blocks: each
 subscriber decides what to do when it cannot keep up (the gateways drop a
-full-feed subscriber whose queue overflows; a latest-value subscriber keeps
-only the newest frame).
+full-feed subscriber whose queue overflows).
+
+Latest-value subscribers (`"mode": "latest"`) are served per topic, not per
+event: the newest frame goes to all of them at most once per
+`latest_interval_s` (the first after a quiet spell at once), so their cost
+follows the interval, not the bid rate. A frame that hides the auction is
+never coalesced away: it goes out at once.
 """
 
 from __future__ import annotations
@@ -29,15 +34,29 @@ class Subscriber(Protocol):
 class Hub:
     """Topic -> local subscribers, fed by a broker."""
 
-    def __init__(self, broker_factory: Callable[[Callable[[str, Frame], None]], Broker]) -> None:
-        self._subscribers: dict[str, set[Subscriber]] = {}
+    def __init__(
+        self,
+        broker_factory: Callable[[Callable[[str, Frame], None]], Broker],
+        *,
+        latest_interval_s: float = 0.02,
+    ) -> None:
+        self.latest_interval_s = latest_interval_s
+        self._subscribers: dict[str, set[Subscriber]] = {}  # everyone: what keeps a listen
+        self._latest: dict[str, set[Subscriber]] = {}  # the latest-value part of them
+        self._full: dict[str, set[Subscriber]] = {}  # the rest: every frame at once
+        self._pending: dict[str, Frame] = {}  # topic -> newest frame for latest subscribers
+        self._timers: dict[str, asyncio.Handle] = {}
+        self._last_flush: dict[str, float] = {}
         self._live: dict[str, asyncio.Task[None]] = {}
         self._outbox: asyncio.Queue[tuple[str, Frame]] | None = None
         self._sender: asyncio.Task[None] | None = None
         self.broker = broker_factory(self.fan_out)
 
-    async def attach(self, topic: str, subscriber: Subscriber) -> None:
+    async def attach(self, topic: str, subscriber: Subscriber, *, latest: bool = False) -> None:
         """Start delivering `topic` to `subscriber`; returns once it is live.
+
+        With `latest`, the subscriber gets the topic's newest frame at most
+        once per `latest_interval_s` instead of every frame.
 
         The upstream listen runs in its own task that every attaching caller
         awaits through a shield, so one caller being cancelled cannot fail the
@@ -48,6 +67,8 @@ class Hub:
         """
         subs = self._subscribers.setdefault(topic, set())
         subs.add(subscriber)
+        part = (self._latest if latest else self._full).setdefault(topic, set())
+        part.add(subscriber)
         live = self._live.get(topic)
         if live is None:
             live = self._live[topic] = asyncio.get_running_loop().create_task(
@@ -57,24 +78,43 @@ class Hub:
         try:
             await asyncio.shield(live)
         except BaseException:  # this caller gave up or the listen failed: it is not live
-            subs.discard(subscriber)
-            if not subs and self._subscribers.get(topic) is subs:
-                del self._subscribers[topic]
+            self._remove(topic, subscriber)
             raise
+
+    def _remove(self, topic: str, subscriber: Subscriber) -> bool:
+        """Forget one subscriber; True when the topic has none left."""
+        for parts in (self._latest, self._full):
+            part = parts.get(topic)
+            if part is not None:
+                part.discard(subscriber)
+                if not part:
+                    del parts[topic]
+        if topic not in self._latest:
+            self._pending.pop(topic, None)
+            self._last_flush.pop(topic, None)
+            timer = self._timers.pop(topic, None)
+            if timer is not None:
+                timer.cancel()
+        subs = self._subscribers.get(topic)
+        if subs is None:
+            return False
+        subs.discard(subscriber)
+        if not subs:
+            del self._subscribers[topic]
+            return True
+        return False
 
     def _forget_failed(self, topic: str, task: asyncio.Task[None]) -> None:
         failed = task.cancelled() or task.exception() is not None
         if failed and self._live.get(topic) is task:
             del self._live[topic]
-            self._subscribers.pop(topic, None)
+            for subscriber in list(self._subscribers.get(topic, ())):
+                self._remove(topic, subscriber)
 
     async def detach(self, topic: str, subscriber: Subscriber) -> None:
-        subs = self._subscribers.get(topic)
-        if subs is None:
+        if topic not in self._subscribers:
             return
-        subs.discard(subscriber)
-        if not subs:
-            del self._subscribers[topic]
+        if self._remove(topic, subscriber):
             live = self._live.pop(topic, None)
             if live is not None and not live.done():
                 await asyncio.wait({live})  # unlisten only after the listen landed
@@ -112,14 +152,42 @@ class Hub:
 
     def fan_out(self, topic: str, frame: Frame) -> None:
         """Called by the broker for every message on a topic this process listens to."""
-        subs = self._subscribers.get(topic)
-        if not subs:
+        full = self._full.get(topic)
+        if full:
+            for subscriber in tuple(full):
+                subscriber.deliver(topic, frame)
+        if topic not in self._latest:
             return
+        self._pending[topic] = frame
+        if frame.hides:
+            self._flush_latest(topic)  # never coalesce a hiding frame away
+        elif topic not in self._timers:
+            loop = asyncio.get_running_loop()
+            due = self._last_flush.get(topic, -1e18) + self.latest_interval_s
+            if due <= loop.time():
+                self._timers[topic] = loop.call_soon(self._flush_latest, topic)
+            else:
+                self._timers[topic] = loop.call_at(due, self._flush_latest, topic)
+
+    def _flush_latest(self, topic: str) -> None:
+        timer = self._timers.pop(topic, None)
+        if timer is not None:
+            timer.cancel()
+        frame = self._pending.pop(topic, None)
+        subs = self._latest.get(topic)
+        if frame is None or not subs:
+            return
+        self._last_flush[topic] = asyncio.get_running_loop().time()
         for subscriber in tuple(subs):
             subscriber.deliver(topic, frame)
 
     async def close(self) -> None:
         if self._sender is not None:
             self._sender.cancel()
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
         self._subscribers.clear()
+        self._latest.clear()
+        self._full.clear()
         await self.broker.close()
