@@ -46,3 +46,46 @@ def test_evolve_never_changes_the_state_it_was_given_even_if_a_mutator_returns_i
         _mutate.register(ReserveMet, original)
     assert (before.version, before.seq) == (4, 3)
     assert (after.version, after.seq) == (5, 4)
+
+
+def _open_lamp() -> Auction:
+    from auctioneer.engine import CreateAuction, decide, evolve, new_auction
+
+    spec = AuctionSpec(name="Lamp", starting_bid=1000, duration_s=60, reserve=1500)
+    state = new_auction(1)
+    for event in decide(state, CreateAuction(spec=spec), 0):
+        state = evolve(state, event)
+    return state
+
+
+def test_fold_steps_reuses_the_states_a_decision_folded() -> None:
+    from auctioneer.engine import PlaceBid, Steps, decide, evolve, fold_steps
+
+    state = _open_lamp()
+    events = decide(state, PlaceBid(bidder_id=1, paddle=1, amount=2000), 5)
+    assert isinstance(events, Steps) and len(events) == 2  # the bid, then the reserve met
+    steps = fold_steps(state, events)
+    assert [e for e, _ in steps] == list(events)
+    assert [after for _, after in steps] == [after for _, after in events.folded]
+    assert steps[-1][1] is events.folded[-1][1]  # reused, not folded again
+    again = state
+    for event, after in steps:
+        again = evolve(again, event)
+        assert again == after
+
+
+def test_fold_steps_folds_plain_lists_other_starts_and_edited_steps() -> None:
+    from auctioneer.engine import PlaceBid, decide, fold_steps
+
+    state = _open_lamp()
+    events = decide(state, PlaceBid(bidder_id=1, paddle=1, amount=2000), 5)
+    reused = fold_steps(state, events)
+    plain = fold_steps(state, list(events))
+    assert plain == reused and plain[-1][1] is not reused[-1][1]
+    elsewhere = replace(state)  # equal, but not the state the decision started from
+    assert fold_steps(elsewhere, events)[-1][1] is not reused[-1][1]
+    edited = decide(state, PlaceBid(bidder_id=1, paddle=1, amount=2000), 5)
+    edited[0] = events[0]  # an equal event that the draft did not fold
+    assert not edited.folds(edited)
+    assert fold_steps(state, edited) == reused
+    assert fold_steps(state, []) == []

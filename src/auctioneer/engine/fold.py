@@ -9,7 +9,7 @@ emits is folded at once, so later rules see the state the earlier events made.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from functools import singledispatch
 from typing import Any, TypeVar
@@ -34,7 +34,7 @@ from auctioneer.engine.events import (
 )
 from auctioneer.engine.state import Auction, AutoBid, Sale, Status
 
-__all__ = ["Draft", "apply", "evolve", "new_auction", "replay"]
+__all__ = ["Draft", "Steps", "apply", "evolve", "fold_steps", "new_auction", "replay"]
 
 E = TypeVar("E", bound=Event)
 
@@ -121,13 +121,53 @@ def replay(auction_id: int, events: Iterable[Event]) -> Auction:
     return state
 
 
+def fold_steps(state: Auction, events: Sequence[Event]) -> list[tuple[Event, Auction]]:
+    """Each event with the state right after it, folded from `state`.
+
+    A decision's `Steps` already hold those states (its draft folded every
+    event as it emitted it): when they were folded from this very `state`
+    they are reused instead of folded a second time.
+
+    Raises:
+        InvalidCommand: an event out of order (see `evolve`).
+    """
+    if isinstance(events, Steps) and events.start is state and events.folds(events):
+        return list(events.folded)
+    steps: list[tuple[Event, Auction]] = []
+    for event in events:
+        state = evolve(state, event)
+        steps.append((event, state))
+    return steps
+
+
+class Steps(list[Event]):
+    """The events of one decision that remember the state each one led to.
+
+    `Draft` fills it; the list itself is what `decide` returns, so every
+    caller still sees a plain list of events.
+    """
+
+    __slots__ = ("folded", "start")
+
+    def __init__(self, start: Auction) -> None:
+        super().__init__()
+        self.start = start
+        self.folded: list[tuple[Event, Auction]] = []
+
+    def folds(self, events: Sequence[Event]) -> bool:
+        """Whether `folded` is exactly these events, in order (nobody edited the list)."""
+        return len(events) == len(self.folded) and all(
+            event is pair[0] for event, pair in zip(events, self.folded, strict=True)
+        )
+
+
 class Draft:
     """The events a decision emits so far, and the state they lead to."""
 
     def __init__(self, state: Auction, now: int) -> None:
         self.state = state
         self.now = now
-        self.events: list[Event] = []
+        self.events = Steps(state)
 
     def emit(self, kind: type[E], **fields: Any) -> E:
         """Build the next event (version, seq, at, auction_id filled in) and fold it."""
@@ -141,6 +181,7 @@ class Draft:
         )
         self.state = evolve(state, event)
         self.events.append(event)
+        self.events.folded.append((event, self.state))
         return event
 
 

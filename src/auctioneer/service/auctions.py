@@ -152,14 +152,13 @@ class AuctionService:
         seen: set[tuple[int, str]] = set()
 
         def fold(events: Sequence[Event], at_state: Auction) -> Auction:
-            before = at_state
-            for event in events:
-                at_state = engine.evolve(at_state, event)
-                steps.append((event, at_state))
-            if events:
-                notices.extend(_notice_records(engine.notices(before, events), events[-1].at))
+            if not events:
+                return at_state
+            folded = engine.fold_steps(at_state, events)  # the decision's own states
+            steps.extend(folded)
+            notices.extend(_notice_records(engine.notices(at_state, events), events[-1].at))
             purchases.extend(_purchases(events))
-            return at_state
+            return folded[-1][1]
 
         for work in batch:
             if state.status is Status.NEW and not isinstance(work.command, CreateAuction):
