@@ -91,6 +91,8 @@ def resolve(draft: Draft) -> None:
     Leaves `draft.state` at rest: only the leader's proxy (if any) is live.
     """
     state = draft.state
+    if not state.auto_bids:  # the usual case: nobody set a maximum, nothing to scan
+        return
     live = [ab for ab in state.live_auto_bids if ab.bidder_id != state.leader_id]
     if not live:
         return
