@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
     parser.add_argument("--raw", type=Path, help="keep py-spy's raw output here")
+    parser.add_argument("--native", action="store_true", help="include C frames (uvloop, libc)")
     args = parser.parse_args(argv)
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     raise_nofile_limit()
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                     break
             spy_cmd = [spy, "record", "--gil", "-r", str(args.rate)]
             spy_cmd += ["-d", str(int(args.duration)), "-f", "raw", "-o", str(raw)]
-            spy_cmd += ["-p", str(server.pid)]
+            spy_cmd += ["-p", str(server.pid)] + (["--native"] if args.native else [])
             spied = subprocess.run(
                 spy_cmd, capture_output=True, text=True, timeout=args.duration + 60, check=False
             )

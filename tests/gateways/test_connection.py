@@ -217,6 +217,7 @@ async def bid(stack: Stack, who: str, amount: int, auction_id: int = 1) -> dict[
     result: dict[str, Any] = await stack.call(
         caller, "place_bid", auction_id=auction_id, amount=amount
     )
+    await _turns(3)  # its events are published just after its reply
     return result
 
 
@@ -725,6 +726,7 @@ async def test_latest_mode_keeps_only_the_newest_frame_and_is_never_dropped(
     await client.ok("subscribe", topic="auction:1", mode="latest")
     for i in range(10):
         await bid(stack, "ann" if i % 2 == 0 else "bob", 1000 + i)
+    await _turns(20)  # the hub's last flush lands while the client is not reading
     (latest,) = await client.read()
     assert (latest["seq"], latest["data"]["amount"]) == (12, 1009)
     assert not client.conn.closed
@@ -751,7 +753,7 @@ async def test_live_frames_buffered_past_the_limit_before_the_reply_drop_the_sub
         # A request ahead holds the subscribe reply back; live frames pile up meanwhile.
         await client.send({"id": "slow", "action": "ping"})
         await client.send({"id": "s", "action": "subscribe", "topic": "auction:1"})
-        for _ in range(5):
+        while not stack.hub.subscribers("auction:1"):  # attached, reply still held
             await asyncio.sleep(0)
         for i in range(3):
             await bid(stack, "ann" if i % 2 == 0 else "bob", 1000 + i)

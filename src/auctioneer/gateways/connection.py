@@ -374,9 +374,12 @@ class Connection:
             if sub.mode == "latest":
                 sub.latest = frame
         elif sub.mode == "latest":
-            if sub.latest is None:
-                self._push(_LatestMarker(sub))
-            sub.latest = frame
+            if not self._outbox and self._sink is not None and not self._paused:
+                self._sink.write([frame])  # nothing queued ahead of it: straight out
+            else:
+                if sub.latest is None:
+                    self._push(_LatestMarker(sub))
+                sub.latest = frame
         else:
             self._push(frame)
         if frame.hides:

@@ -46,7 +46,7 @@ class Hub:
         self._full: dict[str, set[Subscriber]] = {}  # the rest: every frame at once
         self._pending: dict[str, Frame] = {}  # topic -> newest frame for latest subscribers
         self._timers: dict[str, asyncio.Handle] = {}
-        self._last_flush: dict[str, float] = {}
+        self._next_due: dict[str, float] = {}  # topic -> loop time of its next flush
         self._live: dict[str, asyncio.Task[None]] = {}
         self._outbox: asyncio.Queue[tuple[str, Frame]] | None = None
         self._sender: asyncio.Task[None] | None = None
@@ -91,7 +91,7 @@ class Hub:
                     del parts[topic]
         if topic not in self._latest:
             self._pending.pop(topic, None)
-            self._last_flush.pop(topic, None)
+            self._next_due.pop(topic, None)
             timer = self._timers.pop(topic, None)
             if timer is not None:
                 timer.cancel()
@@ -163,7 +163,7 @@ class Hub:
             self._flush_latest(topic)  # never coalesce a hiding frame away
         elif topic not in self._timers:
             loop = asyncio.get_running_loop()
-            due = self._last_flush.get(topic, -1e18) + self.latest_interval_s
+            due = self._next_due.get(topic, -1.0)
             if due <= loop.time():
                 self._timers[topic] = loop.call_soon(self._flush_latest, topic)
             else:
@@ -177,9 +177,16 @@ class Hub:
         subs = self._latest.get(topic)
         if frame is None or not subs:
             return
-        self._last_flush[topic] = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         for subscriber in tuple(subs):
             subscriber.deliver(topic, frame)
+        # The next flush waits at least as long as this one took, so pushing to
+        # a large audience never takes more than half of the loop's time.
+        interval = self.latest_interval_s
+        if interval > 0:
+            ended = loop.time()
+            self._next_due[topic] = max(started + interval, ended + (ended - started))
 
     async def close(self) -> None:
         if self._sender is not None:

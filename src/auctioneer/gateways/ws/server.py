@@ -143,7 +143,7 @@ class WebSocketDoor(Door):
             data = item.data if isinstance(item, Frame) else item
             parts.append(_header(len(data)))
             parts.append(data)
-        self.transport.writelines(parts)
+        self.transport.write(b"".join(parts))  # one buffer: uvloop's fast path
 
     def closed(self, reason: str) -> None:
         if self.ws.state is State.OPEN:
