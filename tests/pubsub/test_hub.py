@@ -302,9 +302,7 @@ async def _turns(count: int = 5) -> None:
         await asyncio.sleep(0)
 
 
-async def test_latest_subscribers_get_the_first_frame_at_once_then_the_newest_per_tick() -> (
-    None
-):
+async def test_latest_subscribers_get_the_first_frame_at_once_then_the_newest_per_tick() -> None:
     hub = Hub(MemoryBroker, latest_interval_s=0.05)
     full, latest = Sink(), Sink()
     await hub.attach("auction:1", full)
