@@ -182,6 +182,24 @@ async def test_concurrent_bids_are_decided_in_order_and_committed_in_batches() -
         await stack.close()
 
 
+async def test_a_caller_that_goes_away_cancels_neither_its_write_nor_the_batch(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin, min_increment=1)
+    first = asyncio.ensure_future(stack.raw(people.ann, "place_bid", auction_id=1, amount=1000))
+    gone = asyncio.ensure_future(stack.raw(people.bob, "place_bid", auction_id=1, amount=1001))
+    refused = asyncio.ensure_future(stack.raw(people.bob, "place_bid", auction_id=1, amount=1))
+    last = asyncio.ensure_future(stack.raw(people.ann, "place_bid", auction_id=1, amount=1002))
+    await asyncio.sleep(0)  # all four are queued on the auction's writer
+    gone.cancel()
+    refused.cancel()
+    assert codec.decode(await first)["auction"]["current_bid"] == 1000
+    assert codec.decode(await last)["auction"]["current_bid"] == 1002
+    assert gone.cancelled() and refused.cancelled()
+    events = await stack.store.load_events(1)
+    assert [e.amount for e in events if isinstance(e, engine.BidPlaced)] == [1000, 1001, 1002]
+
+
 async def test_a_batch_with_rejections_commits_only_the_accepted_bids(
     stack: Stack, people: People
 ) -> None:
@@ -382,6 +400,7 @@ async def test_a_write_publishes_its_events_summaries_and_notices(
 ) -> None:
     await stack.create(people.admin, reserve=5000)
     await stack.call(people.ann, "place_bid", auction_id=1, amount=1000)
+    await asyncio.sleep(0)  # its events are published right after the reply
     assert people.ann.user is not None
     sink = Sink()
     topics = [auction_topic(1), AUCTIONS, AUCTIONS_ADMIN, user_topic(people.ann.user.id)]
@@ -457,6 +476,7 @@ async def test_hiding_an_auction_tells_the_public_feed_and_marks_the_frame(
     stack: Stack, people: People
 ) -> None:
     await stack.create(people.admin)
+    await asyncio.sleep(0)  # its events are published right after the reply
     sink = Sink()
     for topic in (AUCTIONS, auction_topic(1)):
         await stack.hub.attach(topic, sink)
@@ -474,6 +494,7 @@ async def test_hiding_an_auction_tells_the_public_feed_and_marks_the_frame(
 
 async def test_deleting_marks_its_frame_as_hiding(stack: Stack, people: People) -> None:
     await stack.create(people.admin)
+    await asyncio.sleep(0)  # its events are published right after the reply
     sink = Sink()
     await stack.hub.attach(auction_topic(1), sink)
     await stack.call(people.admin, "delete_auction", auction_id=1)

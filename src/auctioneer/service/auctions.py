@@ -138,8 +138,10 @@ class AuctionService:
             AuctionError: the rules refused it (nothing changed), NotFound,
                 Conflict or Internal (nothing changed either).
         """
-        # Shielded: a caller that goes away must not cancel a write others share.
-        return await asyncio.shield(self._actors.submit(auction_id, work))
+        # No shield needed: a caller that goes away cancels only its own future;
+        # the command stays queued and its batch is written for the others
+        # (every result and error below skips a future that is already done).
+        return await self._actors.submit(auction_id, work)
 
     async def _process(self, auction_id: int, batch: list[Work]) -> None:
         state = await self.state(auction_id) or engine.new_auction(auction_id)
@@ -162,7 +164,7 @@ class AuctionService:
 
         for work in batch:
             if state.status is Status.NEW and not isinstance(work.command, CreateAuction):
-                work.future.set_exception(NotFound())
+                _fail(work, NotFound())
                 continue
             key = (work.user_id, work.request_id) if work.user_id and work.request_id else None
             if key is not None:
@@ -177,7 +179,7 @@ class AuctionService:
             try:
                 events = engine.decide(state, work.command, work.now or real_now)
             except AuctionError as e:
-                work.future.set_exception(e)
+                _fail(work, e)
                 continue
             state = fold(events, state)
             if key is not None:
@@ -196,8 +198,7 @@ class AuctionService:
                 if not isinstance(e, AuctionError) and not _is_conflict(e):
                     log.exception("commit failed for auction %s", auction_id)
                 for work, _ in done:
-                    if not work.future.done():
-                        work.future.set_exception(error)
+                    _fail(work, error)
                 if not isinstance(e, Exception):
                     raise
                 return
@@ -443,6 +444,12 @@ class AuctionService:
             if previous is not None and previous.status in (Status.CLOSED, Status.CANCELLED):
                 at = previous.closed_at or self.clock.now_ms()
                 await self._open_lot(state.sale_id, state.lot, at)
+
+
+def _fail(work: Work, error: BaseException) -> None:
+    """Refuse `work`, unless its caller went away (its future is cancelled)."""
+    if not work.future.done():
+        work.future.set_exception(error)
 
 
 def _covers(cache: deque[Frame], first: int, last: int) -> bool:
