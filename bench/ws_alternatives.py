@@ -15,7 +15,12 @@ server's RSS per idle subscribed connection instead.
 - `websockets`: the `websockets` library's asyncio server and `broadcast()`;
 - `uvicorn-<impl>`: Starlette on uvicorn with the `websockets-sansio` or
   `websockets` (legacy) implementation, `await ws.send_text()` per subscriber,
-  as an ASGI app must.
+  as an ASGI app must;
+- `uvicorn-hook`: what Auctioneer chose (gateways/ws/server.py): uvicorn keeps
+  the HTTP port and parses the upgrade, its `ws` hook hands the socket to an
+  asyncio Protocol that runs `websockets`' sans-I/O protocol for the
+  handshake and client frames and writes server frames straight to the
+  transport.
 
 Usage: `python -m bench.ws_alternatives [--runs 3] [--duration 3]` runs them
 all and prints a table; `python -m bench.ws_alternatives serve KIND` runs one
@@ -40,7 +45,14 @@ import orjson
 
 __all__ = ["KINDS", "main"]
 
-KINDS = ("raw", "picows", "websockets", "uvicorn-websockets-sansio", "uvicorn-websockets")
+KINDS = (
+    "raw",
+    "picows",
+    "websockets",
+    "uvicorn-hook",
+    "uvicorn-websockets-sansio",
+    "uvicorn-websockets",
+)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -231,13 +243,77 @@ def serve_uvicorn(host: str, impl: str) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def serve_uvicorn_hook(host: str) -> None:
+    import socket
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from websockets.frames import Frame as WsFrame
+    from websockets.frames import Opcode
+    from websockets.http11 import Request
+    from websockets.server import ServerProtocol
+
+    book = Book()
+    subs: dict[int, set[asyncio.Transport]] = {}
+
+    def text_frame(data: bytes) -> bytes:
+        n = len(data)
+        if n < 126:
+            return bytes((0x81, n)) + data
+        return b"\x81\x7e" + n.to_bytes(2, "big") + data
+
+    class Hook(asyncio.Protocol):
+        def __init__(self, **_: Any) -> None:
+            self.ws = ServerProtocol(max_size=65_536)
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.t: asyncio.Transport = transport  # type: ignore[assignment]
+
+        def data_received(self, data: bytes) -> None:
+            self.ws.receive_data(data)
+            for event in self.ws.events_received():
+                if isinstance(event, Request):
+                    self.ws.send_response(self.ws.accept(event))
+                    for out in self.ws.data_to_send():
+                        self.t.write(out)
+                    self.t.write(text_frame(WELCOME))
+                elif isinstance(event, WsFrame) and event.opcode is Opcode.TEXT:
+                    msg = orjson.loads(event.data)
+                    reply, ev = handle(book, msg)
+                    if msg.get("action") == "subscribe":
+                        subs.setdefault(_topic_aid(msg), set()).add(self.t)
+                    self.t.write(text_frame(orjson.dumps(reply)))
+                    if ev is not None:
+                        out = text_frame(ev[1])
+                        for t in tuple(subs.get(ev[0], ())):
+                            t.write(out)
+            for out in self.ws.data_to_send():
+                if out:
+                    self.t.write(out)
+                else:
+                    self.t.close()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            for group in subs.values():
+                group.discard(self.t)
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    print(f"tcp: {host}:{sock.getsockname()[1]}", flush=True)
+    config = uvicorn.Config(Starlette(), ws=Hook, log_level="warning", backlog=4096)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
 def _serve(kind: str) -> None:
     import uvloop
 
     from bench.measure import raise_nofile_limit
 
     raise_nofile_limit()
-    if kind.startswith("uvicorn-"):
+    if kind == "uvicorn-hook":
+        serve_uvicorn_hook("127.0.0.1")
+    elif kind.startswith("uvicorn-"):
         serve_uvicorn("127.0.0.1", kind.removeprefix("uvicorn-"))
     elif kind == "websockets":
         uvloop.run(serve_websockets("127.0.0.1"))
