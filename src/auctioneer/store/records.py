@@ -43,6 +43,7 @@ ENVELOPE_FIELDS = ("auction_id", "version", "seq", "at")
 
 _registry: dict[str, type[Event]] = {}
 _hints: dict[type[Any], dict[str, Any]] = {}
+_data_names: dict[type[Event], tuple[str, ...]] = {}  # per class: the fields of `data`
 
 
 def dumps(value: Any) -> bytes:
@@ -115,9 +116,14 @@ def _type_hints(cls: type[Any]) -> dict[str, Any]:
 # -- encoding -------------------------------------------------------------------
 
 
+_PLAIN = frozenset({type(None), bool, int, float, str})
+
+
 def encode_value(value: Any) -> Any:
     """A JSON-able form of a field value: dataclasses become dicts, enums their
     values, tuples and frozensets lists."""
+    if type(value) in _PLAIN:  # the usual field: as it is (enums are subclasses, not these)
+        return value
     if value is None or isinstance(value, bool | int | float | str):
         if isinstance(value, enum.Enum):
             return value.value
@@ -139,13 +145,17 @@ def encode_value(value: Any) -> Any:
     raise TypeError(f"cannot store a value of type {type(value).__name__}")
 
 
+def _data_fields(cls: type[Event]) -> tuple[str, ...]:
+    names = _data_names.get(cls)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.name not in ENVELOPE_FIELDS)
+        _data_names[cls] = names
+    return names
+
+
 def event_data(event: Event) -> dict[str, Any]:
     """The `data` column of an event: every field but the envelope ones."""
-    return {
-        f.name: encode_value(getattr(event, f.name))
-        for f in dataclasses.fields(event)
-        if f.name not in ENVELOPE_FIELDS
-    }
+    return {name: encode_value(getattr(event, name)) for name in _data_fields(type(event))}
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
