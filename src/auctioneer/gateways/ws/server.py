@@ -53,6 +53,19 @@ def _header(size: int) -> bytes:
     return b"\x81\x7f" + size.to_bytes(8, "big")
 
 
+class _LastFramed:
+    """The newest event framed once: a fan-out writes the same frame to many doors in a row."""
+
+    frame: Frame | None = None
+    data: bytes = b""
+
+    @classmethod
+    def of(cls, frame: Frame) -> bytes:
+        if cls.frame is not frame:
+            cls.frame, cls.data = frame, _header(len(frame.data)) + frame.data
+        return cls.data
+
+
 def _bytes(data: bytes | bytearray | memoryview) -> bytes:
     return data if isinstance(data, bytes) else bytes(data)
 
@@ -137,6 +150,9 @@ class WebSocketDoor(Door):
     # -- the Connection's Sink --------------------------------------------------------
     def write(self, items: list[bytes | Frame]) -> None:
         if self.ws.state is not State.OPEN or self.transport is None:
+            return
+        if len(items) == 1 and isinstance(items[0], Frame):  # a fan-out's usual case
+            self.transport.write(_LastFramed.of(items[0]))
             return
         parts: list[bytes] = []
         for item in items:
