@@ -7,14 +7,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from auctioneer.engine.events import BidPlaced
+from auctioneer.service.ports import NoticeRecord, PurchaseRecord
 from auctioneer.store.errors import ConcurrencyConflict, StoreUnavailable
 from auctioneer.store.sqlite import SQLiteStore
-from tests.store.samples import bid, commit, created
+from tests.store.samples import T0, bid, commit, created
 
 CHILD = Path(__file__).with_name("_crash_child.py")
 
@@ -97,6 +99,102 @@ async def test_a_conflicting_commit_fails_alone_in_its_batch(tmp_path: Path) -> 
             events = await store.load_events(a)
             assert [e.version for e in events] == [1, 2]
             assert isinstance(events[1], BidPlaced)
+    finally:
+        await store.close()
+
+
+async def _hold_the_writer(store: SQLiteStore) -> tuple[threading.Event, asyncio.Task[None]]:
+    """Keep the writer busy in a job of its own, so the appends queued meanwhile
+    reach it together, as one batch."""
+    gate, started = threading.Event(), threading.Event()
+
+    def hold(conn: sqlite3.Connection) -> None:
+        started.set()
+        gate.wait(10)
+
+    task = asyncio.ensure_future(store._write(hold))
+    assert await asyncio.to_thread(started.wait, 10)
+    return gate, task
+
+
+async def test_appends_queued_together_are_written_together_each_answered_alone(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "together.db")
+    await store.open()
+    try:
+        user = await store.create_user("ann", "h", "bidder")
+        for a in (1, 2, 3):
+            await store.append(commit(a, 0, [created(a)]))
+        outbid = NoticeRecord(user.id, "outbid", {"auction_id": 1}, T0)
+        sale = {"id": 9, "name": "Spring"}
+        gate, held = await _hold_the_writer(store)
+        before = (store.stats.append_transactions, store.stats.conflicts)
+        tasks = [
+            asyncio.ensure_future(store.append(c))
+            for c in (
+                commit(
+                    1,
+                    1,
+                    [bid(1, 2, 2, 100)],
+                    notices=[outbid],
+                    purchases=[PurchaseRecord(1, 1, user.id, 100, T0)],
+                    idempotency=[(user.id, "r1", b"first")],
+                ),
+                commit(1, 2, [bid(1, 3, 3, 200)], notices=[outbid]),  # after the one above
+                commit(2, 0, [created(2)]),  # stale: refused alone
+                commit(4, 0, [created(4)], sale_id=9, lot=1, extra={"sale": sale}),
+                commit(3, 1, [bid(3, 2, 2, 100)], notices=[outbid, outbid]),
+            )
+        ]
+        await asyncio.sleep(0)  # all five are queued behind the held job
+        gate.set()
+        await held
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        seqs = [[n.seq for n in r] for r in results if isinstance(r, list)]
+        assert seqs == [[1], [2], [], [3, 4]]
+        assert isinstance(results[2], ConcurrencyConflict) and results[2].reason == "version"
+        assert store.stats.append_transactions - before[0] == 1
+        assert store.stats.conflicts - before[1] == 1
+        assert store.stats.largest_batch >= 4
+        assert [e.version for e in await store.load_events(1)] == [1, 2, 3]
+        assert [e.version for e in await store.load_events(2)] == [1]
+        assert [n.seq for n in await store.notices(user.id)] == [1, 2, 3, 4]
+        assert await store.last_notice_seq(user.id) == 4
+        assert await store.stored_reply(user.id, "r1") == b"first"
+        assert await store.purchases(user.id) == [PurchaseRecord(1, 1, user.id, 100, T0)]
+        assert await store.sale_row(9) == sale
+        assert await store.sale_lots(9) == [4]
+        assert (await store.auction_row(1) or {})["version"] == 3
+    finally:
+        await store.close()
+
+
+async def test_a_taken_request_id_sends_the_batch_one_by_one_and_fails_alone(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "taken.db")
+    await store.open()
+    try:
+        for a in (1, 2):
+            await store.append(commit(a, 0, [created(a)]))
+        await store.save_reply(7, "dup", b"earlier")
+        gate, held = await _hold_the_writer(store)
+        before = store.stats.append_transactions
+        taken = store.append(commit(1, 1, [bid(1, 2, 2, 100)], idempotency=[(7, "dup", b"x")]))
+        fresh = store.append(commit(2, 1, [bid(2, 2, 2, 100)], idempotency=[(7, "new", b"y")]))
+        tasks = [asyncio.ensure_future(taken), asyncio.ensure_future(fresh)]
+        await asyncio.sleep(0)
+        gate.set()
+        await held
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        assert isinstance(results[0], ConcurrencyConflict) and results[0].reason == "request_id"
+        assert results[1] == []
+        assert store.stats.append_transactions - before == 1
+        assert [e.version for e in await store.load_events(1)] == [1]
+        assert [e.version for e in await store.load_events(2)] == [1, 2]
+        assert await store.stored_reply(7, "dup") == b"earlier"
+        assert await store.stored_reply(7, "new") == b"y"
     finally:
         await store.close()
 

@@ -74,6 +74,14 @@ INSERT INTO notice_seqs (user_id, last_seq) VALUES (?, ?)
 ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + excluded.last_seq
 RETURNING last_seq
 """
+_SET_NOTICE_SEQ = """
+INSERT INTO notice_seqs (user_id, last_seq) VALUES (?, ?)
+ON CONFLICT (user_id) DO UPDATE SET last_seq = excluded.last_seq
+"""
+_NOTICE_SEQS = (
+    "SELECT user_id, last_seq FROM notice_seqs WHERE user_id IN (SELECT value FROM json_each(?))"
+)
+_VERSIONS = "SELECT id, version FROM auctions WHERE id IN (SELECT value FROM json_each(?))"
 _INSERT_NOTICE = "INSERT INTO notices (user_id, seq, kind, data, at) VALUES (?, ?, ?, ?, ?)"
 _INSERT_PURCHASE = (
     "INSERT INTO purchases (auction_id, round, user_id, price, at, buy_now)"
@@ -191,6 +199,7 @@ class SQLiteStore:
             describe=str(self.path),
             max_batch=self._max_batch,
             stats=self.stats,
+            together=_append_together,
         )
         await writer.start()
         self._writer = writer
@@ -220,11 +229,13 @@ class SQLiteStore:
             conn.close()
         self._local = threading.local()
 
-    async def _write(self, fn: Callable[[sqlite3.Connection], T], *, is_append: bool = False) -> T:
+    async def _write(
+        self, fn: Callable[[sqlite3.Connection], T], *, is_append: bool = False, item: Any = None
+    ) -> T:
         writer = self._writer
         if writer is None:
             raise StoreUnavailable(BACKEND, "the store is not open")
-        return await writer.submit(fn, is_append=is_append)
+        return await writer.submit(fn, is_append=is_append, item=item)
 
     # -- readers ------------------------------------------------------------------
 
@@ -279,7 +290,7 @@ class SQLiteStore:
             ValueError: the events do not follow expected_version (caller bug).
         """
         plan = plan_commit(commit, now_ms=self._now_ms)
-        return await self._write(lambda conn: _append_tx(conn, plan), is_append=True)
+        return await self._write(lambda conn: _append_tx(conn, plan), is_append=True, item=plan)
 
     async def load_events(self, auction_id: int, after_version: int = 0) -> list[Event]:
         def q(conn: sqlite3.Connection) -> list[Event]:
@@ -547,3 +558,66 @@ def _insert_notices(conn: sqlite3.Connection, plan: CommitPlan) -> list[StoredNo
         stored.append(StoredNotice(notice.user_id, seq, notice.kind, loads(data), notice.at))
     conn.executemany(_INSERT_NOTICE, rows)
     return stored
+
+
+def _append_together(conn: sqlite3.Connection, plans: list[CommitPlan]) -> list[tuple[bool, Any]]:
+    """Several commits' writes with one statement per table (the writer's fast path).
+
+    The transaction holds SQLite's write lock, so the versions and notice seqs
+    read here cannot change before the writes below. A commit whose version
+    is taken is refused alone, as `_append_tx` would refuse it; any statement
+    that fails (a request id stored already) raises, and the writer undoes
+    everything written here and runs each commit through `_append_tx`.
+    """
+    ids = dumps(sorted({p.auction_id for p in plans})).decode()
+    version: dict[int, int] = dict(conn.execute(_VERSIONS, (ids,)).fetchall())
+    answers: list[tuple[bool, Any]] = []
+    accepted: list[tuple[int, CommitPlan]] = []
+    for plan in plans:
+        if version.get(plan.auction_id, 0) != plan.expected_version:
+            answers.append((False, ConcurrencyConflict(plan.auction_id, plan.expected_version)))
+            continue
+        version[plan.auction_id] = plan.new_version
+        accepted.append((len(answers), plan))
+        answers.append((True, []))
+    if not accepted:
+        return answers
+    conn.executemany(
+        _INSERT_EVENT,
+        [
+            (p.auction_id, e.version, e.seq, e.type, e.at, e.data.decode())
+            for _, p in accepted
+            for e in p.events
+        ],
+    )
+    conn.executemany(_UPSERT_AUCTION, [p.auction_params() for _, p in accepted])
+    users = sorted({n.user_id for _, p in accepted for n in p.notices})
+    if users:
+        last: dict[int, int] = dict(conn.execute(_NOTICE_SEQS, (dumps(users).decode(),)))
+        rows: list[tuple[int, int, str, str, int]] = []
+        for index, p in accepted:
+            stored: list[StoredNotice] = []
+            for notice, data in zip(p.notices, p.notice_data, strict=True):
+                seq = last.get(notice.user_id, 0) + 1
+                last[notice.user_id] = seq
+                rows.append((notice.user_id, seq, notice.kind, data.decode(), notice.at))
+                stored.append(
+                    StoredNotice(notice.user_id, seq, notice.kind, loads(data), notice.at)
+                )
+            answers[index] = (True, stored)
+        conn.executemany(_SET_NOTICE_SEQ, [(u, last[u]) for u in users])
+        conn.executemany(_INSERT_NOTICE, rows)
+    purchases = [
+        (x.auction_id, x.round, x.user_id, x.price, x.at, x.buy_now)
+        for _, p in accepted
+        for x in p.purchases
+    ]
+    if purchases:
+        conn.executemany(_INSERT_PURCHASE, purchases)
+    replies = [(u, r, bytes(reply), p.at) for _, p in accepted for u, r, reply in p.idempotency]
+    if replies:
+        conn.executemany(_INSERT_REPLY, replies)
+    sales = [(p.sale[0], p.sale[1].decode()) for _, p in accepted if p.sale is not None]
+    if sales:
+        conn.executemany(_UPSERT_SALE, sales)
+    return answers

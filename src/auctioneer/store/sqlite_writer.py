@@ -6,6 +6,13 @@ SAVEPOINT so a failing job (a conflicting commit) is undone alone, and
 resolves the callers' futures only after COMMIT returned: with
 `synchronous=FULL` a reply sent after that survives a crash (PROTOCOL.md rule
 9) while one disk flush serves the whole batch.
+
+Jobs submitted with an `item` (the store's appends) that follow each other in
+the queue are written together: the writer's `together` function gets all
+their items at once, inside one SAVEPOINT, and writes them with one statement
+per table instead of several per job. It answers each item on its own (a
+conflict refuses that item only); if it raises, its writes are undone and the
+jobs run one by one, each in its own SAVEPOINT, as above.
 """
 
 from __future__ import annotations
@@ -45,6 +52,11 @@ class _Job:
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
     is_append: bool
+    item: Any = None  # for `together`; None: run `fn` alone
+
+
+# Writes many jobs' items at once; per item (True, result) or (False, error).
+Together = Callable[[sqlite3.Connection, list[Any]], list[tuple[bool, Any]]]
 
 
 def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
@@ -66,6 +78,8 @@ class GroupCommitWriter:
         describe: names the database in error messages.
         max_batch: most jobs per transaction.
         stats: counters to update after each COMMIT.
+        together: writes the items of consecutive jobs that have one (see
+            the module docstring); without it every job runs alone.
     """
 
     def __init__(
@@ -76,8 +90,10 @@ class GroupCommitWriter:
         describe: str,
         max_batch: int,
         stats: StoreStats,
+        together: Together | None = None,
     ) -> None:
         self._connect = connect
+        self._together = together
         self._prepare = prepare
         self._describe = describe
         self._max_batch = max(1, max_batch)
@@ -122,8 +138,13 @@ class GroupCommitWriter:
         await asyncio.to_thread(thread.join)
         self._thread = None
 
-    async def submit(self, fn: Callable[[sqlite3.Connection], T], *, is_append: bool) -> T:
+    async def submit(
+        self, fn: Callable[[sqlite3.Connection], T], *, is_append: bool, item: Any = None
+    ) -> T:
         """Run `fn` on the write connection in the next batch; its result after COMMIT.
+
+        With an `item`, the job may instead be written together with its
+        neighbours by `together` (same result, same errors).
 
         Raises:
             StoreUnavailable: not started, or the batch's transaction failed.
@@ -134,7 +155,7 @@ class GroupCommitWriter:
         with self._lock:
             if not self._accepting:
                 raise StoreUnavailable(BACKEND, "the store is not open")
-            self._queue.put(_Job(fn, loop, future, is_append))
+            self._queue.put(_Job(fn, loop, future, is_append, item))
         return await future
 
     # -- the thread ---------------------------------------------------------------
@@ -199,22 +220,17 @@ class GroupCommitWriter:
         outcomes: list[tuple[_Job, bool, Any]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for job in batch:
-                conn.execute("SAVEPOINT job")
-                try:
-                    value = job.fn(conn)
-                except Exception as e:  # the job fails alone; its writes are undone
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
-                    if isinstance(e, sqlite3.Error):
-                        error: Exception = translate_sqlite_error(e)
-                        error.__cause__ = e
-                    else:
-                        error = e
-                    outcomes.append((job, False, error))
+            start = 0
+            while start < len(batch):
+                end = start + 1
+                if self._together is not None and batch[start].item is not None:
+                    while end < len(batch) and batch[end].item is not None:
+                        end += 1
+                if end - start > 1:
+                    outcomes.extend(self._run_together(conn, batch[start:end]))
                 else:
-                    conn.execute("RELEASE job")
-                    outcomes.append((job, True, value))
+                    outcomes.append(_run_alone(conn, batch[start]))
+                start = end
             conn.execute("COMMIT")
         except Exception as e:  # the writer thread must outlive any failure
             self._fail_batch(conn, batch, e)
@@ -229,6 +245,39 @@ class GroupCommitWriter:
         stats.conflicts += sum(1 for _, _, v in outcomes if isinstance(v, ConcurrencyConflict))
         for job, ok, value in outcomes:
             _resolve(job, ok, value)
+
+    def _run_together(
+        self, conn: sqlite3.Connection, jobs: list[_Job]
+    ) -> list[tuple[_Job, bool, Any]]:
+        """Write the jobs' items in one go; if that fails, each job alone."""
+        assert self._together is not None
+        conn.execute("SAVEPOINT together")
+        try:
+            answers = self._together(conn, [job.item for job in jobs])
+        except Exception:  # a conflict it could not place, or worse: one by one
+            conn.execute("ROLLBACK TO together")
+            conn.execute("RELEASE together")
+            return [_run_alone(conn, job) for job in jobs]
+        conn.execute("RELEASE together")
+        return [(job, ok, value) for job, (ok, value) in zip(jobs, answers, strict=True)]
+
+
+def _run_alone(conn: sqlite3.Connection, job: _Job) -> tuple[_Job, bool, Any]:
+    """Run one job in its own SAVEPOINT: if it fails, its writes alone are undone."""
+    conn.execute("SAVEPOINT job")
+    try:
+        value = job.fn(conn)
+    except Exception as e:
+        conn.execute("ROLLBACK TO job")
+        conn.execute("RELEASE job")
+        if isinstance(e, sqlite3.Error):
+            error: Exception = translate_sqlite_error(e)
+            error.__cause__ = e
+        else:
+            error = e
+        return (job, False, error)
+    conn.execute("RELEASE job")
+    return (job, True, value)
 
 
 def _resolve(job: _Job, ok: bool, value: Any) -> None:
