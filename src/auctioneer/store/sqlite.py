@@ -5,7 +5,9 @@ run in ONE transaction, each in its own SAVEPOINT, and the callers hear back
 after COMMIT, which `synchronous=FULL` makes durable (PROTOCOL.md rule 9)
 while one disk flush serves every bid of the batch. `create_user`,
 `add_token`, `revoke_token`, `allocate_ids` and `save_reply` take that path
-too.
+too. Appends queued next to each other are written together
+(`_append_together`: one version check and one statement per table for all
+of them), falling back to one SAVEPOINT each (`_append_tx`) if that fails.
 
 Reads: a small pool of reader threads, each with its own connection (WAL lets
 them read while the writer writes) and `query_only` set.
