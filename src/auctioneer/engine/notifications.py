@@ -35,7 +35,7 @@ from auctioneer.engine.events import (
     Event,
     UnitSold,
 )
-from auctioneer.engine.fold import evolve
+from auctioneer.engine.fold import fold_steps
 from auctioneer.engine.state import Auction
 
 __all__ = ["NOTICE_KINDS", "Notice", "NoticeData", "notices"]
@@ -115,8 +115,8 @@ def notices(before: Auction, events: Sequence[Event]) -> list[Notice]:
     pending = _Round()
     sold: UnitSold | None = None  # a final sale whose AuctionClosed follows
     state = before
-    for event in events:
-        prev, state = state, evolve(state, event)
+    for event, after in fold_steps(before, events):  # a decision's own states, not refolded
+        prev, state = state, after
         if isinstance(event, BidPlaced):
             if prev.leader_id is not None and prev.leader_id != event.bidder_id:
                 pending.displaced[prev.leader_id] = None
