@@ -13,6 +13,7 @@ from auctioneer import engine
 from auctioneer.engine.commands import Tick
 from auctioneer.engine.errors import AuctionError
 from auctioneer.engine.state import Status
+from auctioneer.pubsub.memory import MemoryBroker
 from auctioneer.service.actor import Work
 from auctioneer.service.errors import NotFound
 from auctioneer.service.ports import Commit, Frame
@@ -460,6 +461,42 @@ async def test_results_summaries_and_rows_are_the_plain_encodings_of_each_state(
         "auction_summary", public_view(admin), topic=AUCTIONS, seq=state.seq
     )
     assert await stack.store.auction_row(1) == admin
+
+
+class RemoteBroker(MemoryBroker):
+    """Stands for Redis: other processes may listen, so every frame must go out."""
+
+    delivers_inline = False
+
+
+@pytest.mark.parametrize(
+    ("broker", "beyond_the_auction"),
+    [(MemoryBroker, set()), (RemoteBroker, {"user", AUCTIONS, AUCTIONS_ADMIN})],
+)
+async def test_frames_nobody_can_hear_are_not_even_encoded_but_a_remote_broker_gets_all(
+    broker: type[MemoryBroker], beyond_the_auction: set[str]
+) -> None:
+    stack = await Stack.build(broker=broker)
+    try:
+        admin = await stack.person("root", admin=True)
+        ann, bob = await stack.person("ann"), await stack.person("bob")
+        await stack.create(admin)
+        await asyncio.sleep(0.01)
+        posted: list[str] = []
+        real_post = stack.hub.post
+
+        def post(topic: str, frame: Frame) -> None:
+            posted.append("user" if topic.startswith("user:") else topic)
+            real_post(topic, frame)
+
+        stack.hub.post = post  # type: ignore[method-assign]
+        await stack.call(ann, "place_bid", auction_id=1, amount=1000)
+        await stack.call(bob, "place_bid", auction_id=1, amount=1100)  # ann is outbid
+        await asyncio.sleep(0.01)
+        assert auction_topic(1) in posted
+        assert set(posted) - {auction_topic(1)} == beyond_the_auction
+    finally:
+        await stack.close()
 
 
 async def test_private_auctions_are_summarised_only_to_admins(stack: Stack, people: People) -> None:

@@ -69,6 +69,8 @@ class AuctionService:
         self._idempotent: dict[tuple[int, str], bytes] = {}
         self._known_request_ids: set[tuple[int, str]] = set()
         self._actors = ActorPool(self._process)
+        # The in-process broker delivers only to this process's subscribers.
+        self._inline = bool(getattr(hub.broker, "delivers_inline", False))
         self._background: set[asyncio.Task[None]] = set()
 
     # -- lifecycle -----------------------------------------------------------
@@ -363,20 +365,32 @@ class AuctionService:
         for frame in frames:
             self.hub.post(topic, frame)
         for notice in notices:
-            self.hub.post(user_topic(notice.user_id), self._notice_frame(notice))
+            if self._heard(topic := user_topic(notice.user_id)):
+                self.hub.post(topic, self._notice_frame(notice))
         self._publish_summary(start, final)
+
+    def _heard(self, topic: str) -> bool:
+        """Whether a frame posted to `topic` can reach anyone, so is worth encoding.
+
+        Through a remote broker always (other processes may listen); with the
+        in-process broker only when this process has a subscriber.
+        """
+        return not self._inline or bool(self.hub.subscribers(topic))
 
     def _publish_summary(self, start: Auction, final: _View) -> None:
         state = final.state
-        admin_frame = Frame(
-            codec.encode_event(
-                "auction_summary", Fragment(final.admin_json), topic=AUCTIONS, seq=state.seq
+        if self._heard(AUCTIONS_ADMIN):
+            admin_frame = Frame(
+                codec.encode_event(
+                    "auction_summary", Fragment(final.admin_json), topic=AUCTIONS, seq=state.seq
+                )
             )
-        )
-        self.hub.post(AUCTIONS_ADMIN, admin_frame)
+            self.hub.post(AUCTIONS_ADMIN, admin_frame)
         assert state.spec is not None
         visible = state.spec.public and not state.deleted
         was_visible = start.spec is not None and start.spec.public and not start.deleted
+        if not self._heard(AUCTIONS):
+            return
         if visible:
             data = Fragment(final.public_json)
             frame = Frame(
