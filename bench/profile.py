@@ -13,7 +13,9 @@ Usage: `python -m bench.profile SCENARIO [--duration 5] [--rate 200] [--raw PATH
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -26,6 +28,31 @@ from bench.scenarios import by_name
 from bench.servers import create_auctions, login_bidders, start_real
 
 __all__ = ["main", "summarize"]
+
+
+def _thread_times(pid: int) -> dict[str, tuple[float, float]]:
+    """User and system CPU seconds per thread of `pid`, by thread name."""
+    tick = os.sysconf("SC_CLK_TCK")
+    times: dict[str, tuple[float, float]] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            stat = (task / "stat").read_text()
+            name = stat[stat.index("(") + 1 : stat.rindex(")")] + f"/{task.name}"
+            fields = stat[stat.rindex(")") + 2 :].split()
+            times[name] = (int(fields[11]) / tick, int(fields[12]) / tick)
+    return times
+
+
+def _cpu_split(
+    before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]], span: float
+) -> str:
+    """Where the server's CPU went by thread, user vs kernel (py-spy sees neither split)."""
+    lines = [f"server CPU by thread over about {span:.0f} s (user / system, in cores):"]
+    for name, (user, system) in sorted(after.items()):
+        u0, s0 = before.get(name, (0.0, 0.0))
+        if user - u0 + system - s0 > 0.01 * span:
+            lines.append(f"  {name}: {(user - u0) / span:.2f} / {(system - s0) / span:.2f}")
+    return "\n".join(lines)
 
 
 def summarize(raw: Path, top: int = 25) -> str:
@@ -107,14 +134,17 @@ def main(argv: list[str] | None = None) -> int:
             for line in gen.stderr:  # wait until connections are up and warm-up is over
                 if line.strip() == "window-start":
                     break
+            before = _thread_times(server.pid)
             spy_cmd = [spy, "record", "--gil", "-r", str(args.rate)]
             spy_cmd += ["-d", str(int(args.duration)), "-f", "raw", "-o", str(raw)]
             spy_cmd += ["-p", str(server.pid)] + (["--native"] if args.native else [])
             spied = subprocess.run(
                 spy_cmd, capture_output=True, text=True, timeout=args.duration + 60, check=False
             )
+            after = _thread_times(server.pid)
             if spied.returncode:
                 print(f"py-spy failed: {spied.stderr[-800:]}")
+            print(_cpu_split(before, after, args.duration))
             out = gen.stdout.read()  # the one result line, at exit
             gen.wait(120)
             print(out.strip()[:600])
