@@ -133,17 +133,17 @@ class AuctionService:
         work.command = command
         return await self.submit(auction_id, work)
 
-    async def submit(self, auction_id: int, work: Work) -> bytes:
-        """Run `work` through the auction's writer; the encoded result once durable.
+    def submit(self, auction_id: int, work: Work) -> asyncio.Future[bytes]:
+        """Queue `work` on the auction's writer; await the future for the encoded
+        result, set once durable.
 
-        Raises:
-            AuctionError: the rules refused it (nothing changed), NotFound,
-                Conflict or Internal (nothing changed either).
+        The future raises AuctionError: the rules refused it (nothing
+        changed), NotFound, Conflict or Internal (nothing changed either).
         """
         # No shield needed: a caller that goes away cancels only its own future;
         # the command stays queued and its batch is written for the others
         # (every result and error below skips a future that is already done).
-        return await self._actors.submit(auction_id, work)
+        return self._actors.submit(auction_id, work)
 
     async def _process(self, auction_id: int, batch: list[Work]) -> None:
         state = await self.state(auction_id) or engine.new_auction(auction_id)
@@ -173,7 +173,9 @@ class AuctionService:
                 if key in seen:  # a retry inside this batch gets the first reply
                     done.append((work, b""))
                     continue
-                stored = await self.stored_reply(key)
+                stored = self._idempotent.get(key)  # `stored_reply` without a coroutine
+                if stored is None and key in self._known_request_ids:
+                    stored = await self.store.stored_reply(*key)
                 if stored is not None:
                     done.append((work, stored))
                     continue
