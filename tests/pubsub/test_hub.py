@@ -345,3 +345,23 @@ async def test_detaching_the_last_latest_subscriber_drops_its_pending_frame() ->
     assert latest.got == [("auction:1", b"1")]
     assert hub.subscribers("auction:1") == frozenset({other})
     await hub.close()
+
+
+async def test_a_flush_to_many_latest_subscribers_yields_the_loop_between_slices() -> None:
+    hub = Hub(MemoryBroker, latest_interval_s=0.01)
+    sinks = [Sink() for _ in range(250)]
+    for sink in sinks:
+        await hub.attach("auction:1", sink, latest=True)
+    hub.fan_out("auction:1", Frame(b"1", seq=1))
+    await asyncio.sleep(0)  # the flush starts: one slice per turn
+    reached = sum(1 for sink in sinks if sink.got)
+    assert 0 < reached < len(sinks)
+    late = next(sink for sink in sinks if not sink.got)
+    await hub.detach("auction:1", late)  # gone before its slice: skipped
+    await _turns(10)
+    assert late.got == []
+    assert all(sink.got == [("auction:1", b"1")] for sink in sinks if sink is not late)
+    hub.fan_out("auction:1", Frame(b"2", seq=2))  # within the interval: after it, to all
+    await asyncio.sleep(0.05)
+    assert all(sink.got[-1] == ("auction:1", b"2") for sink in sinks if sink is not late)
+    await hub.close()

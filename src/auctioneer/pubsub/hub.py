@@ -23,6 +23,8 @@ from auctioneer.service.ports import Broker, Frame
 
 __all__ = ["Hub", "Subscriber"]
 
+LATEST_SLICE = 100  # latest subscribers pushed to per turn of the event loop
+
 log = logging.getLogger(__name__)
 
 
@@ -162,12 +164,15 @@ class Hub:
         if frame.hides:
             self._flush_latest(topic)  # never coalesce a hiding frame away
         elif topic not in self._timers:
-            loop = asyncio.get_running_loop()
-            due = self._next_due.get(topic, -1.0)
-            if due <= loop.time():
-                self._timers[topic] = loop.call_soon(self._flush_latest, topic)
-            else:
-                self._timers[topic] = loop.call_at(due, self._flush_latest, topic)
+            self._schedule_latest(topic)
+
+    def _schedule_latest(self, topic: str) -> None:
+        loop = asyncio.get_running_loop()
+        due = self._next_due.get(topic, -1.0)
+        if due <= loop.time():
+            self._timers[topic] = loop.call_soon(self._flush_latest, topic)
+        else:
+            self._timers[topic] = loop.call_at(due, self._flush_latest, topic)
 
     def _flush_latest(self, topic: str) -> None:
         timer = self._timers.pop(topic, None)
@@ -177,16 +182,38 @@ class Hub:
         subs = self._latest.get(topic)
         if frame is None or not subs:
             return
+        self._push_latest(topic, frame, tuple(subs), 0, 0.0)
+
+    def _push_latest(
+        self, topic: str, frame: Frame, targets: tuple[Subscriber, ...], start: int, spent: float
+    ) -> None:
+        """Push `frame` to a slice of `targets`, then yield the loop before the next slice.
+
+        Slices keep a flush to thousands of subscribers from holding up the
+        bids (and their replies) for the whole flush.
+        """
+        self._timers.pop(topic, None)
         loop = asyncio.get_running_loop()
-        started = loop.time()
-        for subscriber in tuple(subs):
-            subscriber.deliver(topic, frame)
+        began = loop.time()
+        current = self._latest.get(topic, ())
+        end = start + LATEST_SLICE
+        for subscriber in targets[start:end]:
+            if subscriber in current:  # not detached since the flush began
+                subscriber.deliver(topic, frame)
+        spent += loop.time() - began
+        if end < len(targets):
+            self._timers[topic] = loop.call_soon(
+                self._push_latest, topic, frame, targets, end, spent
+            )
+            return
         # The next flush waits at least as long as this one took, so pushing to
-        # a large audience never takes more than half of the loop's time.
+        # a large audience never takes more than about half of the loop's time.
         interval = self.latest_interval_s
         if interval > 0:
-            ended = loop.time()
-            self._next_due[topic] = max(started + interval, ended + (ended - started))
+            now = loop.time()
+            self._next_due[topic] = max(now - spent + interval, now + spent)
+        if topic in self._pending and topic in self._latest:
+            self._schedule_latest(topic)
 
     async def close(self) -> None:
         if self._sender is not None:
