@@ -126,8 +126,20 @@ async def test_drain_of_an_idle_pool_returns_at_once() -> None:
     assert pool.closed
 
 
-async def test_work_defaults() -> None:
+async def test_work_defaults_and_its_future_is_made_when_submitted() -> None:
     w = Work(Tick())
     assert (w.user_id, w.admin, w.request_id, w.now) == (None, False, None, None)
     assert w.result == "auction"
-    assert not w.future.done()
+    assert not hasattr(w, "future")
+    seen: list[list[Work]] = []
+
+    async def process(auction_id: int, batch: list[Work]) -> None:
+        seen.append(batch)
+        for work in batch:
+            work.future.set_result(b"{}")
+
+    pool = ActorPool(process)
+    future = pool.submit(1, w)
+    assert future is w.future and not future.done()
+    assert await future == b"{}"
+    assert seen == [[w]]

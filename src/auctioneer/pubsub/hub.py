@@ -48,6 +48,7 @@ class Hub:
         self._full: dict[str, set[Subscriber]] = {}  # the rest: every frame at once
         self._pending: dict[str, Frame] = {}  # topic -> newest frame for latest subscribers
         self._timers: dict[str, asyncio.Handle] = {}
+        self._running: asyncio.AbstractEventLoop | None = None
         self._next_due: dict[str, float] = {}  # topic -> loop time of its next flush
         self._live: dict[str, asyncio.Task[None]] = {}
         self._outbox: asyncio.Queue[tuple[str, Frame]] | None = None
@@ -166,8 +167,15 @@ class Hub:
         elif topic not in self._timers:
             self._schedule_latest(topic)
 
+    @property
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        """Looked up once: on Python 3.11 get_running_loop() is a getpid() call."""
+        if self._running is None:
+            self._running = asyncio.get_running_loop()
+        return self._running
+
     def _schedule_latest(self, topic: str) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         due = self._next_due.get(topic, -1.0)
         if due <= loop.time():
             self._timers[topic] = loop.call_soon(self._flush_latest, topic)
@@ -193,7 +201,7 @@ class Hub:
         bids (and their replies) for the whole flush.
         """
         self._timers.pop(topic, None)
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         began = loop.time()
         current = self._latest.get(topic, ())
         end = start + LATEST_SLICE

@@ -35,9 +35,7 @@ class Work:
     request_id: str | None = None
     now: int | None = None
     result: str = "auction"  # "auction" -> {"auction": ...}; "empty" -> {}
-    future: asyncio.Future[bytes] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
+    future: asyncio.Future[bytes] = field(init=False, repr=False)  # made by ActorPool.submit
 
 
 Processor = Callable[[int, list[Work]], Awaitable[None]]
@@ -51,14 +49,25 @@ class ActorPool:
         self._queues: dict[int, deque[Work]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         self.closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the pool serves, looked up once: on Python 3.11 every
+        `asyncio.get_running_loop()` costs a getpid() system call."""
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
 
     def submit(self, auction_id: int, work: Work) -> asyncio.Future[bytes]:
         """Queue `work`; its future gets the encoded result (or the error)."""
         if self.closed:
             raise RuntimeError("the service is stopping")
+        loop = self.loop
+        work.future = loop.create_future()
         self._queues.setdefault(auction_id, deque()).append(work)
         if auction_id not in self._workers:
-            task = asyncio.get_running_loop().create_task(self._drain(auction_id))
+            task = loop.create_task(self._drain(auction_id))
             self._workers[auction_id] = task
         return work.future
 

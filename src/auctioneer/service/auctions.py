@@ -217,9 +217,7 @@ class AuctionService:
         self._schedule(state)
         if steps:
             # Replies first (their tasks wake on the futures above), then the events.
-            asyncio.get_running_loop().call_soon(
-                self._publish, start, final, frames, stored_notices
-            )
+            self._actors.loop.call_soon(self._publish, start, final, frames, stored_notices)
             self._open_next_lots(state, steps)
 
     def _due(self, state: Auction, now: int) -> list[Event]:
@@ -414,7 +412,7 @@ class AuctionService:
         deadline = engine.next_deadline(state)
         if deadline is None:
             return
-        loop = asyncio.get_running_loop()
+        loop = self._actors.loop
         # +1 ms: the loop's monotonic timer may fire a hair before the wall-clock deadline.
         delay = max(0.0, (deadline - self.clock.now_ms() + 1) / 1000)
         self._timers[state.id] = loop.call_later(delay, self._fire, state.id)

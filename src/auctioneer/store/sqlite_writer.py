@@ -99,6 +99,7 @@ class GroupCommitWriter:
         self._max_batch = max(1, max_batch)
         self._stats = stats
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self._accepting = False
         self._thread: threading.Thread | None = None
@@ -109,7 +110,7 @@ class GroupCommitWriter:
         Raises:
             StoreUnavailable: the database cannot be opened or prepared.
         """
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
         self._queue = queue.SimpleQueue()
         thread = threading.Thread(
@@ -150,7 +151,8 @@ class GroupCommitWriter:
             StoreUnavailable: not started, or the batch's transaction failed.
             Whatever `fn` raised (its writes undone), sqlite3 errors translated.
         """
-        loop = asyncio.get_running_loop()
+        # The loop from start(): each get_running_loop() is a getpid() call on 3.11.
+        loop = self._loop or asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         with self._lock:
             if not self._accepting:
