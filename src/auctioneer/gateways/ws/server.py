@@ -149,7 +149,7 @@ class WebSocketDoor(Door):
 
     # -- the Connection's Sink --------------------------------------------------------
     def write(self, items: list[bytes | Frame]) -> None:
-        if self.ws.state is not State.OPEN or self.transport is None:
+        if self.ws.state is not State.OPEN or self.transport is None or self._lost:
             return
         if len(items) == 1 and isinstance(items[0], Frame):  # a fan-out's usual case
             self.transport.write(_LastFramed.of(items[0]))
@@ -162,7 +162,7 @@ class WebSocketDoor(Door):
         self.transport.write(b"".join(parts))  # one buffer: uvloop's fast path
 
     def closed(self, reason: str) -> None:
-        if self.ws.state is State.OPEN:
+        if self.ws.state is State.OPEN and not self._lost:
             if reason.startswith(("slow consumer", "closed after")):
                 code = POLICY_VIOLATION
             elif reason.startswith("server shutting down"):
