@@ -150,3 +150,26 @@ async def _raw_websocket(server: RunningServer) -> tuple[asyncio.StreamReader, A
         first = await asyncio.wait_for(reader.readexactly(2), TIMEOUT)  # the welcome frame
         await reader.readexactly(first[1] & 0x7F)
     return reader, writer
+
+
+async def test_a_silent_websocket_is_pinged_then_closed_with_1011_and_a_live_one_stays(
+    tmp_path: Any,
+) -> None:
+    server = start_server(tmp_path / "keepalive.db", env={"AUCTIONEER_PING_INTERVAL_S": "0.3"})
+    try:
+        async with connect(server.ws_url, open_timeout=TIMEOUT, ping_interval=None) as live:
+            await _next_json(live)  # this client's library answers pings by itself
+            reader, writer = await _raw_websocket(server)
+            try:
+                head = await asyncio.wait_for(reader.readexactly(2), TIMEOUT)
+                assert head[0] == 0x89  # a ping, after 0.3 s of silence
+                await reader.readexactly(head[1] & 0x7F)
+                rest = await asyncio.wait_for(reader.read(), TIMEOUT)  # unanswered: closed
+                assert rest[0] == 0x88 and int.from_bytes(rest[2:4], "big") == 1011
+            finally:
+                writer.close()
+            await asyncio.sleep(1.0)  # several intervals: answered pings keep it open
+            await live.send('{"id":"still","action":"ping"}')
+            assert (await _next_json(live))["id"] == "still"
+    finally:
+        stop_server(server)

@@ -22,6 +22,8 @@ Subclasses own the framing: they turn bytes into messages (`_message`,
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from collections import deque
 from typing import cast
 
@@ -37,6 +39,16 @@ __all__ = ["Door", "Doors"]
 INBOX_LIMIT = 64  # messages read ahead before the door stops reading the socket
 LINGER_S = 30.0  # how long a closing transport may take to flush before it is aborted
 HIGH_WATER = 64 * 1024  # transport bytes above which the Connection keeps output itself
+# TCP keepalive: a peer that vanished without a FIN (power loss, a dropped
+# route) is found by the kernel after about 60 + 6 * 10 seconds of silence.
+KEEPALIVE = (
+    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+    *(
+        (socket.IPPROTO_TCP, getattr(socket, name), value)
+        for name, value in (("TCP_KEEPIDLE", 60), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 6))
+        if hasattr(socket, name)
+    ),
+)
 
 
 class Doors:
@@ -81,6 +93,11 @@ class Door(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
         self.transport.set_write_buffer_limits(high=HIGH_WATER)
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):  # not a TCP socket (a test's pipe, say)
+                for level, option, value in KEEPALIVE:
+                    sock.setsockopt(level, option, value)
         self.doors.open.add(self)
 
     def _open_connection(self) -> Connection:

@@ -28,6 +28,7 @@ class Settings:
     max_message_bytes: int = 65_536
     queue_limit: int = 1024  # frames a slow subscriber may owe before it is dropped
     max_in_flight: int = 256  # pipelined requests per connection
+    ping_interval_s: float = 20.0  # WebSocket keepalive: ping after this much silence (0 = off)
     demo: bool = False
 
     @classmethod
@@ -65,6 +66,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "max_message_bytes": (1_024, 16 * 1_048_576),
     "queue_limit": (16, 1_000_000),
     "max_in_flight": (1, 100_000),
+    "ping_interval_s": (0, 3_600),
 }
 
 

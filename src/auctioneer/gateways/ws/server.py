@@ -12,13 +12,16 @@ Starlette a push cost about 32 µs and an idle connection about 37 KB
 Limits and closes: a message over `max_message_bytes` closes with 1009 and a
 text frame that is not UTF-8 with 1007 (both by `websockets`); a subscriber
 that falls too far behind is closed with 1008 and a reason, and can resume
-with `since`; a server shutdown closes with 1001.
+with `since`; a server shutdown closes with 1001. Keepalive: a client silent
+for `ping_interval_s` gets a ping; one still silent a further interval later
+is closed with 1011 (one timer per gateway checks every connection).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +43,7 @@ PATH = "/ws"
 POLICY_VIOLATION = 1008
 GOING_AWAY = 1001
 NORMAL = 1000
+PING_TIMEOUT = 1011
 _quiet = logging.getLogger("auctioneer.ws")  # websockets logs each close at INFO
 _SMALL_HEADERS = [bytes((0x81, n)) for n in range(126)]
 
@@ -79,6 +83,8 @@ class WebSocketDoor(Door):
         self._uvicorn_state = uvicorn_state  # its shutdown waits for these connections
         self._parts: list[bytes] = []
         self._text = True
+        self._heard = time.monotonic()  # when the client last sent anything
+        self._pinged: float | None = None  # when we pinged a silent client
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -86,6 +92,7 @@ class WebSocketDoor(Door):
             self._uvicorn_state.connections.add(self)
 
     def data_received(self, data: bytes) -> None:
+        self._heard = time.monotonic()
         try:
             self.ws.receive_data(data)
         except EOFError:  # after the end of the stream: nothing more to read
@@ -147,6 +154,21 @@ class WebSocketDoor(Door):
             else:  # the protocol's end of stream: the close handshake is over
                 self._close_transport()
 
+    def keepalive(self, now: float, interval: float) -> None:
+        """Ping a client silent for `interval`; close one that stayed silent after it."""
+        if self.ws.state is not State.OPEN or self._lost or now - self._heard < interval:
+            self._pinged = None
+            return
+        if self._pinged is None:
+            self._pinged = now
+            self.ws.send_ping(b"")
+            self._send_pending()
+        elif now - self._pinged >= interval:
+            self.ws.fail(PING_TIMEOUT, "keepalive ping timeout")
+            self._send_pending()
+            if self.transport is not None:
+                self.transport.abort()  # a peer that answers nothing will not read a close
+
     # -- the Connection's Sink --------------------------------------------------------
     def write(self, items: list[bytes | Frame]) -> None:
         if self.ws.state is not State.OPEN or self.transport is None or self._lost:
@@ -184,12 +206,26 @@ class WebSocketGateway:
 
     def __init__(self, api: Api, hub: Hub, settings: Settings) -> None:
         self.doors = Doors(api, hub, settings)
+        self._ticker: asyncio.TimerHandle | None = None
 
     def protocol(self, *, config: Any = None, server_state: Any = None, **_: Any) -> WebSocketDoor:
         """Called by uvicorn's HTTP protocol for each upgrade request."""
+        if self._ticker is None and self.doors.settings.ping_interval_s > 0:
+            self._tick()
         return WebSocketDoor(self.doors, server_state)
 
+    def _tick(self) -> None:
+        """Check every connection's silence, twice per interval."""
+        interval = self.doors.settings.ping_interval_s
+        now = time.monotonic()
+        for door in list(self.doors.open):
+            if isinstance(door, WebSocketDoor):
+                door.keepalive(now, interval)
+        self._ticker = asyncio.get_running_loop().call_later(interval / 2, self._tick)
+
     def close_all(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
         self.doors.close_all()
 
     async def wait_finished(self, timeout: float) -> None:

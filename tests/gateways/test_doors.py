@@ -1,0 +1,46 @@
+"""The TCP door in-process: socket options and what a shutdown does to its clients."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from auctioneer.gateways.tcp.server import TcpGateway
+from auctioneer.service.settings import Settings
+from tests.service.stack import Stack
+
+
+async def test_accepted_sockets_have_tcp_keepalive_so_vanished_peers_are_found() -> None:
+    stack = await Stack.build()
+    gateway = TcpGateway(stack.api, stack.hub, Settings())
+    host, port = await gateway.start("127.0.0.1", 0)
+    try:
+        reader, writer = await asyncio.open_connection(host, port)
+        await reader.readline()  # the welcome: the door is open
+        (door,) = gateway.doors.open
+        assert door.transport is not None
+        sock = door.transport.get_extra_info("socket")
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+        if hasattr(socket, "TCP_KEEPIDLE"):
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 60
+        writer.close()
+    finally:
+        await gateway.stop()
+        await stack.close()
+
+
+async def test_stopping_the_gateway_closes_its_clients_after_a_last_flush() -> None:
+    stack = await Stack.build()
+    gateway = TcpGateway(stack.api, stack.hub, Settings())
+    host, port = await gateway.start("127.0.0.1", 0)
+    try:
+        reader, writer = await asyncio.open_connection(host, port)
+        await reader.readline()
+        writer.write(b'{"id":"p","action":"ping"}\n')
+        assert b'"id":"p"' in await asyncio.wait_for(reader.readline(), 5)
+        await gateway.stop()
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # closed, nothing more
+        assert gateway.doors.open == set()
+        writer.close()
+    finally:
+        await stack.close()
