@@ -100,6 +100,8 @@ async def test_the_store_recovers_after_its_connections_are_killed(
 ) -> None:
     a, _ = two
     await a.append(commit(1, 0, [created(1)]))
+    # Several pooled read connections, all about to die: one retry must still do.
+    await asyncio.gather(*(a.load_events(1) for _ in range(6)))
     admin = await asyncpg.connect(postgres_dsn)
     try:
         await admin.execute(

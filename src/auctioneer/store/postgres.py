@@ -371,9 +371,13 @@ class PostgresStore:
             try:
                 async with pool.acquire(timeout=self._timeout) as conn:
                     return await fn(conn)
-            except _DEAD_CONNECTION as e:
-                if attempt == 2:  # a pooled connection the server dropped: retry once
+            except (*_DEAD_CONNECTION, asyncpg.InternalClientError) as e:
+                # A pooled connection the server dropped (or left mid-protocol):
+                # the others are likely dead too, so replace them all, then
+                # retry once (a read changes nothing).
+                if attempt == 2:
                     raise translate_postgres_error(e) from e
+                await pool.expire_connections()
             except _UNAVAILABLE as e:
                 raise translate_postgres_error(e) from e
         raise AssertionError("unreachable")
