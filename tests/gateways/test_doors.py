@@ -48,3 +48,25 @@ async def test_stopping_the_gateway_closes_its_clients_after_a_last_flush(
     await gateway.stop()
     assert await asyncio.wait_for(reader.read(), 5) == b""  # closed, nothing more
     assert gateway.doors.open == set()
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65_535, 65_536, 200_000])
+def test_server_frames_parse_as_one_final_unmasked_text_frame(size: int) -> None:
+    """Our frame header, read back by `websockets`' own client-side parser."""
+    from websockets.frames import Frame as WsFrame
+    from websockets.frames import Opcode
+    from websockets.streams import StreamReader
+
+    from auctioneer.gateways.ws.server import _header
+
+    payload = b"x" * size
+    reader = StreamReader()
+    reader.feed_data(_header(len(payload)) + payload)
+    parser = WsFrame.parse(reader.read_exact, mask=False)
+    try:
+        next(parser)
+    except StopIteration as done:
+        frame = done.value
+    else:
+        raise AssertionError("the header promised more bytes than it carried")
+    assert (frame.opcode, frame.fin, frame.data) == (Opcode.TEXT, True, payload)

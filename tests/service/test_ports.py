@@ -9,9 +9,9 @@ import pytest
 from auctioneer.service.ports import Frame
 
 
-def test_a_frame_carries_bytes_and_its_text_for_websockets() -> None:
+def test_a_frame_carries_its_encoded_bytes_and_seq() -> None:
     frame = Frame('{"event":"bid_placed","data":{"name":"Lámpara"}}'.encode(), 4)
-    assert frame.text == '{"event":"bid_placed","data":{"name":"Lámpara"}}'
+    assert frame.data.decode() == '{"event":"bid_placed","data":{"name":"Lámpara"}}'
     assert (frame.seq, frame.hides) == (4, False)
 
 

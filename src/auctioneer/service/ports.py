@@ -201,16 +201,12 @@ class Frame:
     `seq` is the event's topic seq (None on latest-value feeds); subscribers
     use it to drop what a catch-up already sent. `hides` marks the event that
     made an auction private or deleted it: bidders' subscriptions end there.
-    `text` is decoded for WebSocket text frames.
+    The doors write `data` as it is (a WebSocket text frame carries the same bytes).
     """
 
     data: bytes
     seq: int | None = None
     hides: bool = False  # after this frame, only admins may go on receiving the topic
-
-    @property
-    def text(self) -> str:
-        return self.data.decode("utf-8")
 
 
 class Broker(Protocol):
