@@ -48,6 +48,15 @@ class StoreStats:
     conflicts: int = 0
     largest_batch: int = 0
 
+    def committed(self, appended: int, conflicts: int) -> None:
+        """Count one committed write transaction with `appended` successful appends."""
+        self.transactions += 1
+        if appended:
+            self.append_transactions += 1
+            self.appends += appended
+            self.largest_batch = max(self.largest_batch, appended)
+        self.conflicts += conflicts
+
 
 @dataclass(frozen=True, slots=True)
 class EventRow:

@@ -281,14 +281,10 @@ class PostgresStore:
                     job.future.set_exception(failure)
             return
 
-        appended = sum(1 for job, ok, _ in outcomes if ok and job.plan is not None)
-        stats = self.stats
-        stats.transactions += 1
-        if appended:
-            stats.append_transactions += 1
-            stats.appends += appended
-            stats.largest_batch = max(stats.largest_batch, appended)
-        stats.conflicts += sum(1 for _, _, v in outcomes if isinstance(v, ConcurrencyConflict))
+        self.stats.committed(
+            appended=sum(1 for job, ok, _ in outcomes if ok and job.plan is not None),
+            conflicts=sum(1 for _, _, v in outcomes if isinstance(v, ConcurrencyConflict)),
+        )
         for job, ok, value in outcomes:
             if job.future.done():
                 continue  # the caller was cancelled; the write itself stands

@@ -237,14 +237,10 @@ class GroupCommitWriter:
         except Exception as e:  # the writer thread must outlive any failure
             self._fail_batch(conn, batch, e)
             return
-        appended = sum(1 for job, ok, _ in outcomes if ok and job.is_append)
-        stats = self._stats
-        stats.transactions += 1
-        if appended:
-            stats.append_transactions += 1
-            stats.appends += appended
-            stats.largest_batch = max(stats.largest_batch, appended)
-        stats.conflicts += sum(1 for _, _, v in outcomes if isinstance(v, ConcurrencyConflict))
+        self._stats.committed(
+            appended=sum(1 for job, ok, _ in outcomes if ok and job.is_append),
+            conflicts=sum(1 for _, _, v in outcomes if isinstance(v, ConcurrencyConflict)),
+        )
         for job, ok, value in outcomes:
             _resolve(job, ok, value)
 
