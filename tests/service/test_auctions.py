@@ -154,6 +154,63 @@ async def test_create_sale_retried_after_a_restart_creates_nothing(
         await stack.close()
 
 
+async def refusal(stack: Stack, caller: Caller, action: str, **fields: Any) -> dict[str, Any]:
+    with pytest.raises(AuctionError) as caught:
+        await stack.raw(caller, action, **fields)
+    return caught.value.to_wire()
+
+
+async def test_a_refused_write_retried_gets_the_same_refusal_even_when_it_would_now_pass(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    await stack.raw(people.bob, "place_bid", id="b0", auction_id=1, amount=1000)
+    first = await refusal(stack, people.ann, "place_bid", id="b1", auction_id=1, amount=1000)
+    assert first["code"] == "bid_too_low"
+    # Rule 10: the same id gets the first reply and changes nothing, whatever it now carries.
+    again = await refusal(stack, people.ann, "place_bid", id="b1", auction_id=1, amount=5000)
+    assert again == first
+    assert (await kinds(stack, 1)).count("bid_placed") == 1
+    # Another id is another request.
+    placed = await stack.call(people.ann, "place_bid", id="b2", auction_id=1, amount=5000)
+    assert placed["auction"]["current_bid"] == 5000
+
+
+async def test_a_refusal_outlives_a_restart_with_or_without_a_commit_in_its_batch(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    await stack.raw(people.bob, "place_bid", id="b0", auction_id=1, amount=1000)
+    alone = await refusal(stack, people.ann, "place_bid", id="b1", auction_id=1, amount=1000)
+    # In one batch: a bid that commits and one refused beside it.
+    outcomes = await asyncio.gather(
+        stack.raw(people.ann, "place_bid", id="b2", auction_id=1, amount=2000),
+        stack.raw(people.ann, "place_bid", id="b3", auction_id=1, amount=3000),
+        return_exceptions=True,
+    )
+    beside = outcomes[1]
+    assert isinstance(beside, AuctionError) and beside.code == "already_leading"
+    stack = await restart(stack)
+    try:
+        retried = await refusal(stack, people.ann, "place_bid", id="b1", auction_id=1, amount=9000)
+        assert retried == alone
+        again = await refusal(stack, people.ann, "place_bid", id="b3", auction_id=1, amount=9000)
+        assert again == beside.to_wire()
+        assert (await kinds(stack, 1)).count("bid_placed") == 2
+    finally:
+        await stack.close()
+
+
+async def test_an_id_first_refused_is_refused_again_by_another_write(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    await stack.raw(people.admin, "close_auction", id="c1", auction_id=1)
+    first = await refusal(stack, people.admin, "close_auction", id="c2", auction_id=1)
+    sale = {"name": "Spring", "lots": [lot()]}
+    assert await refusal(stack, people.admin, "create_sale", id="c2", **sale) == first
+
+
 # -- batching ------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from typing import Any
 
 from orjson import Fragment
@@ -41,6 +41,7 @@ from auctioneer.service.ports import (
     PurchaseRecord,
     StoredNotice,
 )
+from auctioneer.service.replies import is_refusal, refusal, refusal_bytes
 from auctioneer.service.users import UserService
 from auctioneer.wire import codec
 from auctioneer.wire.topics import AUCTIONS, AUCTIONS_ADMIN, USER_ME, auction_topic, user_topic
@@ -72,6 +73,7 @@ class AuctionService:
         # The in-process broker delivers only to this process's subscribers.
         self._inline = bool(getattr(hub.broker, "delivers_inline", False))
         self._background: set[asyncio.Task[None]] = set()
+        self._saving: set[asyncio.Task[None]] = set()  # refusals being stored
 
     # -- lifecycle -----------------------------------------------------------
     async def start(self) -> None:
@@ -93,6 +95,8 @@ class AuctionService:
             timer.cancel()
         self._timers.clear()
         await self._actors.drain()
+        if self._saving:  # refusals still on their way to the store
+            await asyncio.wait(self._saving, timeout=5)
 
     # -- reads ---------------------------------------------------------------
     async def state(self, auction_id: int) -> Auction | None:
@@ -153,6 +157,7 @@ class AuctionService:
         notices: list[NoticeRecord] = []
         purchases: list[PurchaseRecord] = []
         done: list[tuple[Work, Auction | bytes]] = []
+        refused: list[tuple[int, str, bytes]] = []  # kept like replies: a retry is refused again
         seen: set[tuple[int, str]] = set()
 
         def fold(events: Sequence[Event], at_state: Auction) -> Auction:
@@ -184,6 +189,9 @@ class AuctionService:
                 events = engine.decide(state, work.command, work.now or real_now)
             except AuctionError as e:
                 _fail(work, e)
+                if key is not None:
+                    refused.append((*key, refusal_bytes(e)))
+                    self._remember(*refused[-1])
                 continue
             state = fold(events, state)
             if key is not None:
@@ -194,10 +202,12 @@ class AuctionService:
         if steps:
             try:
                 stored_notices = await self._commit(
-                    start, final, steps, notices, purchases, replies
+                    start, final, steps, notices, purchases, [*replies, *refused]
                 )
             except BaseException as e:
                 self._states.pop(auction_id, None)  # reload from the truth next time
+                for user_id, request_id, _ in refused:  # decided on a state never written
+                    self._idempotent.pop((user_id, request_id), None)
                 error: AuctionError = Conflict("Try again") if _is_conflict(e) else Internal()
                 if not isinstance(e, AuctionError) and not _is_conflict(e):
                     log.exception("commit failed for auction %s", auction_id)
@@ -211,6 +221,8 @@ class AuctionService:
             self._states[auction_id] = state
         else:
             stored_notices, frames = [], []
+            if refused:
+                self._keep_refusals(refused)
         self._resolve(done)
         # Always re-arm: a timer that fired a little early decided nothing, and
         # must not leave the auction without a timer.
@@ -315,13 +327,30 @@ class AuctionService:
             self._idempotent.clear()
         self._idempotent[(user_id, request_id)] = result
 
+    def _keep_refusals(self, refused: list[tuple[int, str, bytes]]) -> None:
+        """Store refusals that came without a commit, off the auction's path.
+
+        They are remembered in memory already; the store makes them outlive a
+        restart and reach other processes. One group commit takes them all.
+        """
+
+        async def keep() -> None:
+            try:
+                await asyncio.gather(*(self.store.save_reply(*row) for row in refused))
+            except Exception:  # a retry would run again: nothing was changed either way
+                log.exception("storing %d refusals failed", len(refused))
+
+        self._in_background(keep(), self._saving)
+
     def _resolve(self, done: list[tuple[Work, Auction | bytes]]) -> None:
         first: dict[tuple[int, str], bytes] = {}
         for work, outcome in done:
             if work.future.done():
                 continue
             key = (work.user_id or 0, work.request_id or "")
-            if isinstance(outcome, bytes) and outcome:
+            if isinstance(outcome, bytes) and is_refusal(outcome):
+                work.future.set_exception(refusal(outcome))
+            elif isinstance(outcome, bytes) and outcome:
                 first.setdefault(key, outcome)
                 work.future.set_result(outcome)
             elif isinstance(outcome, bytes):  # a retry inside the same batch
@@ -431,9 +460,16 @@ class AuctionService:
         if lot is None or state.sale_id is None:
             return
         closed_at = next(e.at for e in events if isinstance(e, AuctionClosed))
-        task = asyncio.get_running_loop().create_task(self._open_lot(state.sale_id, lot, closed_at))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._in_background(self._open_lot(state.sale_id, lot, closed_at))
+
+    def _in_background(
+        self, work: Coroutine[Any, Any, None], tasks: set[asyncio.Task[None]] | None = None
+    ) -> None:
+        """Run `work` beside the auctions, kept referenced (in `tasks`) until it ends."""
+        keep = self._background if tasks is None else tasks
+        task = self._actors.loop.create_task(work)
+        keep.add(task)
+        task.add_done_callback(keep.discard)
 
     async def _open_lot(self, sale_id: int, lot: int, at: int) -> None:
         """Open lot `lot`; a lot cancelled while it waited is skipped (engine/sale.py)."""
