@@ -734,6 +734,34 @@ async def test_latest_mode_keeps_only_the_newest_frame_and_is_never_dropped(
     assert seqs(await client.read(), "auction:1") == [13]
 
 
+@pytest.mark.parametrize("who", [None, "ann"])
+async def test_latest_mode_on_feeds_about_many_things_delivers_every_frame(
+    stack: Stack, admin: Caller, who: str | None
+) -> None:
+    """One frame per topic would drop other auctions' summaries or notices, so never there."""
+    for _ in range(2):
+        await stack.create(admin, min_increment=1)
+    client = await connect(stack, login=who)
+    topic = "user:me" if who else "auctions"
+    await client.ok("subscribe", topic=topic, mode="latest")
+    await bid(stack, "ann", 1000, auction_id=1)
+    await bid(stack, "ann", 1000, auction_id=2)
+    await bid(stack, "bob", 1100, auction_id=1)  # ann outbid on 1
+    await bid(stack, "bob", 1100, auction_id=2)  # and on 2
+    await _turns(20)
+    got = events(await client.read(), topic)
+    if who:
+        outbid = [("outbid", 1), ("outbid", 2)]
+        assert [(m["event"], m["data"]["auction_id"]) for m in got] == outbid
+    else:
+        assert [(m["data"]["id"], m["data"]["current_bid"]) for m in got] == [
+            (1, 1000),
+            (2, 1000),
+            (1, 1100),
+            (2, 1100),
+        ]
+
+
 async def test_latest_mode_catch_up_sends_only_the_newest_missed_frame(
     stack: Stack, admin: Caller
 ) -> None:

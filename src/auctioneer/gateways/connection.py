@@ -258,7 +258,11 @@ class Connection:
         old = self._subs.pop(internal, None)
         if old is not None:
             await self.hub.detach(internal, self)
-        sub = _Subscription(internal, topic.wire, req.mode)
+        # Latest-value mode keeps one frame per topic: right for one auction's
+        # feed, wrong where each frame is about something else (a summary of
+        # another auction, a notice), so those feeds always deliver everything.
+        mode = req.mode if topic.kind is TopicKind.AUCTION else "full"
+        sub = _Subscription(internal, topic.wire, mode)
         user = self.caller.user
         if topic.kind is TopicKind.USER and user is not None:
             sub.for_user = user.id
@@ -278,7 +282,7 @@ class Connection:
                 del self._subs[internal]
             await self.hub.detach(internal, self)
             raise
-        if req.mode == "latest" and backlog:
+        if mode == "latest" and backlog:
             backlog = backlog[-1:]
 
         def go_live() -> None:
