@@ -317,6 +317,22 @@ async def test_request_ids_lists_the_replies_stored_since_a_time(store: Any) -> 
     assert await store.request_ids(b3.at + 1) == []
 
 
+async def test_old_replies_are_forgotten_oldest_first_a_chunk_at_a_time(store: Any) -> None:
+    await _auction_with_bids(store, 1, [])  # created at T0 + 1
+    b2, b3 = bid(1, 2, 2, 100), bid(1, 3, 3, 200)  # at T0 + 2, T0 + 3
+    await store.append(commit(1, 1, [b2], idempotency=[(5, "a", b"1"), (6, "a", b"2")]))
+    await store.append(commit(1, 2, [b3], idempotency=[(5, "b", b"3")]))
+    assert await store.forget_replies(b2.at, 10) == 0  # none older than b2
+    assert await store.forget_replies(b3.at, 1) == 1
+    assert await store.forget_replies(b3.at, 10) == 1
+    assert await store.request_ids(0) == [(5, "b")]
+    assert await store.stored_reply(5, "a") is None and await store.stored_reply(5, "b") == b"3"
+    # A forgotten request id may be written again (a retry past the window runs again).
+    b4 = bid(1, 4, 4, 300)
+    await store.append(commit(1, 3, [b4], idempotency=[(5, "a", b"4")]))
+    assert await store.stored_reply(5, "a") == b"4"
+
+
 # -- users, tokens, ids ---------------------------------------------------------------
 
 

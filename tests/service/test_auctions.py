@@ -211,6 +211,29 @@ async def test_an_id_first_refused_is_refused_again_by_another_write(
     assert await refusal(stack, people.admin, "create_sale", id="c2", **sale) == first
 
 
+async def test_stored_replies_past_the_window_are_deleted_when_the_service_starts(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin, duration_s=30 * 24 * 3600)
+    await stack.raw(people.ann, "place_bid", id="old", auction_id=1, amount=1000)
+    stack.clock.advance(6 * 24 * 3600)
+    await stack.raw(people.bob, "place_bid", id="new", auction_id=1, amount=1100)
+    stack.clock.advance(1 * 24 * 3600 + 1)  # "old" is now just over 7 days old
+    assert people.ann.user is not None and people.bob.user is not None
+    stack = await restart(stack)
+    try:
+        ann, bob = people.ann.user.id, people.bob.user.id
+
+        async def forgotten() -> bool:
+            return await stack.store.stored_reply(ann, "old") is None
+
+        await until(forgotten)
+        assert await stack.store.stored_reply(bob, "new") is not None
+        assert (await kinds(stack, 1)).count("bid_placed") == 2  # only replies go
+    finally:
+        await stack.close()
+
+
 # -- batching ------------------------------------------------------------------------
 
 

@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 FRAME_CACHE = 1024  # recent public frames per auction, for cheap resumes
 MAX_CATCH_UP_ROUNDS = 100_000
 IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3600 * 1000  # a retry older than a week runs again
+FORGET_EVERY_S = 3600.0  # how often stored replies older than the window are deleted
+FORGET_CHUNK = 5000  # replies deleted per write, so other writes are not held up
 
 
 class AuctionService:
@@ -74,6 +76,7 @@ class AuctionService:
         self._inline = bool(getattr(hub.broker, "delivers_inline", False))
         self._background: set[asyncio.Task[None]] = set()
         self._saving: set[asyncio.Task[None]] = set()  # refusals being stored
+        self._forgetting: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------
     async def start(self) -> None:
@@ -88,9 +91,13 @@ class AuctionService:
                 if state.waits_for_previous and state.status is Status.SCHEDULED:
                     waiting.append(state)
         await self._resume_sales(waiting)
+        self._forgetting = asyncio.get_running_loop().create_task(self._forget_old_replies())
 
     async def stop(self) -> None:
         """Finish in-flight writes, then cancel every timer."""
+        if self._forgetting is not None:
+            self._forgetting.cancel()
+            await asyncio.wait({self._forgetting})
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
@@ -305,6 +312,28 @@ class AuctionService:
         """Keep the reply of a write that is not one auction commit (create_sale)."""
         await self.store.save_reply(user_id, request_id, result)
         self._remember(user_id, request_id, result)
+
+    async def _forget_old_replies(self) -> None:
+        """Delete stored replies past the window, now and then every hour.
+
+        They are honoured for IDEMPOTENCY_WINDOW_MS only, so keeping them
+        would only grow the database (a bid's reply holds the whole auction).
+        """
+        while True:
+            try:
+                await self.forget_replies_before(self.clock.now_ms() - IDEMPOTENCY_WINDOW_MS)
+            except Exception:  # tried again next time; nothing depends on it
+                log.exception("deleting old stored replies failed")
+            await asyncio.sleep(FORGET_EVERY_S)
+
+    async def forget_replies_before(self, before_ms: int) -> int:
+        """Delete every stored reply written before `before_ms`, a chunk per write."""
+        total = 0
+        while (gone := await self.store.forget_replies(before_ms, FORGET_CHUNK)) > 0:
+            total += gone
+            if gone < FORGET_CHUNK:
+                break
+        return total
 
     async def stored_reply(self, key: tuple[int, str]) -> bytes | None:
         """The first reply to this (user, request id), if there was one.

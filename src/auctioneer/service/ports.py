@@ -166,6 +166,9 @@ class EventStore(Protocol):
     async def request_ids(self, since_ms: int) -> list[tuple[int, str]]:
         """Every (user_id, request_id) with a stored reply written at or after since_ms."""
 
+    async def forget_replies(self, before_ms: int, limit: int) -> int:
+        """Delete up to `limit` stored replies written before `before_ms`; how many went."""
+
     # -- users and tokens --------------------------------------------------
     async def create_user(self, username: str, password_hash: str, role: str) -> UserRecord:
         """Insert a user with the next paddle number.

@@ -238,6 +238,14 @@ class MemoryStore:
         self._check_open()
         return sorted(k for k, at in self._reply_times.items() if at >= since_ms)
 
+    async def forget_replies(self, before_ms: int, limit: int) -> int:
+        self._check_open()
+        old = [k for k, at in self._reply_times.items() if at < before_ms][:limit]
+        for key in old:
+            del self._replies[key], self._reply_times[key]
+        self._committed()
+        return len(old)
+
     # -- users and tokens -------------------------------------------------------
 
     async def create_user(self, username: str, password_hash: str, role: str) -> UserRecord:

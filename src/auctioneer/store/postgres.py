@@ -87,6 +87,10 @@ _SAVE_REPLY = (
     "INSERT INTO idempotency (user_id, request_id, reply, at) VALUES ($1, $2, $3, $4)"
     " ON CONFLICT (user_id, request_id) DO NOTHING"
 )
+_FORGET_REPLIES = (
+    "DELETE FROM idempotency WHERE (user_id, request_id) IN"
+    " (SELECT user_id, request_id FROM idempotency WHERE at < $1 ORDER BY at LIMIT $2)"
+)
 _BUMP_COUNTER = """
 INSERT INTO counters (kind, last) VALUES ($1, $2)
 ON CONFLICT (kind) DO UPDATE SET last = counters.last + excluded.last
@@ -512,6 +516,15 @@ class PostgresStore:
             return [(r[0], r[1]) for r in await conn.fetch(sql, since_ms)]
 
         return await self._read(q)
+
+    async def forget_replies(self, before_ms: int, limit: int) -> int:
+        """Delete up to `limit` replies older than `before_ms` (a short write each call)."""
+
+        async def tx(conn: asyncpg.Connection) -> int:
+            status: str = await conn.execute(_FORGET_REPLIES, before_ms, limit)
+            return int(status.split()[-1])  # "DELETE n"
+
+        return await self._write(tx)
 
     # -- users and tokens ---------------------------------------------------------
 

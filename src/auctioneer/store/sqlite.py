@@ -91,6 +91,10 @@ _INSERT_PURCHASE = (
 )
 _INSERT_REPLY = "INSERT INTO idempotency (user_id, request_id, reply, at) VALUES (?, ?, ?, ?)"
 _SAVE_REPLY = _INSERT_REPLY + " ON CONFLICT (user_id, request_id) DO NOTHING"
+_FORGET_REPLIES = (
+    "DELETE FROM idempotency WHERE rowid IN"
+    " (SELECT rowid FROM idempotency WHERE at < ? ORDER BY at LIMIT ?)"
+)
 _UPSERT_SALE = (
     "INSERT INTO sales (id, row) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET row = excluded.row"
 )
@@ -400,6 +404,14 @@ class SQLiteStore:
             return [(r[0], r[1]) for r in conn.execute(sql, (since_ms,))]
 
         return await self._read(q)
+
+    async def forget_replies(self, before_ms: int, limit: int) -> int:
+        """Delete up to `limit` replies older than `before_ms` (a short write each call)."""
+
+        def tx(conn: sqlite3.Connection) -> int:
+            return conn.execute(_FORGET_REPLIES, (before_ms, limit)).rowcount
+
+        return await self._write(tx)
 
     # -- users and tokens ---------------------------------------------------------
 
