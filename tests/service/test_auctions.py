@@ -18,6 +18,7 @@ from auctioneer.service.actor import Work
 from auctioneer.service.errors import NotFound
 from auctioneer.service.ports import Commit, Frame
 from auctioneer.service.users import Caller
+from auctioneer.store import ConcurrencyConflict
 from auctioneer.wire import codec
 from auctioneer.wire.timefmt import format_time
 from auctioneer.wire.topics import AUCTIONS, AUCTIONS_ADMIN, auction_topic, user_topic
@@ -656,20 +657,60 @@ async def test_notice_frames_are_the_stored_notices_in_a_seq_range(
 # -- failures --------------------------------------------------------------------------
 
 
-async def test_a_stale_cached_state_gets_conflict_and_the_retry_succeeds(
+async def test_a_stale_cached_state_is_decided_again_on_the_stored_one(
     stack: Stack, people: People
 ) -> None:
     await stack.create(people.admin)
-    other = await Stack.build(clock=stack.clock, store=stack.store)
+    await stack.auctions.state(1)  # cached here before the other process writes
+    other = await Stack.build(clock=stack.clock, store=stack.store)  # another server process
     try:
         await other.raw(people.ann, "place_bid", auction_id=1, amount=1000)
-        conflict = await _refused(stack, people.bob, "place_bid", auction_id=1, amount=1100)
-        assert conflict.to_wire() == {"code": "conflict", "message": "Try again"}
-        retried = await stack.call(people.bob, "place_bid", auction_id=1, amount=1100)
-        assert retried["auction"]["bid_count"] == 2
+        # Accepted on the stale state (no bid yet), refused on the stored one.
+        low = await _refused(stack, people.bob, "place_bid", auction_id=1, amount=1000)
+        assert low.code == "bid_too_low"
+        assert stack.auctions.conflicts_retried == 1
+        await other.raw(people.bob, "place_bid", auction_id=1, amount=2000)
+        placed = await stack.call(people.ann, "place_bid", auction_id=1, amount=3000)
+        assert (placed["auction"]["bid_count"], placed["auction"]["current_bid"]) == (3, 3000)
+        assert stack.auctions.conflicts_retried == 2
         assert engine.replay(1, await stack.store.load_events(1)) == await stack.auctions.state(1)
     finally:
         await other.close(close_store=False)
+
+
+async def test_a_request_first_written_by_another_process_gets_its_reply(
+    stack: Stack, people: People
+) -> None:
+    await stack.create(people.admin)
+    await stack.auctions.state(1)  # cached here before the other process writes
+    other = await Stack.build(clock=stack.clock, store=stack.store)
+    try:
+        first = await other.raw(people.ann, "place_bid", id="r1", auction_id=1, amount=1000)
+        assert await stack.raw(people.ann, "place_bid", id="r1", auction_id=1, amount=1000) == (
+            first
+        )
+        assert (await kinds(stack, 1)).count("bid_placed") == 1
+    finally:
+        await other.close(close_store=False)
+
+
+async def test_a_batch_that_keeps_losing_races_gets_conflict(
+    stack: Stack, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await stack.create(people.admin)
+    tries: list[int] = []
+
+    async def always_taken(commit: Commit) -> Any:
+        tries.append(commit.expected_version)
+        raise ConcurrencyConflict(commit.auction_id, commit.expected_version)
+
+    monkeypatch.setattr(stack.store, "append", always_taken)
+    lost = await _refused(stack, people.ann, "place_bid", auction_id=1, amount=1000)
+    assert lost.to_wire() == {"code": "conflict", "message": "Try again"}
+    assert len(tries) == 3
+    monkeypatch.undo()
+    placed = await stack.call(people.ann, "place_bid", auction_id=1, amount=1000)
+    assert placed["auction"]["bid_count"] == 1
 
 
 async def test_a_store_failure_is_internal_and_nothing_is_cached(

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 FRAME_CACHE = 1024  # recent public frames per auction, for cheap resumes
 MAX_CATCH_UP_ROUNDS = 100_000
 IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3600 * 1000  # a retry older than a week runs again
+CONFLICT_ATTEMPTS = 3  # tries at a batch that keeps losing races before `conflict`
 FORGET_EVERY_S = 3600.0  # how often stored replies older than the window are deleted
 FORGET_CHUNK = 5000  # replies deleted per write, so other writes are not held up
 
@@ -77,6 +78,7 @@ class AuctionService:
         self._background: set[asyncio.Task[None]] = set()
         self._saving: set[asyncio.Task[None]] = set()  # refusals being stored
         self._forgetting: asyncio.Task[None] | None = None
+        self.conflicts_retried = 0  # batches decided again after losing a race
 
     # -- lifecycle -----------------------------------------------------------
     async def start(self) -> None:
@@ -157,13 +159,34 @@ class AuctionService:
         return self._actors.submit(auction_id, work)
 
     async def _process(self, auction_id: int, batch: list[Work]) -> None:
+        """Decide and commit a batch; on a version conflict decide it again on the truth.
+
+        A conflict means another writer (another server process, or a state
+        cached before a restore) moved the auction on: nothing of this batch
+        was written or answered, so it is decided again on the stored state,
+        up to CONFLICT_ATTEMPTS times, before its writers are told to retry.
+        """
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            again, last = attempt > 1, attempt == CONFLICT_ATTEMPTS
+            if await self._attempt(auction_id, batch, again=again, last=last):
+                return
+            self.conflicts_retried += 1
+
+    async def _attempt(
+        self, auction_id: int, batch: list[Work], *, again: bool, last: bool
+    ) -> bool:
+        """One try at the batch; False when it lost a race and should be tried again.
+
+        When trying `again`, every request id is looked up in the store: the
+        race may have been lost to the same request's first write elsewhere.
+        """
         state = await self.state(auction_id) or engine.new_auction(auction_id)
         start = state
         real_now = self.clock.now_ms()
         steps: list[tuple[Event, Auction]] = []
         notices: list[NoticeRecord] = []
         purchases: list[PurchaseRecord] = []
-        done: list[tuple[Work, Auction | bytes]] = []
+        done: list[tuple[Work, Auction | bytes | AuctionError]] = []
         refused: list[tuple[int, str, bytes]] = []  # kept like replies: a retry is refused again
         seen: set[tuple[int, str]] = set()
 
@@ -186,7 +209,7 @@ class AuctionService:
                     done.append((work, b""))
                     continue
                 stored = self._idempotent.get(key)  # `stored_reply` without a coroutine
-                if stored is None and key in self._known_request_ids:
+                if stored is None and (again or key in self._known_request_ids):
                     stored = await self.store.stored_reply(*key)
                 if stored is not None:
                     done.append((work, stored))
@@ -195,7 +218,8 @@ class AuctionService:
             try:
                 events = engine.decide(state, work.command, work.now or real_now)
             except AuctionError as e:
-                _fail(work, e)
+                # Answered after the commit: the refusal may rest on this batch's bids.
+                done.append((work, e))
                 if key is not None:
                     refused.append((*key, refusal_bytes(e)))
                     self._remember(*refused[-1])
@@ -212,9 +236,12 @@ class AuctionService:
                     start, final, steps, notices, purchases, [*replies, *refused]
                 )
             except BaseException as e:
-                self._states.pop(auction_id, None)  # reload from the truth next time
                 for user_id, request_id, _ in refused:  # decided on a state never written
                     self._idempotent.pop((user_id, request_id), None)
+                if _is_conflict(e) and not last:
+                    await self._catch_up(auction_id)
+                    return False
+                self._states.pop(auction_id, None)  # reload from the truth next time
                 error: AuctionError = Conflict("Try again") if _is_conflict(e) else Internal()
                 if not isinstance(e, AuctionError) and not _is_conflict(e):
                     log.exception("commit failed for auction %s", auction_id)
@@ -222,12 +249,19 @@ class AuctionService:
                     _fail(work, error)
                 if not isinstance(e, Exception):
                     raise
-                return
+                return True
             # Cache the frames with the state, so a resume that reads this seq finds them.
             frames = self._remember_frames(state.id, steps)
             self._states[auction_id] = state
         else:
             stored_notices, frames = [], []
+            # No commit checked the state these refusals rest on: another
+            # process may have moved the auction on since it was cached.
+            any_refused = any(isinstance(outcome, AuctionError) for _, outcome in done)
+            if any_refused and not last and await self._catch_up(auction_id):
+                for user_id, request_id, _ in refused:
+                    self._idempotent.pop((user_id, request_id), None)
+                return False
             if refused:
                 self._keep_refusals(refused)
         self._resolve(done)
@@ -238,6 +272,29 @@ class AuctionService:
             # Replies first (their tasks wake on the futures above), then the events.
             self._actors.loop.call_soon(self._publish, start, final, frames, stored_notices)
             self._open_next_lots(state, steps)
+        return True
+
+    async def _catch_up(self, auction_id: int) -> bool:
+        """Fold into the cached state what other writers appended; True if they had.
+
+        One indexed read that normally finds nothing, instead of replaying the
+        whole log. Without a cached state the next `state()` loads it anyway.
+        """
+        state = self._states.get(auction_id)
+        if state is None:
+            return True
+        try:
+            newer = await self.store.load_events(auction_id, state.version)
+        except Exception:  # the store is down: the commit will tell
+            log.warning("could not check auction %s for newer events", auction_id)
+            return False
+        if not newer:
+            return False
+        for event in newer:
+            state = engine.evolve(state, event)
+        self._states[auction_id] = state
+        self._frames.pop(auction_id, None)  # its seqs now have a gap
+        return True
 
     def _due(self, state: Auction, now: int) -> list[Event]:
         """The events of every deadline that passed, each decided at its own time."""
@@ -255,7 +312,7 @@ class AuctionService:
         return events
 
     async def _render(
-        self, state: Auction, done: list[tuple[Work, Auction | bytes]]
+        self, state: Auction, done: list[tuple[Work, Auction | bytes | AuctionError]]
     ) -> tuple[_View, list[tuple[int, str, bytes]]]:
         """Encode each accepted command's result (in place); the ones to keep for retries.
 
@@ -371,13 +428,15 @@ class AuctionService:
 
         self._in_background(keep(), self._saving)
 
-    def _resolve(self, done: list[tuple[Work, Auction | bytes]]) -> None:
+    def _resolve(self, done: list[tuple[Work, Auction | bytes | AuctionError]]) -> None:
         first: dict[tuple[int, str], bytes] = {}
         for work, outcome in done:
             if work.future.done():
                 continue
             key = (work.user_id or 0, work.request_id or "")
-            if isinstance(outcome, bytes) and is_refusal(outcome):
+            if isinstance(outcome, AuctionError):
+                work.future.set_exception(outcome)
+            elif isinstance(outcome, bytes) and is_refusal(outcome):
                 work.future.set_exception(refusal(outcome))
             elif isinstance(outcome, bytes) and outcome:
                 first.setdefault(key, outcome)
