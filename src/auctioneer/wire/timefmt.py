@@ -24,8 +24,14 @@ def format_time(ms: int | None) -> str | None:
 def _format(ms: int) -> str:
     """Cached: the same few times (ends_at, created_at) are formatted for every bid."""
     seconds, millis = divmod(ms, 1000)
-    stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{millis:03d}Z"
+    return f"{_stamp(seconds)}.{millis:03d}Z"
+
+
+@lru_cache(maxsize=1024)
+def _stamp(seconds: int) -> str:
+    """Cached by the second: each bid's own `at` is a new millisecond but rarely a
+    new second, and `strftime` was most of the cost of formatting it."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def parse_time(text: str) -> int:
