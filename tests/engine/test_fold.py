@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from auctioneer.engine.commands import AuctionSpec
 from auctioneer.engine.fold import replace
 from auctioneer.engine.state import Auction, AutoBid, Sale, Status
@@ -31,6 +33,21 @@ def test_replace_without_changes_is_an_equal_copy() -> None:
     bid = AutoBid(bidder_id=2, paddle=2, max_amount=50, since_version=1)
     copy = replace(bid)
     assert copy == bid and copy is not bid
+
+
+def test_replace_of_an_auction_does_not_share_its_fields_with_the_original() -> None:
+    before = Auction(id=7)
+    after = replace(before, bid_count=1)
+    object.__setattr__(after, "seq", 5)  # as `evolve` finishes its fresh copy
+    assert (before.bid_count, before.seq) == (0, 0)
+    assert (after.bid_count, after.seq) == (1, 5)
+
+
+def test_replace_refuses_a_change_that_names_no_field() -> None:
+    with pytest.raises(TypeError):
+        replace(Auction(id=7), bid_cuont=1)
+    with pytest.raises(TypeError):
+        replace(AutoBid(bidder_id=2, paddle=2, max_amount=50, since_version=1), max=1)
 
 
 def test_evolve_never_changes_the_state_it_was_given_even_if_a_mutator_returns_it() -> None:
