@@ -243,9 +243,11 @@ def parse_fields(model: type[Request], fields: dict[str, Any]) -> Request:
         InvalidCommand: any other missing or wrong-typed field (`bad_request`).
     """
     try:
-        return model.model_validate(fields)
+        # `model_validate` without its keyword checks: the same validator, called directly.
+        request: Request = model.__pydantic_validator__.validate_python(fields)
     except ValidationError as e:
         raise _to_error(e) from None
+    return request
 
 
 def _to_error(e: ValidationError) -> AuctionError:
