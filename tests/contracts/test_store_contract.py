@@ -333,6 +333,29 @@ async def test_old_replies_are_forgotten_oldest_first_a_chunk_at_a_time(store: A
     assert await store.stored_reply(5, "a") == b"4"
 
 
+async def test_append_all_writes_every_auction_or_none(store: Any) -> None:
+    lots = [commit(a, 0, [created(a, sale_id=9, lot=a)], sale_id=9, lot=a) for a in (1, 2, 3)]
+    lots[-1] = commit(
+        3, 0, [created(3, sale_id=9, lot=3)], sale_id=9, lot=3, idempotency=[(5, "s", b"{}")]
+    )
+    assert await store.append_all(lots) == [[], [], []]
+    assert await store.sale_lots(9) == [1, 2, 3]
+    assert await store.stored_reply(5, "s") == b"{}"
+    # One of them taken (auction 4 exists): nothing of the others is written.
+    await store.append(commit(4, 0, [created(4)]))
+    again = [commit(a, 0, [created(a, sale_id=8, lot=a - 4)], sale_id=8, lot=a - 4) for a in (5, 4)]
+    with pytest.raises(ConcurrencyConflict):
+        await store.append_all(again)
+    assert await store.load_events(5) == [] and await store.sale_lots(8) == []
+    # A request id already used: none written either.
+    reused = [commit(6, 0, [created(6)], idempotency=[(5, "s", b"x")])]
+    with pytest.raises(ConcurrencyConflict):
+        await store.append_all(reused)
+    assert await store.load_events(6) == []
+    with pytest.raises(ValueError):
+        await store.append_all([commit(7, 0, [created(7)]), commit(7, 1, [bid(7, 2, 2, 100)])])
+
+
 # -- users, tokens, ids ---------------------------------------------------------------
 
 

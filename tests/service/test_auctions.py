@@ -18,7 +18,7 @@ from auctioneer.service.actor import Work
 from auctioneer.service.errors import NotFound
 from auctioneer.service.ports import Commit, Frame
 from auctioneer.service.users import Caller
-from auctioneer.store import ConcurrencyConflict
+from auctioneer.store import ConcurrencyConflict, StoreUnavailable
 from auctioneer.wire import codec
 from auctioneer.wire.timefmt import format_time
 from auctioneer.wire.topics import AUCTIONS, AUCTIONS_ADMIN, auction_topic, user_topic
@@ -233,6 +233,39 @@ async def test_stored_replies_past_the_window_are_deleted_when_the_service_start
         assert (await kinds(stack, 1)).count("bid_placed") == 2  # only replies go
     finally:
         await stack.close()
+
+
+async def test_a_sale_is_created_in_one_write_with_its_reply_or_not_at_all(
+    stack: Stack, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fields = {"name": "Spring", "lots": [lot(), lot(), lot()]}
+    real_append_all = stack.store.append_all
+
+    async def fails(commits: Any) -> Any:
+        raise StoreUnavailable("memory", "the disk is full")
+
+    monkeypatch.setattr(stack.store, "append_all", fails)
+    with pytest.raises(AuctionError):
+        await stack.raw(people.admin, "create_sale", id="s1", **fields)
+    assert [await stack.store.load_events(i) for i in range(1, 4)] == [[], [], []]
+    assert await stack.store.stored_reply(people.admin.user.id, "s1") is None
+
+    writes: list[int] = []
+
+    async def counted(commits: Any) -> Any:
+        writes.append(len(commits))
+        return await real_append_all(commits)
+
+    monkeypatch.setattr(stack.store, "append_all", counted)
+    first = codec.decode(await stack.raw(people.admin, "create_sale", id="s1", **fields))
+    assert writes == [3]  # three lots and the reply: one transaction
+    lots = first["sale"]["lots"]
+    assert await stack.store.stored_reply(people.admin.user.id, "s1") is not None
+    assert await stack.store.sale_lots(first["sale"]["id"]) == lots
+    assert [a["status"] for a in first["auctions"]] == ["open", "scheduled", "scheduled"]
+    assert (await stack.call(people.admin, "get_auction", auction_id=lots[0]))["auction"][
+        "status"
+    ] == "open"
 
 
 # -- batching ------------------------------------------------------------------------

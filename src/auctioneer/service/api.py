@@ -218,25 +218,27 @@ class Api:
         specs = [_spec(lot) for lot in req.lots]
         sale_starts = _time(req.starts_at, "starts_at")
         (sale_id,) = await self.store.allocate_ids("sale", 1)
-        views = []
+        commands = []
         for index, spec in enumerate(specs):
             if index == 0 and sale_starts is not None:
                 spec = _with_start(spec, sale_starts)
-            command = cmd.CreateAuction(
-                spec=spec, sale_id=sale_id, lot=index + 1, waits_for_previous=index > 0
+            commands.append(
+                cmd.CreateAuction(
+                    spec=spec, sale_id=sale_id, lot=index + 1, waits_for_previous=index > 0
+                )
             )
-            work = Work(command, user_id=user.id, admin=True)
-            views.append(codec.decode(await self.auctions.create(command, work))["auction"])
-        sale = {
-            "id": sale_id,
-            "name": req.name,
-            "lots": [v["id"] for v in views],
-            "starts_at": views[0]["starts_at"],
-        }
-        result = codec.encode({"sale": sale, "auctions": views})
-        if rid is not None:
-            await self.auctions.save_reply(user.id, rid, result)
-        return result
+
+        def reply(views: list[dict[str, Any]]) -> bytes:
+            sale = {
+                "id": sale_id,
+                "name": req.name,
+                "lots": [v["id"] for v in views],
+                "starts_at": views[0]["starts_at"],
+            }
+            return codec.encode({"sale": sale, "auctions": views})
+
+        key = (user.id, rid) if rid is not None else None
+        return await self.auctions.create_lots(commands, key=key, reply=reply)
 
     async def _update_auction(self, caller: Caller, req: m.UpdateAuction, rid: str | None) -> bytes:
         user = _require_admin(caller)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
 from orjson import Fragment
@@ -344,31 +344,65 @@ class AuctionService:
         purchases: list[PurchaseRecord],
         replies: list[tuple[int, str, bytes]],
     ) -> list[StoredNotice]:
-        state = final.state
-        assert state.spec is not None
-        commit = Commit(
-            auction_id=state.id,
-            expected_version=start.version,
-            events=[event for event, _ in steps],
-            row=final.admin,
-            status=state.status.value,
-            public=state.spec.public,
-            deleted=state.deleted,
-            sale_id=state.sale_id,
-            notices=notices,
-            purchases=purchases,
-            idempotency=replies,
-            row_json=final.admin_json,
+        stored = await self.store.append(
+            _commit_of(start, final, steps, notices, purchases, replies)
         )
-        stored = await self.store.append(commit)
         for user_id, request_id, result in replies:
             self._remember(user_id, request_id, result)
         return stored
 
-    async def save_reply(self, user_id: int, request_id: str, result: bytes) -> None:
-        """Keep the reply of a write that is not one auction commit (create_sale)."""
-        await self.store.save_reply(user_id, request_id, result)
-        self._remember(user_id, request_id, result)
+    async def create_lots(
+        self,
+        commands: Sequence[CreateAuction],
+        *,
+        key: tuple[int, str] | None,
+        reply: Callable[[list[dict[str, Any]]], bytes],
+    ) -> bytes:
+        """Create several auctions (a sale's lots) in one transaction: all or none.
+
+        The lots get fresh ids nobody can have written to yet, so they need no
+        per-auction writer. `reply` builds the result from the lots' admin
+        objects; it is stored under `key` in the same transaction, so a crash
+        leaves either the whole sale with its reply or nothing at all.
+
+        Raises:
+            AuctionError: a lot the rules refuse (nothing is created).
+        """
+        ids = await self.store.allocate_ids("auction", len(commands))
+        now = self.clock.now_ms()
+        lots: list[tuple[Auction, _View, list[tuple[Event, Auction]], list[NoticeRecord]]] = []
+        for auction_id, command in zip(ids, commands, strict=True):
+            start = engine.new_auction(auction_id)
+            events = engine.decide(start, command, now)
+            steps = engine.fold_steps(start, events)
+            notices = _notice_records(engine.notices(start, events), events[-1].at)
+            lots.append((start, _View(steps[-1][1], {}), steps, notices))
+        result = reply([view.admin for _, view, _, _ in lots])
+        replies = [(*key, result)] if key is not None else []
+        commits = [
+            _commit_of(start, view, steps, notices, [], replies if index == len(lots) - 1 else [])
+            for index, (start, view, steps, notices) in enumerate(lots)
+        ]
+        try:
+            stored = await self.store.append_all(commits)
+        except Exception as e:
+            if _is_conflict(e) and key is not None:  # the same request, stored meanwhile
+                first = await self.store.stored_reply(*key)
+                if first is not None and is_refusal(first):
+                    raise refusal(first) from e
+                if first is not None:
+                    return first
+            if not _is_conflict(e):
+                log.exception("creating %d lots failed", len(commits))
+            raise (Conflict("Try again") if _is_conflict(e) else Internal()) from e
+        if key is not None:
+            self._remember(*key, result)
+        for (start, view, steps, _), stored_notices in zip(lots, stored, strict=True):
+            frames = self._remember_frames(view.state.id, steps)
+            self._states[view.state.id] = view.state
+            self._schedule(view.state)
+            self._actors.loop.call_soon(self._publish, start, view, frames, stored_notices)
+        return result
 
     async def _forget_old_replies(self) -> None:
         """Delete stored replies past the window, now and then every hour.
@@ -582,6 +616,33 @@ class AuctionService:
             if previous is not None and previous.status in (Status.CLOSED, Status.CANCELLED):
                 at = previous.closed_at or self.clock.now_ms()
                 await self._open_lot(state.sale_id, state.lot, at)
+
+
+def _commit_of(
+    start: Auction,
+    final: _View,
+    steps: list[tuple[Event, Auction]],
+    notices: list[NoticeRecord],
+    purchases: list[PurchaseRecord],
+    replies: list[tuple[int, str, bytes]],
+) -> Commit:
+    """The store's record of one auction's decided batch."""
+    state = final.state
+    assert state.spec is not None
+    return Commit(
+        auction_id=state.id,
+        expected_version=start.version,
+        events=[event for event, _ in steps],
+        row=final.admin,
+        status=state.status.value,
+        public=state.spec.public,
+        deleted=state.deleted,
+        sale_id=state.sale_id,
+        notices=notices,
+        purchases=purchases,
+        idempotency=replies,
+        row_json=final.admin_json,
+    )
 
 
 def _fail(work: Work, error: BaseException) -> None:

@@ -124,6 +124,12 @@ class EventStore(Protocol):
         Returns the notices as stored, with their per-user seq.
         """
 
+    async def append_all(self, commits: Sequence[Commit]) -> list[list[StoredNotice]]:
+        """Write the commits of several auctions (one each) in one transaction.
+
+        All or nothing: a conflict in any of them writes none (a sale's lots).
+        """
+
     async def load_events(self, auction_id: int, after_version: int = 0) -> list[Event]:
         """Every event (public and private) of the auction, in version order."""
 

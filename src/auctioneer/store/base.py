@@ -7,7 +7,7 @@ first, so the three backends write the same thing and only differ in how.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +102,12 @@ class CommitPlan:
             self.new_version,
             self.last_seq,
         )
+
+
+def one_per_auction(plans: Sequence[CommitPlan]) -> None:
+    """`append_all` takes one commit per auction: two would need versions in between."""
+    if len({plan.auction_id for plan in plans}) != len(plans):
+        raise ValueError("append_all takes at most one commit per auction")
 
 
 def plan_commit(commit: Commit, *, now_ms: Callable[[], int] = system_clock_ms) -> CommitPlan:

@@ -24,6 +24,7 @@ from auctioneer.store.base import (
     UNFINISHED_STATUSES,
     CommitPlan,
     StoreStats,
+    one_per_auction,
     plan_commit,
     system_clock_ms,
 )
@@ -95,16 +96,35 @@ class MemoryStore:
     async def append(self, commit: Commit) -> list[StoredNotice]:
         self._check_open()
         plan = plan_commit(commit, now_ms=self._now_ms)
-        current = self._auctions.get(plan.auction_id)
-        stored_version = current.version if current is not None else 0
-        if stored_version != plan.expected_version:
-            self.stats.conflicts += 1
-            raise ConcurrencyConflict(plan.auction_id, plan.expected_version)
-        keys = [(user_id, request_id) for user_id, request_id, _ in plan.idempotency]
-        if len(set(keys)) != len(keys) or any(k in self._replies for k in keys):
-            self.stats.conflicts += 1
-            raise ConcurrencyConflict(plan.auction_id, plan.expected_version, reason="request_id")
+        self._check([plan])
         # Checked: from here on nothing can fail, so the commit is all or nothing.
+        return self._apply(plan, commit)
+
+    async def append_all(self, commits: Sequence[Commit]) -> list[list[StoredNotice]]:
+        self._check_open()
+        plans = [plan_commit(commit, now_ms=self._now_ms) for commit in commits]
+        one_per_auction(plans)
+        self._check(plans)
+        return [self._apply(plan, commit) for plan, commit in zip(plans, commits, strict=True)]
+
+    def _check(self, plans: Sequence[CommitPlan]) -> None:
+        """Raise ConcurrencyConflict if any of the plans cannot be written."""
+        keys: list[tuple[int, str]] = []
+        for plan in plans:
+            current = self._auctions.get(plan.auction_id)
+            stored_version = current.version if current is not None else 0
+            if stored_version != plan.expected_version:
+                self.stats.conflicts += 1
+                raise ConcurrencyConflict(plan.auction_id, plan.expected_version)
+            keys.extend((user_id, request_id) for user_id, request_id, _ in plan.idempotency)
+            if len(set(keys)) != len(keys) or any(k in self._replies for k in keys):
+                self.stats.conflicts += 1
+                raise ConcurrencyConflict(
+                    plan.auction_id, plan.expected_version, reason="request_id"
+                )
+
+    def _apply(self, plan: CommitPlan, commit: Commit) -> list[StoredNotice]:
+        current = self._auctions.get(plan.auction_id)
         log = self._events.setdefault(plan.auction_id, [])
         public = self._public.setdefault(plan.auction_id, [])
         for event in commit.events:

@@ -32,7 +32,13 @@ from auctioneer.service.ports import (
     TokenRecord,
     UserRecord,
 )
-from auctioneer.store.base import CommitPlan, StoreStats, plan_commit, system_clock_ms
+from auctioneer.store.base import (
+    CommitPlan,
+    StoreStats,
+    one_per_auction,
+    plan_commit,
+    system_clock_ms,
+)
 from auctioneer.store.errors import (
     ConcurrencyConflict,
     StoreError,
@@ -413,6 +419,16 @@ class PostgresStore:
             return await append_one(conn, plan)
 
         return await self._write(tx, plan)
+
+    async def append_all(self, commits: Sequence[Commit]) -> list[list[StoredNotice]]:
+        """Write several auctions' commits in one savepoint: all of them or none."""
+        plans = [plan_commit(commit, now_ms=self._now_ms) for commit in commits]
+        one_per_auction(plans)
+
+        async def tx(conn: asyncpg.Connection) -> list[list[StoredNotice]]:
+            return [await append_one(conn, plan) for plan in plans]
+
+        return await self._write(tx)
 
     async def load_events(self, auction_id: int, after_version: int = 0) -> list[Event]:
         async def q(conn: asyncpg.Connection) -> list[Event]:

@@ -36,7 +36,13 @@ from auctioneer.service.ports import (
     TokenRecord,
     UserRecord,
 )
-from auctioneer.store.base import CommitPlan, StoreStats, plan_commit, system_clock_ms
+from auctioneer.store.base import (
+    CommitPlan,
+    StoreStats,
+    one_per_auction,
+    plan_commit,
+    system_clock_ms,
+)
 from auctioneer.store.errors import (
     ConcurrencyConflict,
     StoreUnavailable,
@@ -297,6 +303,12 @@ class SQLiteStore:
         """
         plan = plan_commit(commit, now_ms=self._now_ms)
         return await self._write(lambda conn: _append_tx(conn, plan), is_append=True, item=plan)
+
+    async def append_all(self, commits: Sequence[Commit]) -> list[list[StoredNotice]]:
+        """Write several auctions' commits in one SAVEPOINT: all of them or none."""
+        plans = [plan_commit(commit, now_ms=self._now_ms) for commit in commits]
+        one_per_auction(plans)
+        return await self._write(lambda conn: [_append_tx(conn, p) for p in plans], is_append=True)
 
     async def load_events(self, auction_id: int, after_version: int = 0) -> list[Event]:
         def q(conn: sqlite3.Connection) -> list[Event]:
