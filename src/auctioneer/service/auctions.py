@@ -232,9 +232,9 @@ class AuctionService:
         final, replies = await self._render(state, done)
         if steps:
             try:
-                stored_notices = await self._commit(
-                    start, final, steps, notices, purchases, [*replies, *refused]
-                )
+                kept = [*replies, *refused]
+                commit = _commit_of(start, final, steps, notices, purchases, kept)
+                stored_notices = await self._commit(commit)
             except BaseException as e:
                 for user_id, request_id, _ in refused:  # decided on a state never written
                     self._idempotent.pop((user_id, request_id), None)
@@ -335,19 +335,10 @@ class AuctionService:
                     replies.append((work.user_id, work.request_id, result))
         return final, replies
 
-    async def _commit(
-        self,
-        start: Auction,
-        final: _View,
-        steps: list[tuple[Event, Auction]],
-        notices: list[NoticeRecord],
-        purchases: list[PurchaseRecord],
-        replies: list[tuple[int, str, bytes]],
-    ) -> list[StoredNotice]:
-        stored = await self.store.append(
-            _commit_of(start, final, steps, notices, purchases, replies)
-        )
-        for user_id, request_id, result in replies:
+    async def _commit(self, commit: Commit) -> list[StoredNotice]:
+        """Append one batch; once durable, its replies answer retries from memory."""
+        stored = await self.store.append(commit)
+        for user_id, request_id, result in commit.idempotency:
             self._remember(user_id, request_id, result)
         return stored
 
