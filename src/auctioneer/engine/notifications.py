@@ -65,7 +65,8 @@ def _name(state: Auction) -> str:
     return state.spec.name if state.spec is not None else ""
 
 
-def _flush(out: list[Notice], pending: _Round, state: Auction) -> _Round:
+def _flush(out: list[Notice], pending: _Round, state: Auction) -> None:
+    """Send what the round owes (to `out`) and empty `pending` for the next one."""
     for user_id in pending.displaced:
         if user_id != state.leader_id:
             data: NoticeData = {
@@ -76,7 +77,8 @@ def _flush(out: list[Notice], pending: _Round, state: Auction) -> _Round:
             }
             out.append(Notice(user_id, "outbid", data))
     out.extend(pending.exhausted)
-    return _Round()
+    pending.displaced.clear()
+    pending.exhausted.clear()
 
 
 def _lost(
@@ -129,7 +131,7 @@ def notices(before: Auction, events: Sequence[Event]) -> list[Notice]:
             }
             pending.exhausted.append(Notice(event.bidder_id, "auto_bid_exhausted", data))
         elif isinstance(event, UnitSold):
-            pending = _flush(out, pending, prev)
+            _flush(out, pending, prev)
             won: NoticeData = {
                 "auction_id": state.id,
                 "name": _name(state),
@@ -145,7 +147,7 @@ def notices(before: Auction, events: Sequence[Event]) -> list[Notice]:
                 losers = sorted(prev.round_bidders - {event.winner_id})
                 out += _lost(state, losers, price=event.price, rnd=event.round, reason=reason.value)
         elif isinstance(event, AuctionClosed):
-            pending = _flush(out, pending, prev)
+            _flush(out, pending, prev)
             if sold is not None:
                 losers = sorted(prev.round_bidders - {sold.winner_id})
                 reason = event.reason

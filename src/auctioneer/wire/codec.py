@@ -116,12 +116,13 @@ def _opened(e: Event, a: Auction) -> dict[str, Any]:
 
 def _bid(e: Event, a: Auction) -> dict[str, Any]:
     assert isinstance(e, BidPlaced)
+    bidder = paddle_label(e.paddle)  # the bidder leads now
     return {
         "amount": e.amount,
-        "bidder": paddle_label(e.paddle),
+        "bidder": bidder,
         "auto": e.auto,
         "current_bid": e.amount,
-        "leader": paddle_label(e.paddle),
+        "leader": bidder,
         "ends_at": format_time(e.ends_at),
         "round": e.round,
         "bid_count": a.bid_count,
