@@ -377,13 +377,12 @@ class Connection:
                 self._slots[-1].then.append(_LatestMarker(sub))  # one per sub, never lag
             if sub.mode == "latest":
                 sub.latest = frame
+        elif not self._outbox and self._sink is not None and not self._paused:
+            self._sink.write([frame])  # nothing queued ahead of it: straight out
         elif sub.mode == "latest":
-            if not self._outbox and self._sink is not None and not self._paused:
-                self._sink.write([frame])  # nothing queued ahead of it: straight out
-            else:
-                if sub.latest is None:
-                    self._push(_LatestMarker(sub))
-                sub.latest = frame
+            if sub.latest is None:
+                self._push(_LatestMarker(sub))
+            sub.latest = frame
         else:
             self._push(frame)
         if frame.hides:
