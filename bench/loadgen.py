@@ -53,6 +53,7 @@ from bench.measure import (
     proc_rss_bytes,
     raise_nofile_limit,
     self_cpu_seconds,
+    stolen_seconds,
     system_busy_seconds,
 )
 
@@ -407,9 +408,11 @@ async def _run_load(
         await asyncio.sleep(cfg.warmup_s)
         _window_started()
         t0, c0, m0 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
+        st0 = stolen_seconds()
         s0 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
         await asyncio.sleep(cfg.duration_s)
         t1, c1, m1 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
+        st1 = stolen_seconds()
         s1 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
         plain.stopped = True
         await asyncio.get_running_loop().run_in_executor(None, plain.join, cfg.settle_s)
@@ -418,9 +421,11 @@ async def _run_load(
         await asyncio.sleep(cfg.warmup_s)
         _window_started()
         t0, c0, m0 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
+        st0 = stolen_seconds()
         s0 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
         await asyncio.sleep(cfg.duration_s)
         t1, c1, m1 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
+        st1 = stolen_seconds()
         s1 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
         driver.stopped = True
     else:
@@ -428,7 +433,7 @@ async def _run_load(
             driver.stopped = True
             driver.start()
         t0 = t1 = time.perf_counter()
-        c0 = c1 = s0 = s1 = m0 = m1 = 0.0
+        c0 = c1 = s0 = s1 = m0 = m1 = st0 = st1 = 0.0
     # drain: outstanding replies, then subscribers catch up to the final seq
     deadline = time.perf_counter() + cfg.settle_s
     while driver.inflight and time.perf_counter() < deadline:
@@ -458,7 +463,8 @@ async def _run_load(
     out["server_cpu"] = round((s1 - s0) / window, 3) if window and cfg.server_pid else None
     if window:  # everything else busy on the machine meanwhile (other users' tests...)
         others = (m1 - m0) - (c1 - c0) - (s1 - s0)
-        out["other_cpu"] = round(max(0.0, others) / window, 3)
+        out["other_cpu"] = round(max(0.0, others) / window, 3)  # stolen time included
+        out["stolen_cpu"] = round((st1 - st0) / window, 3)
     errors: list[str] = out["errors"]
     for c in conns:
         errors.extend(c.errors[:3])

@@ -17,6 +17,7 @@ __all__ = [
     "proc_rss_bytes",
     "raise_nofile_limit",
     "self_cpu_seconds",
+    "stolen_seconds",
     "system_busy_seconds",
 ]
 
@@ -49,11 +50,21 @@ def proc_rss_bytes(pid: int) -> int:
 
 
 def system_busy_seconds() -> float:
-    """CPU seconds all processes of the machine spent busy (/proc/stat), summed over cores."""
+    """CPU seconds all processes of the machine spent busy (/proc/stat), summed over cores.
+
+    Includes the time the hypervisor gave our virtual CPUs to someone else
+    (`steal`): it is lost to us as surely as another process's use.
+    """
     with open("/proc/stat", "rb") as f:
         fields = f.readline().split()[1:9]
     user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields)
     return (user + nice + system + irq + softirq + steal) / _CLK_TCK
+
+
+def stolen_seconds() -> float:
+    """CPU seconds the hypervisor took from this virtual machine (/proc/stat `steal`)."""
+    with open("/proc/stat", "rb") as f:
+        return int(f.readline().split()[8]) / _CLK_TCK
 
 
 def self_cpu_seconds() -> float:

@@ -216,6 +216,8 @@ def _cells(row: Row) -> list[str]:
     if m.get("window_s"):
         cpu = f"{m.get('client_cpu', 0):.2f} / {m.get('server_cpu', 0):.2f}"
         cpu += f" / {m.get('other_cpu', 0):.2f}"
+        if m.get("stolen_cpu"):  # a virtual machine's host busy with others
+            cpu += f" ({m['stolen_cpu']:.2f} stolen)"
     ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x ({row.scenario.headline})"
     if row.cpu_ratio is not None:
         ratio += f"; {row.cpu_ratio:.2f}x {row.cpu_ratio_of} per server CPU-s"

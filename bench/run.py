@@ -163,6 +163,7 @@ _SHOWN = (
     "client_cpu",
     "server_cpu",
     "other_cpu",
+    "stolen_cpu",
     "rss_after_mb",
     "rss_per_conn_kb",
 )
