@@ -690,25 +690,61 @@ async def test_notice_frames_are_the_stored_notices_in_a_seq_range(
 # -- failures --------------------------------------------------------------------------
 
 
-async def test_a_stale_cached_state_is_decided_again_on_the_stored_one(
-    stack: Stack, people: People
-) -> None:
-    await stack.create(people.admin)
+async def test_a_stale_cached_state_is_decided_again_on_the_stored_one() -> None:
+    # Two server processes on one store, with a broker between them as deployed.
+    stack = await Stack.build(broker=RemoteBroker)
+    admin, ann, bob = (
+        await stack.person("root", admin=True),
+        await stack.person("ann"),
+        await stack.person("bob"),
+    )
+    await stack.create(admin)
     await stack.auctions.state(1)  # cached here before the other process writes
-    other = await Stack.build(clock=stack.clock, store=stack.store)  # another server process
+    other = await Stack.build(clock=stack.clock, store=stack.store, broker=RemoteBroker)
     try:
-        await other.raw(people.ann, "place_bid", auction_id=1, amount=1000)
+        await other.raw(ann, "place_bid", auction_id=1, amount=1000)
         # Accepted on the stale state (no bid yet), refused on the stored one.
-        low = await _refused(stack, people.bob, "place_bid", auction_id=1, amount=1000)
+        low = await _refused(stack, bob, "place_bid", auction_id=1, amount=1000)
         assert low.code == "bid_too_low"
         assert stack.auctions.conflicts_retried == 1
-        await other.raw(people.bob, "place_bid", auction_id=1, amount=2000)
-        placed = await stack.call(people.ann, "place_bid", auction_id=1, amount=3000)
+        await other.raw(bob, "place_bid", auction_id=1, amount=2000)
+        # Refused on the stale state (ann leads there), accepted on the stored one.
+        placed = await stack.call(ann, "place_bid", auction_id=1, amount=3000)
         assert (placed["auction"]["bid_count"], placed["auction"]["current_bid"]) == (3, 3000)
         assert stack.auctions.conflicts_retried == 2
         assert engine.replay(1, await stack.store.load_events(1)) == await stack.auctions.state(1)
     finally:
         await other.close(close_store=False)
+        await stack.close()
+
+
+async def test_a_refusal_on_committed_state_is_answered_before_the_batch_commits(
+    stack: Stack, people: People
+) -> None:
+    """One process (in-process broker): its cache is the truth, so no need to wait."""
+    await stack.create(people.admin)
+    await stack.call(people.ann, "place_bid", auction_id=1, amount=1000)
+    gate = asyncio.Event()
+    real_append = stack.store.append
+
+    async def held(commit: Commit) -> Any:
+        await gate.wait()
+        return await real_append(commit)
+
+    stack.store.append = held  # type: ignore[method-assign]
+    try:
+        low = asyncio.ensure_future(stack.raw(people.bob, "place_bid", auction_id=1, amount=1))
+        high = asyncio.ensure_future(stack.raw(people.bob, "place_bid", auction_id=1, amount=2000))
+        on_top = asyncio.ensure_future(stack.raw(people.ann, "place_bid", auction_id=1, amount=1))
+        await until(low.done)
+        assert isinstance(low.exception(), AuctionError)  # while the batch still commits
+        assert not high.done() and not on_top.done()  # this one rests on the uncommitted bid
+        gate.set()
+        assert codec.decode(await high)["auction"]["current_bid"] == 2000
+        with pytest.raises(AuctionError):
+            await on_top
+    finally:
+        stack.store.append = real_append  # type: ignore[method-assign]
 
 
 async def test_a_request_first_written_by_another_process_gets_its_reply(

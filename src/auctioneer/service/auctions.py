@@ -200,6 +200,8 @@ class AuctionService:
             return folded[-1][1]
 
         for work in batch:
+            if again and work.future.done() and not work.future.cancelled():
+                continue  # answered by an earlier try (a refusal on committed state)
             if state.status is Status.NEW and not isinstance(work.command, CreateAuction):
                 _fail(work, NotFound())
                 continue
@@ -218,11 +220,17 @@ class AuctionService:
             try:
                 events = engine.decide(state, work.command, work.now or real_now)
             except AuctionError as e:
-                # Answered after the commit: the refusal may rest on this batch's bids.
-                done.append((work, e))
                 if key is not None:
                     refused.append((*key, refusal_bytes(e)))
                     self._remember(*refused[-1])
+                if state is start and self._inline:
+                    # It rests on committed state only, and no other process
+                    # writes here (in-process broker): answer it at once.
+                    _fail(work, e)
+                else:
+                    # After the commit: it may rest on this batch's bids, or on
+                    # a cached state another process has moved on since.
+                    done.append((work, e))
                 continue
             state = fold(events, state)
             if key is not None:
@@ -236,8 +244,7 @@ class AuctionService:
                 commit = _commit_of(start, final, steps, notices, purchases, kept)
                 stored_notices = await self._commit(commit)
             except BaseException as e:
-                for user_id, request_id, _ in refused:  # decided on a state never written
-                    self._idempotent.pop((user_id, request_id), None)
+                self._forget_deferred_refusals(done)  # decided on a state never written
                 if _is_conflict(e) and not last:
                     await self._catch_up(auction_id)
                     return False
@@ -259,8 +266,7 @@ class AuctionService:
             # process may have moved the auction on since it was cached.
             any_refused = any(isinstance(outcome, AuctionError) for _, outcome in done)
             if any_refused and not last and await self._catch_up(auction_id):
-                for user_id, request_id, _ in refused:
-                    self._idempotent.pop((user_id, request_id), None)
+                self._forget_deferred_refusals(done)
                 return False
             if refused:
                 self._keep_refusals(refused)
@@ -273,6 +279,14 @@ class AuctionService:
             self._actors.loop.call_soon(self._publish, start, final, frames, stored_notices)
             self._open_next_lots(state, steps)
         return True
+
+    def _forget_deferred_refusals(
+        self, done: list[tuple[Work, Auction | bytes | AuctionError]]
+    ) -> None:
+        """The batch is decided again: its unanswered refusals may turn out otherwise."""
+        for work, outcome in done:
+            if isinstance(outcome, AuctionError) and work.user_id and work.request_id:
+                self._idempotent.pop((work.user_id, work.request_id), None)
 
     async def _catch_up(self, auction_id: int) -> bool:
         """Fold into the cached state what other writers appended; True if they had.
