@@ -21,7 +21,7 @@ from auctioneer.service.auctions import AuctionService
 from auctioneer.service.errors import Forbidden, NotFound, RateLimited, Unauthorized
 from auctioneer.service.ports import UserRecord
 from auctioneer.service.ratelimit import TokenBucket
-from auctioneer.service.replies import is_refusal, refusal
+from auctioneer.service.replies import first_reply
 from auctioneer.service.settings import Settings
 from auctioneer.service.users import Caller, UserService
 from auctioneer.wire import codec
@@ -206,9 +206,7 @@ class Api:
         if running is not None:  # a retry while the first call still works: same reply
             return await asyncio.shield(running)
         if first := await self.auctions.stored_reply(key):
-            if is_refusal(first):  # the id was first used by a write that was refused
-                raise refusal(first)
-            return first
+            return first_reply(first)  # or the refusal, if a refused write used the id first
         task = asyncio.get_running_loop().create_task(self._new_sale(user, req, rid))
         self._sales_in_flight[key] = task
         task.add_done_callback(lambda _: self._sales_in_flight.pop(key, None))

@@ -41,7 +41,7 @@ from auctioneer.service.ports import (
     PurchaseRecord,
     StoredNotice,
 )
-from auctioneer.service.replies import is_refusal, refusal, refusal_bytes
+from auctioneer.service.replies import first_reply, is_refusal, refusal, refusal_bytes
 from auctioneer.service.users import UserService
 from auctioneer.wire import codec
 from auctioneer.wire.topics import AUCTIONS, AUCTIONS_ADMIN, USER_ME, auction_topic, user_topic
@@ -393,10 +393,8 @@ class AuctionService:
         except Exception as e:
             if _is_conflict(e) and key is not None:  # the same request, stored meanwhile
                 first = await self.store.stored_reply(*key)
-                if first is not None and is_refusal(first):
-                    raise refusal(first) from e
                 if first is not None:
-                    return first
+                    return first_reply(first)
             if not _is_conflict(e):
                 log.exception("creating %d lots failed", len(commits))
             raise (Conflict("Try again") if _is_conflict(e) else Internal()) from e
@@ -417,12 +415,12 @@ class AuctionService:
         """
         while True:
             try:
-                await self.forget_replies_before(self.clock.now_ms() - IDEMPOTENCY_WINDOW_MS)
+                await self._forget_replies_before(self.clock.now_ms() - IDEMPOTENCY_WINDOW_MS)
             except Exception:  # tried again next time; nothing depends on it
                 log.exception("deleting old stored replies failed")
             await asyncio.sleep(FORGET_EVERY_S)
 
-    async def forget_replies_before(self, before_ms: int) -> int:
+    async def _forget_replies_before(self, before_ms: int) -> int:
         """Delete every stored reply written before `before_ms`, a chunk per write."""
         total = 0
         while (gone := await self.store.forget_replies(before_ms, FORGET_CHUNK)) > 0:

@@ -14,7 +14,7 @@ import orjson
 
 from auctioneer.engine.errors import AuctionError
 
-__all__ = ["StoredRefusal", "is_refusal", "refusal", "refusal_bytes"]
+__all__ = ["StoredRefusal", "first_reply", "is_refusal", "refusal", "refusal_bytes"]
 
 _MARK = b"!"
 
@@ -42,3 +42,14 @@ def refusal(stored: bytes) -> StoredRefusal:
     code = str(wire.pop("code"))
     message = str(wire.pop("message", ""))
     return StoredRefusal(code, message, wire)
+
+
+def first_reply(stored: bytes) -> bytes:
+    """Answer a retry with its stored first reply: the result, or the refusal raised.
+
+    Raises:
+        StoredRefusal: the first reply was a refusal.
+    """
+    if is_refusal(stored):
+        raise refusal(stored)
+    return stored
