@@ -100,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
     parser.add_argument("--raw", type=Path, help="keep py-spy's raw output here")
     parser.add_argument("--native", action="store_true", help="include C frames (uvloop, libc)")
+    parser.add_argument(
+        "--idle",
+        action="store_true",
+        help="sample every thread whether or not it holds the GIL, waits included, per thread",
+    )
     args = parser.parse_args(argv)
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     raise_nofile_limit()
@@ -135,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
                 if line.strip() == "window-start":
                     break
             before = _thread_times(server.pid)
-            spy_cmd = [spy, "record", "--gil", "-r", str(args.rate)]
+            mode = ["--idle", "--threads", "--nonblocking"] if args.idle else ["--gil"]
+            spy_cmd = [spy, "record", *mode, "-r", str(args.rate)]
             spy_cmd += ["-d", str(int(args.duration)), "-f", "raw", "-o", str(raw)]
             spy_cmd += ["-p", str(server.pid)] + (["--native"] if args.native else [])
             spied = subprocess.run(

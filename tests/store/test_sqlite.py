@@ -16,7 +16,7 @@ from auctioneer.engine.events import BidPlaced
 from auctioneer.service.ports import NoticeRecord, PurchaseRecord
 from auctioneer.store.errors import ConcurrencyConflict, StoreUnavailable
 from auctioneer.store.sqlite import SQLiteStore
-from tests.store.samples import T0, bid, commit, created
+from tests.store.samples import T0, bid, commit, created, every_event
 
 CHILD = Path(__file__).with_name("_crash_child.py")
 
@@ -168,6 +168,64 @@ async def test_appends_queued_together_are_written_together_each_answered_alone(
         assert (await store.auction_row(1) or {})["version"] == 3
     finally:
         await store.close()
+
+
+TRICKY = 'quote " backslash \\ newline \n tab \t nul-ish \x01 é 漢 🦊 </script>'
+
+
+def _tricky_commits(user_id: int) -> list:
+    """One commit per auction with every event type and awkward text everywhere."""
+    out = []
+    for a in (1, 2, 3):
+        c = commit(
+            a,
+            0,
+            every_event(a),
+            notices=[NoticeRecord(user_id, "outbid", {"auction_id": a, "title": TRICKY}, T0 + a)],
+            purchases=[PurchaseRecord(a, 1, user_id, 10**12 + a, T0, True)],
+            idempotency=[(user_id, f"r{a} {TRICKY}", ("!" + TRICKY).encode())],
+            extra={"sale": {"id": 5, "name": TRICKY}},
+            sale_id=5,
+        )
+        c.row["name"] = TRICKY
+        out.append(c)
+    return out
+
+
+def _table_rows(path: Path) -> dict[str, list[tuple]]:
+    tables = ("events", "auctions", "notices", "notice_seqs", "purchases", "idempotency", "sales")
+    with sqlite3.connect(path) as conn:
+        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall()) for t in tables}
+
+
+async def test_appends_written_together_store_exactly_what_one_by_one_stores(
+    tmp_path: Path,
+) -> None:
+    """The batched path sends rows as JSON text through json_each: every value
+    (quotes, control characters, non-BMP text, big integers, reply bytes) must
+    arrive as the one-at-a-time path writes it."""
+    alone, batched = SQLiteStore(tmp_path / "alone.db"), SQLiteStore(tmp_path / "batched.db")
+    for store in (alone, batched):
+        await store.open()
+    try:
+        user = await alone.create_user("ann", "h", "bidder")
+        assert (await batched.create_user("ann", "h", "bidder")).id == user.id
+        for c in _tricky_commits(user.id):
+            await alone.append(c)
+        gate, held = await _hold_the_writer(batched)
+        before = batched.stats.append_transactions
+        tasks = [asyncio.ensure_future(batched.append(c)) for c in _tricky_commits(user.id)]
+        await asyncio.sleep(0)
+        gate.set()
+        await held
+        await asyncio.gather(*tasks)
+        assert batched.stats.append_transactions - before == 1
+        assert batched.stats.largest_batch >= 3
+        assert await batched.stored_reply(user.id, f"r2 {TRICKY}") == ("!" + TRICKY).encode()
+    finally:
+        for store in (alone, batched):
+            await store.close()
+    assert _table_rows(tmp_path / "batched.db") == _table_rows(tmp_path / "alone.db")
 
 
 async def test_a_taken_request_id_sends_the_batch_one_by_one_and_fails_alone(

@@ -103,10 +103,11 @@ def _tune_runtime() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
-    # The SQLite writer thread needs the GIL for a moment per transaction; with
-    # the default 5 ms switch interval a busy loop makes every commit wait for
-    # it. 0.5 ms: about +10% bids/s in `spread` and `hot-latest` (benchmarks.md).
-    sys.setswitchinterval(0.0005)
+    # The SQLite writer thread takes the GIL back after every SQLite call; while
+    # the loop is busy each of those waits up to one switch interval (5 ms by
+    # default). 0.1 ms: the writer's transactions in `spread` took 7 instead of
+    # 10 ms of wall time (0.5 ms), and 0.05 ms measured no better (benchmarks.md).
+    sys.setswitchinterval(0.0001)
 
 
 async def _wait_either(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
