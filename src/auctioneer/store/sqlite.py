@@ -6,8 +6,8 @@ after COMMIT, which `synchronous=FULL` makes durable (PROTOCOL.md rule 9)
 while one disk flush serves every bid of the batch. `create_user`,
 `add_token`, `revoke_token`, `allocate_ids` and `save_reply` take that path
 too. Appends queued next to each other are written together
-(`_append_together`: one version check and one statement per table for all
-of them), falling back to one SAVEPOINT each (`_append_tx`) if that fails.
+(`sqlite_append.append_together`: one version check and one statement per table for all
+of them), falling back to one SAVEPOINT each (`append_one`) if that fails.
 
 Reads: a small pool of reader threads, each with its own connection (WAL lets
 them read while the writer writes) and `query_only` set.
@@ -22,7 +22,6 @@ import asyncio
 import os
 import sqlite3
 import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,19 +36,18 @@ from auctioneer.service.ports import (
     UserRecord,
 )
 from auctioneer.store.base import (
-    CommitPlan,
     StoreStats,
     one_per_auction,
     plan_commit,
     system_clock_ms,
 )
 from auctioneer.store.errors import (
-    ConcurrencyConflict,
     StoreUnavailable,
     UsernameTaken,
 )
 from auctioneer.store.migrations import migrate_sqlite
 from auctioneer.store.records import dumps, event_from_row, loads
+from auctioneer.store.sqlite_append import INSERT_REPLY, append_one, append_together
 from auctioneer.store.sqlite_writer import BACKEND, GroupCommitWriter, translate_sqlite_error
 
 __all__ = ["SQLiteStore", "translate_sqlite_error"]
@@ -61,48 +59,10 @@ assert BidPlaced.event == "bid_placed"
 
 # -- SQL ------------------------------------------------------------------------
 
-_INSERT_EVENT = (
-    "INSERT INTO events (auction_id, version, seq, type, at, data) VALUES (?, ?, ?, ?, ?, ?)"
-)
-_UPSERT_AUCTION = """
-INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET
-    status = excluded.status,
-    public = excluded.public,
-    deleted = excluded.deleted,
-    sale_id = excluded.sale_id,
-    lot = COALESCE(excluded.lot, auctions.lot),
-    row = excluded.row,
-    version = excluded.version,
-    seq = MAX(auctions.seq, excluded.seq)
-"""
-_BUMP_NOTICE_SEQ = """
-INSERT INTO notice_seqs (user_id, last_seq) VALUES (?, ?)
-ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + excluded.last_seq
-RETURNING last_seq
-"""
-_SET_NOTICE_SEQ = """
-INSERT INTO notice_seqs (user_id, last_seq) VALUES (?, ?)
-ON CONFLICT (user_id) DO UPDATE SET last_seq = excluded.last_seq
-"""
-_NOTICE_SEQS = (
-    "SELECT user_id, last_seq FROM notice_seqs WHERE user_id IN (SELECT value FROM json_each(?))"
-)
-_VERSIONS = "SELECT id, version FROM auctions WHERE id IN (SELECT value FROM json_each(?))"
-_INSERT_NOTICE = "INSERT INTO notices (user_id, seq, kind, data, at) VALUES (?, ?, ?, ?, ?)"
-_INSERT_PURCHASE = (
-    "INSERT INTO purchases (auction_id, round, user_id, price, at, buy_now)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
-)
-_INSERT_REPLY = "INSERT INTO idempotency (user_id, request_id, reply, at) VALUES (?, ?, ?, ?)"
-_SAVE_REPLY = _INSERT_REPLY + " ON CONFLICT (user_id, request_id) DO NOTHING"
+_SAVE_REPLY = INSERT_REPLY + " ON CONFLICT (user_id, request_id) DO NOTHING"
 _FORGET_REPLIES = (
     "DELETE FROM idempotency WHERE rowid IN"
     " (SELECT rowid FROM idempotency WHERE at < ? ORDER BY at LIMIT ?)"
-)
-_UPSERT_SALE = (
-    "INSERT INTO sales (id, row) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET row = excluded.row"
 )
 _BUMP_COUNTER = """
 INSERT INTO counters (kind, last) VALUES (?, ?)
@@ -117,43 +77,6 @@ _UPSERT_TOKEN = """
 INSERT INTO tokens (token_hash, user_id, expires_at, revoked) VALUES (?, ?, ?, 0)
 ON CONFLICT (token_hash) DO UPDATE SET
     user_id = excluded.user_id, expires_at = excluded.expires_at, revoked = 0
-"""
-
-# The writer's fast path: one statement, so one sqlite3_step, per table for a
-# whole batch. `executemany` steps once per row and takes the GIL back after
-# each step, which costs up to a switch interval whenever the event loop holds
-# it; the rows travel as one JSON array instead.
-_INSERT_EVENTS = """
-INSERT INTO events (auction_id, version, seq, type, at, data)
-SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)
-"""
-_UPSERT_AUCTIONS = """
-INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
-SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6,
-       value->>7, value->>8
-FROM json_each(?) WHERE true
-ON CONFLICT (id) DO UPDATE SET
-    status = excluded.status,
-    public = excluded.public,
-    deleted = excluded.deleted,
-    sale_id = excluded.sale_id,
-    lot = COALESCE(excluded.lot, auctions.lot),
-    row = excluded.row,
-    version = excluded.version,
-    seq = MAX(auctions.seq, excluded.seq)
-"""
-_SET_NOTICE_SEQS = """
-INSERT INTO notice_seqs (user_id, last_seq)
-SELECT value->>0, value->>1 FROM json_each(?) WHERE true
-ON CONFLICT (user_id) DO UPDATE SET last_seq = excluded.last_seq
-"""
-_INSERT_NOTICES = """
-INSERT INTO notices (user_id, seq, kind, data, at)
-SELECT value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?)
-"""
-_INSERT_REPLIES = """
-INSERT INTO idempotency (user_id, request_id, reply, at)
-SELECT value->>0, value->>1, CAST(value->>2 AS BLOB), value->>3 FROM json_each(?)
 """
 
 _EVENT_COLUMNS = "SELECT type, auction_id, version, seq, at, data FROM events"
@@ -248,7 +171,7 @@ class SQLiteStore:
             describe=str(self.path),
             max_batch=self._max_batch,
             stats=self.stats,
-            together=_append_together,
+            together=append_together,
         )
         await writer.start()
         self._writer = writer
@@ -339,13 +262,13 @@ class SQLiteStore:
             ValueError: the events do not follow expected_version (caller bug).
         """
         plan = plan_commit(commit, now_ms=self._now_ms)
-        return await self._write(lambda conn: _append_tx(conn, plan), is_append=True, item=plan)
+        return await self._write(lambda conn: append_one(conn, plan), is_append=True, item=plan)
 
     async def append_all(self, commits: Sequence[Commit]) -> list[list[StoredNotice]]:
         """Write several auctions' commits in one SAVEPOINT: all of them or none."""
         plans = [plan_commit(commit, now_ms=self._now_ms) for commit in commits]
         one_per_auction(plans)
-        return await self._write(lambda conn: [_append_tx(conn, p) for p in plans], is_append=True)
+        return await self._write(lambda conn: [append_one(conn, p) for p in plans], is_append=True)
 
     async def load_events(self, auction_id: int, after_version: int = 0) -> list[Event]:
         def q(conn: sqlite3.Connection) -> list[Event]:
@@ -565,127 +488,3 @@ class SQLiteStore:
             ]
 
         return await self._read(q)
-
-
-def _append_tx(conn: sqlite3.Connection, plan: CommitPlan) -> list[StoredNotice]:
-    """One commit's writes, run by the writer thread inside a SAVEPOINT."""
-    row = conn.execute("SELECT version FROM auctions WHERE id = ?", (plan.auction_id,)).fetchone()
-    stored_version = 0 if row is None else int(row[0])
-    if stored_version != plan.expected_version:
-        raise ConcurrencyConflict(plan.auction_id, plan.expected_version)
-    try:
-        conn.executemany(
-            _INSERT_EVENT,
-            [
-                (plan.auction_id, e.version, e.seq, e.type, e.at, e.data.decode())
-                for e in plan.events
-            ],
-        )
-    except sqlite3.IntegrityError as e:
-        raise ConcurrencyConflict(plan.auction_id, plan.expected_version) from e
-    conn.execute(_UPSERT_AUCTION, plan.auction_params())
-    stored = _insert_notices(conn, plan) if plan.notices else []
-    if plan.purchases:
-        conn.executemany(
-            _INSERT_PURCHASE,
-            [(p.auction_id, p.round, p.user_id, p.price, p.at, p.buy_now) for p in plan.purchases],
-        )
-    if plan.idempotency:
-        try:
-            conn.executemany(
-                _INSERT_REPLY,
-                [(u, r, bytes(reply), plan.at) for u, r, reply in plan.idempotency],
-            )
-        except sqlite3.IntegrityError as e:
-            raise ConcurrencyConflict(
-                plan.auction_id, plan.expected_version, reason="request_id"
-            ) from e
-    if plan.sale is not None:
-        conn.execute(_UPSERT_SALE, (plan.sale[0], plan.sale[1].decode()))
-    return stored
-
-
-def _insert_notices(conn: sqlite3.Connection, plan: CommitPlan) -> list[StoredNotice]:
-    """The commit's notices: one seq bump per user, then one insert for all."""
-    counts = Counter(notice.user_id for notice in plan.notices)
-    next_seq: dict[int, int] = {}
-    for user_id, count in counts.items():
-        last: int = conn.execute(_BUMP_NOTICE_SEQ, (user_id, count)).fetchone()[0]
-        next_seq[user_id] = last - count + 1
-    rows: list[tuple[int, int, str, str, int]] = []
-    stored: list[StoredNotice] = []
-    for notice, data in zip(plan.notices, plan.notice_data, strict=True):
-        seq = next_seq[notice.user_id]
-        next_seq[notice.user_id] = seq + 1
-        rows.append((notice.user_id, seq, notice.kind, data.decode(), notice.at))
-        stored.append(StoredNotice(notice.user_id, seq, notice.kind, loads(data), notice.at))
-    conn.executemany(_INSERT_NOTICE, rows)
-    return stored
-
-
-def _as_json(rows: list[Any]) -> tuple[str]:
-    """The one parameter of a `json_each` statement: the rows as a JSON array (text)."""
-    return (dumps(rows).decode(),)
-
-
-def _append_together(conn: sqlite3.Connection, plans: list[CommitPlan]) -> list[tuple[bool, Any]]:
-    """Several commits' writes with one statement per table (the writer's fast path).
-
-    The transaction holds SQLite's write lock, so the versions and notice seqs
-    read here cannot change before the writes below. A commit whose version
-    is taken is refused alone, as `_append_tx` would refuse it; any statement
-    that fails (a request id stored already) raises, and the writer undoes
-    everything written here and runs each commit through `_append_tx`.
-    """
-    ids = dumps(sorted({p.auction_id for p in plans})).decode()
-    version: dict[int, int] = dict(conn.execute(_VERSIONS, (ids,)).fetchall())
-    answers: list[tuple[bool, Any]] = []
-    accepted: list[tuple[int, CommitPlan]] = []
-    for plan in plans:
-        if version.get(plan.auction_id, 0) != plan.expected_version:
-            answers.append((False, ConcurrencyConflict(plan.auction_id, plan.expected_version)))
-            continue
-        version[plan.auction_id] = plan.new_version
-        accepted.append((len(answers), plan))
-        answers.append((True, []))
-    if not accepted:
-        return answers
-    events = [
-        (p.auction_id, e.version, e.seq, e.type, e.at, e.data.decode())
-        for _, p in accepted
-        for e in p.events
-    ]
-    conn.execute(_INSERT_EVENTS, _as_json(events))
-    conn.execute(_UPSERT_AUCTIONS, _as_json([p.auction_params() for _, p in accepted]))
-    users = sorted({n.user_id for _, p in accepted for n in p.notices})
-    if users:
-        last: dict[int, int] = dict(conn.execute(_NOTICE_SEQS, (dumps(users).decode(),)))
-        rows: list[tuple[int, int, str, str, int]] = []
-        for index, p in accepted:
-            stored: list[StoredNotice] = []
-            for notice, data in zip(p.notices, p.notice_data, strict=True):
-                seq = last.get(notice.user_id, 0) + 1
-                last[notice.user_id] = seq
-                rows.append((notice.user_id, seq, notice.kind, data.decode(), notice.at))
-                stored.append(
-                    StoredNotice(notice.user_id, seq, notice.kind, loads(data), notice.at)
-                )
-            answers[index] = (True, stored)
-        conn.execute(_SET_NOTICE_SEQS, _as_json([(u, last[u]) for u in users]))
-        conn.execute(_INSERT_NOTICES, _as_json(rows))
-    purchases = [
-        (x.auction_id, x.round, x.user_id, x.price, x.at, x.buy_now)
-        for _, p in accepted
-        for x in p.purchases
-    ]
-    if purchases:
-        conn.executemany(_INSERT_PURCHASE, purchases)
-    replies = [
-        (u, r, bytes(reply).decode(), p.at) for _, p in accepted for u, r, reply in p.idempotency
-    ]
-    if replies:
-        conn.execute(_INSERT_REPLIES, _as_json(replies))
-    sales = [(p.sale[0], p.sale[1].decode()) for _, p in accepted if p.sale is not None]
-    if sales:
-        conn.executemany(_UPSERT_SALE, sales)
-    return answers
