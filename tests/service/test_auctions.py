@@ -11,12 +11,13 @@ import pytest
 
 from auctioneer import engine
 from auctioneer.engine.commands import Tick
-from auctioneer.engine.errors import AuctionError
+from auctioneer.engine.errors import AuctionError, InvalidCommand
 from auctioneer.engine.state import Status
 from auctioneer.pubsub.memory import MemoryBroker
 from auctioneer.service.actor import Work
 from auctioneer.service.errors import NotFound
 from auctioneer.service.ports import Commit, Frame
+from auctioneer.service.replies import refusal_bytes
 from auctioneer.service.users import Caller
 from auctioneer.store import ConcurrencyConflict, StoreUnavailable
 from auctioneer.wire import codec
@@ -266,6 +267,39 @@ async def test_a_sale_is_created_in_one_write_with_its_reply_or_not_at_all(
     assert (await stack.call(people.admin, "get_auction", auction_id=lots[0]))["auction"][
         "status"
     ] == "open"
+
+
+@pytest.mark.parametrize("first", ["result", "refusal"])
+async def test_a_sale_whose_id_another_process_stored_meanwhile_gets_that_reply(
+    stack: Stack, people: People, monkeypatch: pytest.MonkeyPatch, first: str
+) -> None:
+    """Two processes take the same create_sale id at once: the one that loses
+    the race creates nothing and answers with the winner's stored reply."""
+    admin_id = people.admin.user.id
+    theirs = (
+        b'{"sale":{"id":99},"auctions":[]}'
+        if first == "result"
+        else refusal_bytes(InvalidCommand("their refusal"))
+    )
+    real_append_all = stack.store.append_all
+    written: list[list[int]] = []
+
+    async def raced(commits: Any) -> Any:
+        written.append([c.auction_id for c in commits])
+        await stack.store.save_reply(admin_id, "s1", theirs)  # the other process, first
+        return await real_append_all(commits)
+
+    monkeypatch.setattr(stack.store, "append_all", raced)
+    fields = {"name": "Spring", "lots": [lot(), lot()]}
+    if first == "result":
+        assert await stack.raw(people.admin, "create_sale", id="s1", **fields) == theirs
+    else:
+        with pytest.raises(AuctionError) as refused:
+            await stack.raw(people.admin, "create_sale", id="s1", **fields)
+        assert refused.value.code == "bad_request"
+        assert "their refusal" in str(refused.value)
+    [ids] = written
+    assert [await stack.store.load_events(i) for i in ids] == [[], []]
 
 
 # -- batching ------------------------------------------------------------------------
