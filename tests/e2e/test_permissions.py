@@ -215,3 +215,41 @@ async def test_an_admin_that_logs_out_keeps_the_public_auctions_feed_only(house:
     event = await watcher.next_event("auction_summary", topic="auctions", timeout=3000 * MS)
     assert event["data"]["id"] == visible["id"], event  # nothing of the private one
     assert "reserve" not in event["data"] and "leader_username" not in event["data"]
+
+
+def _sample(text: str, name: str) -> float:
+    """One sample's value from Prometheus' text format."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"{name} not in the metrics")
+
+
+async def test_metrics_are_for_admins_and_count_the_bids_committed(house: House) -> None:
+    anonymous, bidder_http = await house.connect("http"), await house.bidder("http")
+    assert (await anonymous.raw("GET", "/api/metrics")).status_code == 401
+    refused = await bidder_http.raw("GET", "/api/metrics")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+
+    admin = await house.admin_client("http")
+    before = await admin.raw("GET", "/api/metrics")
+    assert before.status_code == 200
+    assert before.headers["content-type"].startswith("text/plain")
+    auction = await new_auction(await house.admin_client("ws"))
+    bidder = await house.bidder("ws")
+    for amount in (1000, 1100, 1200):
+        if amount != 1000:
+            bidder = await house.bidder("ws")  # a leader may not top itself
+        await bidder.ok("place_bid", auction_id=auction["id"], amount=amount)
+    after = (await admin.raw("GET", "/api/metrics")).text
+    waited = _sample(after, "auctioneer_command_wait_seconds_count") - _sample(
+        before.text, "auctioneer_command_wait_seconds_count"
+    )
+    assert waited >= 3  # three bids, each through its auction's writer
+    assert _sample(after, "auctioneer_commit_seconds_count") > _sample(
+        before.text, "auctioneer_commit_seconds_count"
+    )
+    assert (
+        _sample(after, "auctioneer_store_appends_total")
+        >= _sample(before.text, "auctioneer_store_appends_total") + 4
+    )

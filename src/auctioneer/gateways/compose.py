@@ -15,6 +15,7 @@ from auctioneer.pubsub.memory import MemoryBroker
 from auctioneer.service.api import Api
 from auctioneer.service.auctions import AuctionService
 from auctioneer.service.clock import SystemClock
+from auctioneer.service.metrics import Metrics
 from auctioneer.service.ports import Broker, Clock, EventStore, Frame
 from auctioneer.service.settings import Settings
 from auctioneer.service.users import UserService
@@ -65,6 +66,8 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     users = UserService(
         store, clock, token_ttl_s=settings.token_ttl_s, login_failures=settings.login_failures
     )
-    auctions = AuctionService(store, hub, clock, users)
+    metrics = Metrics()
+    auctions = AuctionService(store, hub, clock, users, metrics)
+    metrics.watch(store.stats, lambda: auctions.conflicts_retried)
     await auctions.start()
     return House(settings, store, hub, users, auctions, Api(auctions, users, settings))

@@ -10,11 +10,13 @@ parallel workers, and the store merges their commits into one transaction
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from auctioneer.engine.commands import Command
+from auctioneer.service.metrics import Metrics
 
 __all__ = ["ActorPool", "Work"]
 
@@ -36,6 +38,7 @@ class Work:
     now: int | None = None
     result: str = "auction"  # "auction" -> {"auction": ...}; "empty" -> {}
     future: asyncio.Future[bytes] = field(init=False, repr=False)  # made by ActorPool.submit
+    queued_at: float = field(default=0.0, init=False, repr=False)  # perf_counter at submit
 
 
 Processor = Callable[[int, list[Work]], Awaitable[None]]
@@ -44,8 +47,9 @@ Processor = Callable[[int, list[Work]], Awaitable[None]]
 class ActorPool:
     """Queues per auction; one worker task per auction while it has work."""
 
-    def __init__(self, process: Processor) -> None:
+    def __init__(self, process: Processor, metrics: Metrics | None = None) -> None:
         self._process = process
+        self._metrics = metrics or Metrics()
         self._queues: dict[int, deque[Work]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         self.closed = False
@@ -65,6 +69,7 @@ class ActorPool:
             raise RuntimeError("the service is stopping")
         loop = self.loop
         work.future = loop.create_future()
+        work.queued_at = time.perf_counter()
         self._queues.setdefault(auction_id, deque()).append(work)
         if auction_id not in self._workers:
             task = loop.create_task(self._drain(auction_id))
@@ -76,8 +81,14 @@ class ActorPool:
         try:
             while queue:
                 batch = [queue.popleft() for _ in range(min(len(queue), MAX_BATCH))]
+                started = time.perf_counter()
+                metrics = self._metrics
+                for work in batch:
+                    metrics.command_wait.observe(started - work.queued_at)
+                metrics.batch_commands.observe(len(batch))
                 try:
                     await self._process(auction_id, batch)
+                    metrics.batch.observe(time.perf_counter() - started)
                 except BaseException as e:  # never leave a caller waiting
                     for work in batch:
                         if not work.future.done():

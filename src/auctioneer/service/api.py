@@ -69,6 +69,15 @@ class Api:
             "get_notices": self._get_notices,
         }
 
+    def metrics_text(self, caller: Caller) -> bytes:
+        """The server's metrics (service/metrics.py), for admins only.
+
+        Raises:
+            Unauthorized, Forbidden: not an admin.
+        """
+        _require_admin(caller)
+        return self.auctions.metrics.render()
+
     async def handle(
         self, caller: Caller, action: str, request: m.Request, request_id: str | None = None
     ) -> bytes:

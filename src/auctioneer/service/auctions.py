@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
@@ -32,6 +33,7 @@ from auctioneer.engine.state import Auction, Status
 from auctioneer.pubsub.hub import Hub
 from auctioneer.service.actor import ActorPool, Work
 from auctioneer.service.errors import Conflict, Internal, NotFound
+from auctioneer.service.metrics import Metrics
 from auctioneer.service.ports import (
     Clock,
     Commit,
@@ -62,8 +64,16 @@ FORGET_CHUNK = 5000  # replies deleted per write, so other writes are not held u
 class AuctionService:
     """Runs every auction: one writer each, many in parallel."""
 
-    def __init__(self, store: EventStore, hub: Hub, clock: Clock, users: UserService) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        hub: Hub,
+        clock: Clock,
+        users: UserService,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.store = store
+        self.metrics = metrics or Metrics()
         self.hub = hub
         self.clock = clock
         self.users = users
@@ -72,7 +82,7 @@ class AuctionService:
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._idempotent: dict[tuple[int, str], bytes] = {}
         self._known_request_ids: set[tuple[int, str]] = set()
-        self._actors = ActorPool(self._process)
+        self._actors = ActorPool(self._process, self.metrics)
         # The in-process broker delivers only to this process's subscribers.
         self._inline = bool(getattr(hub.broker, "delivers_inline", False))
         self._background: set[asyncio.Task[None]] = set()
@@ -351,7 +361,9 @@ class AuctionService:
 
     async def _commit(self, commit: Commit) -> list[StoredNotice]:
         """Append one batch; once durable, its replies answer retries from memory."""
+        started = time.perf_counter()
         stored = await self.store.append(commit)
+        self.metrics.commit.observe(time.perf_counter() - started)
         for user_id, request_id, result in commit.idempotency:
             self._remember(user_id, request_id, result)
         return stored

@@ -21,6 +21,7 @@ __all__ = [
     "Frame",
     "NoticeRecord",
     "PurchaseRecord",
+    "StoreCounters",
     "StoredNotice",
     "TokenRecord",
     "UserRecord",
@@ -100,6 +101,15 @@ class Commit:
     row_json: bytes | None = None  # `row` already encoded, when the caller has it
 
 
+class StoreCounters(Protocol):
+    """What every store counts (`store.base.StoreStats`), read by the metrics."""
+
+    transactions: int
+    append_transactions: int
+    appends: int
+    conflicts: int
+
+
 class EventStore(Protocol):
     """Append-only event log per auction plus current-state rows.
 
@@ -107,6 +117,10 @@ class EventStore(Protocol):
     ConcurrencyConflict when (auction_id, expected_version+1) already exists,
     and then writes nothing of that commit.
     """
+
+    @property
+    def stats(self) -> StoreCounters:
+        """Counters of committed transactions, appends and conflicts."""
 
     async def open(self) -> None:
         """Connect and run pending migrations."""

@@ -13,12 +13,13 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from auctioneer.engine.errors import AuctionError, InvalidCommand
 from auctioneer.gateways.errors import MessageTooLarge, http_status
 from auctioneer.service.api import Api
 from auctioneer.service.errors import Internal, Unauthorized
+from auctioneer.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from auctioneer.service.settings import Settings
 from auctioneer.service.users import Caller
 from auctioneer.wire import codec
@@ -129,6 +130,18 @@ def build_router(api: Api, settings: Settings) -> APIRouter:
     route("POST", "/sales", "create_sale", body=True, status=201)
     route("GET", "/purchases", "get_purchases", body=False)
     route("GET", "/notices", "get_notices", body=False)
+
+    @router.get(
+        "/metrics",
+        name="metrics",
+        summary="metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"description": "Prometheus text exposition format"}, **_ERROR_RESPONSES},
+    )
+    async def metrics(request: Request) -> Response:
+        """The server's metrics in Prometheus' text format (admins only)."""
+        caller = await caller_of(request)
+        return Response(api.metrics_text(caller), media_type=METRICS_CONTENT_TYPE)
 
     @router.get("/auctions/{auction_id}/events", name="auction_events")
     async def auction_events(request: Request, auction_id: str) -> Response:

@@ -1,0 +1,114 @@
+"""The server's own measurements, in Prometheus' text format (`GET /api/metrics`).
+
+Why: an operator should see where a bid's time goes (the wait for its
+auction's writer, the commit, the batch) and how the store batches writes,
+without attaching a profiler; the benchmarks read the same figures
+(docs/benchmarks.md). Each house has a registry of its own, so several houses
+in one process (the tests) never share a series.
+
+What is measured where:
+- `ActorPool` (actor.py): how long a write command waits for its auction's
+  writer, how long a batch takes, how many commands a batch holds;
+- `AuctionService._commit`: one batch's store append as the service awaits
+  it (the store's queue, its transaction and the hand-back to the loop);
+- at scrape time: the store's counters (`StoreCounters`) and the service's
+  retried conflicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from auctioneer.service.ports import StoreCounters
+
+__all__ = ["CONTENT_TYPE", "Metrics"]
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+# Seconds: a commit takes a millisecond or two on a quiet disk, a busy
+# batch tens of milliseconds; anything past a second is an incident.
+_LATENCY_BUCKETS = (
+    0.0005,
+    0.001,
+    0.002,
+    0.005,
+    0.01,
+    0.02,
+    0.05,
+    0.1,
+    0.2,
+    0.5,
+    1.0,
+    5.0,
+)
+_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 512)
+
+
+class Metrics:
+    """The histograms the service records into, and what a scrape reads."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.command_wait = Histogram(
+            "auctioneer_command_wait_seconds",
+            "A write command's wait for its auction's writer (behind the batch in commit).",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.batch = Histogram(
+            "auctioneer_batch_seconds",
+            "One batch of an auction's commands: decide, commit, answer.",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.batch_commands = Histogram(
+            "auctioneer_batch_commands",
+            "Commands decided together in one batch.",
+            buckets=_SIZE_BUCKETS,
+            registry=self.registry,
+        )
+        self.commit = Histogram(
+            "auctioneer_commit_seconds",
+            "One batch's append as the service awaits it (store queue, transaction, hand-back).",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def watch(self, stats: StoreCounters, conflicts_retried: Callable[[], int]) -> None:
+        """Read the store's counters and the retried conflicts at each scrape."""
+        self.registry.register(_Counters(stats, conflicts_retried))
+
+    def render(self) -> bytes:
+        """Every series in the text exposition format."""
+        return generate_latest(self.registry)
+
+
+class _Counters(Collector):
+    """Counters kept elsewhere, read when scraped (no second copy to keep in step)."""
+
+    def __init__(self, stats: StoreCounters, conflicts_retried: Callable[[], int]) -> None:
+        self._stats = stats
+        self._conflicts_retried = conflicts_retried
+
+    def collect(self) -> Iterator[Metric]:
+        s = self._stats
+        for name, text, value in (
+            ("auctioneer_store_transactions", "Committed write transactions.", s.transactions),
+            (
+                "auctioneer_store_append_transactions",
+                "Committed transactions that appended events.",
+                s.append_transactions,
+            ),
+            ("auctioneer_store_appends", "Commits appended (one per batch).", s.appends),
+            ("auctioneer_store_conflicts", "Appends refused: version taken.", s.conflicts),
+            (
+                "auctioneer_conflicts_retried",
+                "Batches decided again after losing a race to another process.",
+                self._conflicts_retried(),
+            ),
+        ):
+            yield CounterMetricFamily(name, text, value=value)
