@@ -293,8 +293,31 @@ def markdown_section(rows: list[Row], machine: dict[str, str], runs: int) -> str
     ]
     for row in rows:
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(row)) + " |")
+    lines += _stages_table(rows)
     lines += ["", "Per-run figures: `bench/last_run.json`.", "", END]
     return "\n".join(lines)
+
+
+def _stages_table(rows: list[Row]) -> list[str]:
+    """Inside the real server, from its own metrics (bench/stages.py), where there are any."""
+    from bench.stages import STAGES
+
+    measured = [r for r in rows if any(k in r.median for k in STAGES)]
+    if not measured:
+        return []
+    heads = ["scenario", *(f"{what} (p50)" for _, what, _ in STAGES.values())]
+    lines = [
+        "",
+        "Inside the real server, from its `GET /api/metrics` over each pass (medians of the"
+        " passes' medians; times in ms):",
+        "",
+        "| " + " | ".join(heads) + " |",
+        "| " + " | ".join("---" for _ in heads) + " |",
+    ]
+    for row in measured:
+        cells = [_num(row.median.get(key), 2) for key in STAGES]
+        lines.append("| " + " | ".join([row.scenario.name, *cells]) + " |")
+    return lines
 
 
 def write_markdown(path: Path, rows: list[Row], machine: dict[str, str], runs: int) -> None:

@@ -37,6 +37,7 @@ from bench.report import (
 )
 from bench.scenarios import SCENARIOS, Scenario, by_name
 from bench.servers import ServerProc, create_auctions, login_bidders, start_floor, start_real
+from bench.stages import scrape, stage_figures
 
 __all__ = ["main", "run_scenario"]
 
@@ -94,7 +95,10 @@ def _one_pass(
         server_pid=server.pid,
         duration_s=duration if scenario.duration_s else 0.0,
     )
+    before = scrape(server) if name == "real" else None
     result = _loadgen(config)
+    if before is not None:
+        result.update(stage_figures(before, scrape(server)))
     if server.proc.poll() is not None:
         result.setdefault("fatal", f"server exited with {server.proc.returncode}")
     return result
@@ -166,6 +170,10 @@ _SHOWN = (
     "stolen_cpu",
     "rss_after_mb",
     "rss_per_conn_kb",
+    "wait_p50_ms",
+    "commit_p50_ms",
+    "batch_p50_ms",
+    "batch_size_p50",
 )
 
 

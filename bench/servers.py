@@ -53,6 +53,7 @@ class ServerProc:
     tcp_port: int
     http_url: str | None = None
     output: list[str] = field(default_factory=list)
+    admin_token: str | None = None  # bench/stages.py logs in once
 
     @property
     def pid(self) -> int:
