@@ -305,7 +305,8 @@ def _stages_table(rows: list[Row]) -> list[str]:
     measured = [r for r in rows if any(k in r.median for k in STAGES)]
     if not measured:
         return []
-    heads = ["scenario", *(f"{what} (p50)" for _, what, _ in STAGES.values())]
+    whats = [what if "(" in what else f"{what} (p50)" for _, what, _ in STAGES.values()]
+    heads = ["scenario", *whats]
     lines = [
         "",
         "Inside the real server, from its `GET /api/metrics` over each pass (medians of the"

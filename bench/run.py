@@ -173,7 +173,7 @@ _SHOWN = (
     "wait_p50_ms",
     "commit_p50_ms",
     "batch_p50_ms",
-    "batch_size_p50",
+    "batch_size_mean",
 )
 
 

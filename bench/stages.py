@@ -24,16 +24,17 @@ STAGES: dict[str, tuple[str, str, float]] = {
     "wait_p50_ms": ("auctioneer_command_wait_seconds", "wait for the auction's writer", 1000.0),
     "commit_p50_ms": ("auctioneer_commit_seconds", "commit (store queue + transaction)", 1000.0),
     "batch_p50_ms": ("auctioneer_batch_seconds", "whole batch", 1000.0),
-    "batch_size_p50": ("auctioneer_batch_commands", "commands per batch", 1.0),
+    "batch_size_mean": ("auctioneer_batch_commands", "commands per batch (mean)", 1.0),
 }
 _TIMEOUT_S = 10.0
 
 
 @dataclass
 class Snapshot:
-    """Cumulative bucket counts per histogram: {name: [(upper bound, count), ...]}."""
+    """Per histogram: cumulative bucket counts [(upper bound, count), ...] and (sum, count)."""
 
     buckets: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    totals: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _token(server: ServerProc, http: httpx.Client) -> str:
@@ -65,6 +66,8 @@ def scrape(server: ServerProc) -> Snapshot | None:
             (float(s.labels["le"]), s.value) for s in family.samples if s.name.endswith("_bucket")
         ]
         snapshot.buckets[family.name] = sorted(points)
+        sums = {s.name.rsplit("_", 1)[1]: s.value for s in family.samples}
+        snapshot.totals[family.name] = (sums.get("sum", 0.0), sums.get("count", 0.0))
     return snapshot
 
 
@@ -86,11 +89,16 @@ def _median(points: list[tuple[float, float]]) -> float | None:
 
 
 def stage_figures(before: Snapshot | None, after: Snapshot | None) -> dict[str, Any]:
-    """The pass's medians per stage (what `after` adds to `before`)."""
+    """The pass's medians (or means) per stage: what `after` adds to `before`."""
     if before is None or after is None:
         return {}
     out: dict[str, Any] = {}
     for key, (name, _, scale) in STAGES.items():
+        if key.endswith("_mean"):
+            (sum1, count1), (sum0, count0) = after.totals[name], before.totals[name]
+            if count1 > count0:
+                out[key] = round((sum1 - sum0) / (count1 - count0) * scale, 2)
+            continue
         now, then = after.buckets.get(name, []), dict(before.buckets.get(name, []))
         delta = [(bound, count - then.get(bound, 0.0)) for bound, count in now]
         median = _median(delta)
