@@ -305,12 +305,12 @@ def _stages_table(rows: list[Row]) -> list[str]:
     measured = [r for r in rows if any(k in r.median for k in STAGES)]
     if not measured:
         return []
-    whats = [what if "(" in what else f"{what} (p50)" for _, what, _ in STAGES.values()]
-    heads = ["scenario", *whats]
+    heads = ["scenario", *(what for _, what, _ in STAGES.values())]
     lines = [
         "",
-        "Inside the real server, from its `GET /api/metrics` over each pass (medians of the"
-        " passes' medians; times in ms):",
+        "Inside the real server, from its `GET /api/metrics` over each pass (medians over the"
+        " passes; times in ms; the commit as the service awaits it: the writer's queue, its"
+        " transaction and the hand-back to the event loop):",
         "",
         "| " + " | ".join(heads) + " |",
         "| " + " | ".join("---" for _ in heads) + " |",

@@ -17,14 +17,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.servers import ADMIN, PASSWORD, ServerProc
 
-__all__ = ["STAGES", "Snapshot", "scrape", "stage_figures"]
+__all__ = ["STAGES", "Snapshot", "parse", "scrape", "stage_figures"]
 
 # result key -> (histogram, what it is, scale)
 STAGES: dict[str, tuple[str, str, float]] = {
-    "wait_p50_ms": ("auctioneer_command_wait_seconds", "wait for the auction's writer", 1000.0),
-    "commit_p50_ms": ("auctioneer_commit_seconds", "commit (store queue + transaction)", 1000.0),
-    "batch_p50_ms": ("auctioneer_batch_seconds", "whole batch", 1000.0),
-    "batch_size_mean": ("auctioneer_batch_commands", "commands per batch (mean)", 1.0),
+    "wait_p50_ms": ("auctioneer_command_wait_seconds", "wait for its auction's writer, p50", 1e3),
+    "commit_p50_ms": ("auctioneer_commit_seconds", "commit as awaited, p50", 1e3),
+    "batch_p50_ms": ("auctioneer_batch_seconds", "whole batch, p50", 1e3),
+    "batch_size_mean": ("auctioneer_batch_commands", "commands per batch, mean", 1.0),
 }
 _TIMEOUT_S = 10.0
 
@@ -58,8 +58,13 @@ def scrape(server: ServerProc) -> Snapshot | None:
             reply.raise_for_status()
     except (httpx.HTTPError, KeyError, ValueError):
         return None
+    return parse(reply.text)
+
+
+def parse(text: str) -> Snapshot:
+    """The histograms of a Prometheus text exposition."""
     snapshot = Snapshot()
-    for family in text_string_to_metric_families(reply.text):
+    for family in text_string_to_metric_families(text):
         if family.type != "histogram":
             continue
         points = [
