@@ -26,9 +26,9 @@ __all__ = ["INSERT_REPLY", "append_one", "append_together"]
 _INSERT_EVENT = (
     "INSERT INTO events (auction_id, version, seq, type, at, data) VALUES (?, ?, ?, ?, ?, ?)"
 )
-_UPSERT_AUCTION = """
-INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+# An auction's row: its newest state (the lot number kept once set, the public
+# seq never going back).
+_AUCTION_CONFLICT = """
 ON CONFLICT (id) DO UPDATE SET
     status = excluded.status,
     public = excluded.public,
@@ -39,6 +39,10 @@ ON CONFLICT (id) DO UPDATE SET
     version = excluded.version,
     seq = MAX(auctions.seq, excluded.seq)
 """
+_UPSERT_AUCTION = (
+    "INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + _AUCTION_CONFLICT
+)
 _BUMP_NOTICE_SEQ = """
 INSERT INTO notice_seqs (user_id, last_seq) VALUES (?, ?)
 ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + excluded.last_seq
@@ -70,21 +74,15 @@ _INSERT_EVENTS = """
 INSERT INTO events (auction_id, version, seq, type, at, data)
 SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)
 """
-_UPSERT_AUCTIONS = """
+_UPSERT_AUCTIONS = (
+    """
 INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
 SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6,
        value->>7, value->>8
 FROM json_each(?) WHERE true
-ON CONFLICT (id) DO UPDATE SET
-    status = excluded.status,
-    public = excluded.public,
-    deleted = excluded.deleted,
-    sale_id = excluded.sale_id,
-    lot = COALESCE(excluded.lot, auctions.lot),
-    row = excluded.row,
-    version = excluded.version,
-    seq = MAX(auctions.seq, excluded.seq)
 """
+    + _AUCTION_CONFLICT
+)
 _SET_NOTICE_SEQS = """
 INSERT INTO notice_seqs (user_id, last_seq)
 SELECT value->>0, value->>1 FROM json_each(?) WHERE true
