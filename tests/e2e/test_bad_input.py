@@ -182,12 +182,15 @@ async def test_http_bodies_that_are_not_json_objects_are_bad_requests(
         resp = await http.raw("POST", path, content=body)
         assert resp.status_code == 400, (body[:20], resp.text)
         assert resp.json()["error"]["code"] == "bad_request"
-    for path_id in ("abc", "-1", "1.5", "99999999999999999999999"):
-        resp = await http.raw("GET", f"/api/auctions/{path_id}")
-        assert resp.status_code in (400, 404), (path_id, resp.text)
-        assert resp.json()["error"]["code"] in ("bad_request", "not_found"), resp.text
-    resp = await http.raw("GET", f"/api/auctions/{target['id']}/bids", params={"limit": "x"})
-    assert resp.status_code == 400
+    # Digits Python calls digits but int() refuses ("²") or reads (Arabic-Indic): text.
+    for path_id in ("abc", "-1", "1.5", "99999999999999999999999", "\u00b2", "\u0663"):
+        for route in ("/api/auctions/{}", "/api/auctions/{}/events", "/api/auctions/{}/bids"):
+            resp = await http.raw("GET", route.format(path_id))
+            assert resp.status_code in (400, 404), (route, path_id, resp.text)
+            assert resp.json()["error"]["code"] in ("bad_request", "not_found"), resp.text
+    for query in ({"limit": "x"}, {"limit": "\u00b2"}, {"before_seq": "\u0663"}):
+        resp = await http.raw("GET", f"/api/auctions/{target['id']}/bids", params=query)
+        assert resp.status_code == 400, (query, resp.text)
     resp = await http.raw(
         "POST", path, content='{"amount": 5000}', headers={"Idempotency-Key": "k" * 65}
     )

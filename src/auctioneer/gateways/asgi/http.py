@@ -176,9 +176,11 @@ def _query(request: Request, action: str) -> dict[str, Any]:
 
 
 def _int(text: str) -> int | str:
-    """Path and query values arrive as text; digits become ints, the rest stays
-    text so validation names the field."""
-    return int(text) if text.isdigit() and len(text) < 19 else text
+    """Path and query values arrive as text; ASCII digits become ints, the rest
+    stays text so validation names the field. (`str.isdigit` also accepts "²",
+    which `int` refuses, and `int` reads other scripts' digits: neither is a
+    number on this wire.)"""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else text
 
 
 # Shared request models (e.g. AuctionFields inside create_sale's lots), for
