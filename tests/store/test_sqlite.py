@@ -10,11 +10,13 @@ import sys
 import threading
 from pathlib import Path
 
+import orjson
 import pytest
 
 from auctioneer.engine.events import BidPlaced
 from auctioneer.service.ports import NoticeRecord, PurchaseRecord
 from auctioneer.store.errors import ConcurrencyConflict, StoreUnavailable
+from auctioneer.store.records import event_data
 from auctioneer.store.sqlite import SQLiteStore
 from tests.store.samples import T0, bid, commit, created, every_event
 
@@ -201,9 +203,9 @@ def _table_rows(path: Path) -> dict[str, list[tuple]]:
 async def test_appends_written_together_store_exactly_what_one_by_one_stores(
     tmp_path: Path,
 ) -> None:
-    """The batched path sends rows as JSON text through json_each: every value
-    (quotes, control characters, non-BMP text, big integers, reply bytes) must
-    arrive as the one-at-a-time path writes it."""
+    """Rows travel as JSON text through json_each: every value (quotes, control
+    characters, non-BMP text, big integers, reply bytes) must arrive as it
+    was, whether a commit is written alone or in a batch with others."""
     alone, batched = SQLiteStore(tmp_path / "alone.db"), SQLiteStore(tmp_path / "batched.db")
     for store in (alone, batched):
         await store.open()
@@ -225,7 +227,21 @@ async def test_appends_written_together_store_exactly_what_one_by_one_stores(
     finally:
         for store in (alone, batched):
             await store.close()
-    assert _table_rows(tmp_path / "batched.db") == _table_rows(tmp_path / "alone.db")
+    rows = _table_rows(tmp_path / "batched.db")
+    assert rows == _table_rows(tmp_path / "alone.db")
+    # Against the values themselves, not only one path against the other.
+    written = {(e.auction_id, e.version): e for c in _tricky_commits(user.id) for e in c.events}
+    stored = [(*row[:5], orjson.loads(row[5])) for row in rows["events"]]
+    assert stored == [
+        (e.auction_id, e.version, e.seq, e.event, e.at, event_data(e))
+        for _, e in sorted(written.items())
+    ]
+    assert {(reply, type(reply)) for *_, reply, _ in rows["idempotency"]} == {
+        (("!" + TRICKY).encode(), bytes)
+    }
+    assert {orjson.loads(row[6])["name"] for row in rows["auctions"]} == {TRICKY}
+    assert {orjson.loads(row[3])["title"] for row in rows["notices"]} == {TRICKY}
+    assert [row[4] for row in rows["purchases"]] == [10**12 + 1, 10**12 + 2, 10**12 + 3]
 
 
 async def test_a_taken_request_id_sends_the_batch_one_by_one_and_fails_alone(

@@ -47,7 +47,7 @@ from auctioneer.store.errors import (
 )
 from auctioneer.store.migrations import migrate_sqlite
 from auctioneer.store.records import dumps, event_from_row, loads
-from auctioneer.store.sqlite_append import INSERT_REPLY, append_one, append_together
+from auctioneer.store.sqlite_append import append_one, append_together
 from auctioneer.store.sqlite_writer import BACKEND, GroupCommitWriter, translate_sqlite_error
 
 __all__ = ["SQLiteStore", "translate_sqlite_error"]
@@ -59,7 +59,10 @@ assert BidPlaced.event == "bid_placed"
 
 # -- SQL ------------------------------------------------------------------------
 
-_SAVE_REPLY = INSERT_REPLY + " ON CONFLICT (user_id, request_id) DO NOTHING"
+_SAVE_REPLY = (
+    "INSERT INTO idempotency (user_id, request_id, reply, at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (user_id, request_id) DO NOTHING"
+)
 _FORGET_REPLIES = (
     "DELETE FROM idempotency WHERE rowid IN"
     " (SELECT rowid FROM idempotency WHERE at < ? ORDER BY at LIMIT ?)"

@@ -4,16 +4,15 @@ Run by the writer thread of `sqlite.py` (its own module, as
 `postgres_append.py` is for PostgreSQL: the rest of the store is reads and
 small writes).
 
-`append_one` writes one commit inside the caller's SAVEPOINT; `append_together`
-writes several with one statement per table, each commit answered alone (see
-its docstring). Every statement is a constant with parameters; lists travel
+`append_together` writes several commits with one statement per table, each
+commit answered alone (see its docstring); `append_one` is the same for one
+commit, inside the caller's SAVEPOINT. Every statement is a constant with parameters; lists travel
 as JSON through `json_each`.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from typing import Any
 
 from auctioneer.service.ports import StoredNotice
@@ -21,14 +20,35 @@ from auctioneer.store.base import CommitPlan
 from auctioneer.store.errors import ConcurrencyConflict
 from auctioneer.store.records import dumps, loads
 
-__all__ = ["INSERT_REPLY", "append_one", "append_together"]
+__all__ = ["append_one", "append_together"]
 
-_INSERT_EVENT = (
-    "INSERT INTO events (auction_id, version, seq, type, at, data) VALUES (?, ?, ?, ?, ?, ?)"
+_NOTICE_SEQS = (
+    "SELECT user_id, last_seq FROM notice_seqs WHERE user_id IN (SELECT value FROM json_each(?))"
 )
-# An auction's row: its newest state (the lot number kept once set, the public
-# seq never going back).
-_AUCTION_CONFLICT = """
+_VERSIONS = "SELECT id, version FROM auctions WHERE id IN (SELECT value FROM json_each(?))"
+_INSERT_PURCHASE = (
+    "INSERT INTO purchases (auction_id, round, user_id, price, at, buy_now)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_SALE = (
+    "INSERT INTO sales (id, row) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET row = excluded.row"
+)
+
+# One statement, so one sqlite3_step, per table for a whole batch: `executemany`
+# steps once per row and the writer thread takes the GIL back after each step,
+# which costs up to a switch interval whenever the event loop holds it; the
+# rows travel as one JSON array instead.
+_INSERT_EVENTS = """
+INSERT INTO events (auction_id, version, seq, type, at, data)
+SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)
+"""
+# An auction's row holds its newest state; the lot number is kept once set,
+# and the public seq never goes back.
+_UPSERT_AUCTIONS = """
+INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
+SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6,
+       value->>7, value->>8
+FROM json_each(?) WHERE true
 ON CONFLICT (id) DO UPDATE SET
     status = excluded.status,
     public = excluded.public,
@@ -39,50 +59,6 @@ ON CONFLICT (id) DO UPDATE SET
     version = excluded.version,
     seq = MAX(auctions.seq, excluded.seq)
 """
-_UPSERT_AUCTION = (
-    "INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + _AUCTION_CONFLICT
-)
-_BUMP_NOTICE_SEQ = """
-INSERT INTO notice_seqs (user_id, last_seq) VALUES (?, ?)
-ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + excluded.last_seq
-RETURNING last_seq
-"""
-_SET_NOTICE_SEQ = """
-INSERT INTO notice_seqs (user_id, last_seq) VALUES (?, ?)
-ON CONFLICT (user_id) DO UPDATE SET last_seq = excluded.last_seq
-"""
-_NOTICE_SEQS = (
-    "SELECT user_id, last_seq FROM notice_seqs WHERE user_id IN (SELECT value FROM json_each(?))"
-)
-_VERSIONS = "SELECT id, version FROM auctions WHERE id IN (SELECT value FROM json_each(?))"
-_INSERT_NOTICE = "INSERT INTO notices (user_id, seq, kind, data, at) VALUES (?, ?, ?, ?, ?)"
-_INSERT_PURCHASE = (
-    "INSERT INTO purchases (auction_id, round, user_id, price, at, buy_now)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
-)
-INSERT_REPLY = "INSERT INTO idempotency (user_id, request_id, reply, at) VALUES (?, ?, ?, ?)"
-_UPSERT_SALE = (
-    "INSERT INTO sales (id, row) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET row = excluded.row"
-)
-
-# The writer's fast path: one statement, so one sqlite3_step, per table for a
-# whole batch. `executemany` steps once per row and takes the GIL back after
-# each step, which costs up to a switch interval whenever the event loop holds
-# it; the rows travel as one JSON array instead.
-_INSERT_EVENTS = """
-INSERT INTO events (auction_id, version, seq, type, at, data)
-SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)
-"""
-_UPSERT_AUCTIONS = (
-    """
-INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
-SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6,
-       value->>7, value->>8
-FROM json_each(?) WHERE true
-"""
-    + _AUCTION_CONFLICT
-)
 _SET_NOTICE_SEQS = """
 INSERT INTO notice_seqs (user_id, last_seq)
 SELECT value->>0, value->>1 FROM json_each(?) WHERE true
@@ -99,59 +75,28 @@ SELECT value->>0, value->>1, CAST(value->>2 AS BLOB), value->>3 FROM json_each(?
 
 
 def append_one(conn: sqlite3.Connection, plan: CommitPlan) -> list[StoredNotice]:
-    """One commit's writes, run by the writer thread inside a SAVEPOINT."""
-    row = conn.execute("SELECT version FROM auctions WHERE id = ?", (plan.auction_id,)).fetchone()
-    stored_version = 0 if row is None else int(row[0])
-    if stored_version != plan.expected_version:
-        raise ConcurrencyConflict(plan.auction_id, plan.expected_version)
+    """One commit's writes inside the caller's SAVEPOINT: `append_together` with
+    that one commit, its refusal raised.
+
+    Raises:
+        ConcurrencyConflict: the version is taken (also when only an event row
+            says so), or the request id was stored already; nothing written.
+    """
     try:
-        conn.executemany(
-            _INSERT_EVENT,
-            [
-                (plan.auction_id, e.version, e.seq, e.type, e.at, e.data.decode())
-                for e in plan.events
-            ],
-        )
+        [(ok, value)] = append_together(conn, [plan])
     except sqlite3.IntegrityError as e:
-        raise ConcurrencyConflict(plan.auction_id, plan.expected_version) from e
-    conn.execute(_UPSERT_AUCTION, plan.auction_params())
-    stored = _insert_notices(conn, plan) if plan.notices else []
-    if plan.purchases:
-        conn.executemany(
-            _INSERT_PURCHASE,
-            [(p.auction_id, p.round, p.user_id, p.price, p.at, p.buy_now) for p in plan.purchases],
-        )
-    if plan.idempotency:
-        try:
-            conn.executemany(
-                INSERT_REPLY,
-                [(u, r, bytes(reply), plan.at) for u, r, reply in plan.idempotency],
-            )
-        except sqlite3.IntegrityError as e:
-            raise ConcurrencyConflict(
-                plan.auction_id, plan.expected_version, reason="request_id"
-            ) from e
-    if plan.sale is not None:
-        conn.execute(_UPSERT_SALE, (plan.sale[0], plan.sale[1].decode()))
-    return stored
-
-
-def _insert_notices(conn: sqlite3.Connection, plan: CommitPlan) -> list[StoredNotice]:
-    """The commit's notices: one seq bump per user, then one insert for all."""
-    counts = Counter(notice.user_id for notice in plan.notices)
-    next_seq: dict[int, int] = {}
-    for user_id, count in counts.items():
-        last: int = conn.execute(_BUMP_NOTICE_SEQ, (user_id, count)).fetchone()[0]
-        next_seq[user_id] = last - count + 1
-    rows: list[tuple[int, int, str, str, int]] = []
-    stored: list[StoredNotice] = []
-    for notice, data in zip(plan.notices, plan.notice_data, strict=True):
-        seq = next_seq[notice.user_id]
-        next_seq[notice.user_id] = seq + 1
-        rows.append((notice.user_id, seq, notice.kind, data.decode(), notice.at))
-        stored.append(StoredNotice(notice.user_id, seq, notice.kind, loads(data), notice.at))
-    conn.executemany(_INSERT_NOTICE, rows)
-    return stored
+        taken = str(e)
+        if "idempotency." in taken:
+            reason = "request_id"
+        elif "events." in taken:
+            reason = "version"
+        else:
+            raise
+        raise ConcurrencyConflict(plan.auction_id, plan.expected_version, reason=reason) from e
+    if not ok:
+        raise value
+    notices: list[StoredNotice] = value
+    return notices
 
 
 def _as_json(rows: list[Any]) -> tuple[str]:
@@ -164,9 +109,9 @@ def append_together(conn: sqlite3.Connection, plans: list[CommitPlan]) -> list[t
 
     The transaction holds SQLite's write lock, so the versions and notice seqs
     read here cannot change before the writes below. A commit whose version
-    is taken is refused alone, as `append_one` would refuse it; any statement
-    that fails (a request id stored already) raises, and the writer undoes
-    everything written here and runs each commit through `append_one`.
+    is taken is refused alone; any statement that fails (a request id stored
+    already) raises, and the writer undoes everything written here and runs
+    each commit through `append_one`, in a SAVEPOINT of its own.
     """
     ids = dumps(sorted({p.auction_id for p in plans})).decode()
     version: dict[int, int] = dict(conn.execute(_VERSIONS, (ids,)).fetchall())
