@@ -53,17 +53,17 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.command_wait = Histogram(
+        self.command_wait = self._latency(
             "auctioneer_command_wait_seconds",
             "A write command's wait for its auction's writer (behind the batch in commit).",
-            buckets=_LATENCY_BUCKETS,
-            registry=self.registry,
         )
-        self.batch = Histogram(
+        self.batch = self._latency(
             "auctioneer_batch_seconds",
             "One batch of an auction's commands: decide, commit, answer.",
-            buckets=_LATENCY_BUCKETS,
-            registry=self.registry,
+        )
+        self.commit = self._latency(
+            "auctioneer_commit_seconds",
+            "One batch's append as the service awaits it (store queue, transaction, hand-back).",
         )
         self.batch_commands = Histogram(
             "auctioneer_batch_commands",
@@ -71,12 +71,9 @@ class Metrics:
             buckets=_SIZE_BUCKETS,
             registry=self.registry,
         )
-        self.commit = Histogram(
-            "auctioneer_commit_seconds",
-            "One batch's append as the service awaits it (store queue, transaction, hand-back).",
-            buckets=_LATENCY_BUCKETS,
-            registry=self.registry,
-        )
+
+    def _latency(self, name: str, text: str) -> Histogram:
+        return Histogram(name, text, buckets=_LATENCY_BUCKETS, registry=self.registry)
 
     def watch(self, stats: StoreCounters, conflicts_retried: Callable[[], int]) -> None:
         """Read the store's counters and the retried conflicts at each scrape."""
