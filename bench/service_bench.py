@@ -18,9 +18,11 @@ import argparse
 import asyncio
 import gc
 import itertools
+import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +58,21 @@ class Result:
     wall_s: float
     cpu_s: float
     frames: int
+    disk_bytes: int  # written to disk by the process (WAL frames, checkpoints)
+    transactions: int  # the store's append transactions
+    writer_cpu_s: float  # the SQLite writer thread alone
+
+    @property
+    def disk_kb_per_bid(self) -> float:
+        return self.disk_bytes / self.accepted / 1024
+
+    @property
+    def bids_per_transaction(self) -> float:
+        return self.accepted / max(1, self.transactions)
+
+    @property
+    def writer_us_per_bid(self) -> float:
+        return self.writer_cpu_s / self.accepted * 1e6
 
     @property
     def bids_per_s(self) -> float:
@@ -64,6 +81,25 @@ class Result:
     @property
     def cpu_us_per_bid(self) -> float:
         return self.cpu_s / self.accepted * 1e6
+
+
+def _disk_bytes() -> int:
+    """Bytes this process caused to be written to disk so far (/proc/self/io)."""
+    with open("/proc/self/io", "rb") as f:
+        for line in f:
+            if line.startswith(b"write_bytes:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _writer_cpu_s() -> float:
+    """CPU seconds (user + system) of the SQLite writer thread, found by its name."""
+    for thread in threading.enumerate():
+        if thread.name == "sqlite-writer" and thread.native_id is not None:
+            stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
 
 
 async def _request(house: House, caller: Caller, raw: bytes) -> bytes:
@@ -130,6 +166,8 @@ async def one_run(bids: int) -> Result:
             gc.collect()
             gc.freeze()
             gc.set_threshold(100_000, 50, 100)
+            stats = house.store.stats
+            tx0, disk0, writer0 = stats.append_transactions, _disk_bytes(), _writer_cpu_s()
             cpu0, wall0 = time.process_time(), time.perf_counter()
             await asyncio.gather(
                 *(
@@ -138,9 +176,20 @@ async def one_run(bids: int) -> Result:
                 )
             )
             cpu1, wall1 = time.process_time(), time.perf_counter()
+            disk = _disk_bytes() - disk0
+            writer = _writer_cpu_s() - writer0
             gc.unfreeze()
             frames = sum(w.frames for w in watchers)
-            return Result(tally[0], tally[1], wall1 - wall0, cpu1 - cpu0, frames)
+            return Result(
+                tally[0],
+                tally[1],
+                wall1 - wall0,
+                cpu1 - cpu0,
+                frames,
+                disk,
+                stats.append_transactions - tx0,
+                writer,
+            )
         finally:
             await house.close()
 
@@ -157,12 +206,20 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"run {run + 1}: {result.accepted} accepted, {result.rejected} rejected,"
             f" {result.frames} frames watched, {result.bids_per_s:,.0f} bids/s,"
-            f" {result.cpu_us_per_bid:.1f} µs CPU per bid",
+            f" {result.cpu_us_per_bid:.1f} µs CPU per bid"
+            f" ({result.writer_us_per_bid:.1f} in the SQLite writer),"
+            f" {result.bids_per_transaction:.1f} bids per transaction,"
+            f" {result.disk_kb_per_bid:.1f} KB written per bid",
             file=sys.stderr,
         )
     rate = statistics.median(r.bids_per_s for r in results)
     cpu = statistics.median(r.cpu_us_per_bid for r in results)
-    print(f"median of {args.runs}: {rate:,.0f} accepted bids/s, {cpu:.1f} µs CPU per accepted bid")
+    writer = statistics.median(r.writer_us_per_bid for r in results)
+    disk = statistics.median(r.disk_kb_per_bid for r in results)
+    print(
+        f"median of {args.runs}: {rate:,.0f} accepted bids/s, {cpu:.1f} µs CPU per accepted bid"
+        f" ({writer:.1f} in the SQLite writer), {disk:.1f} KB written per bid"
+    )
     return 0
 
 

@@ -51,6 +51,40 @@ async def test_public_events_return_the_half_open_seq_range(store: Any) -> None:
     assert await store.public_events(2) == []
 
 
+async def _auction_with_private_events(store: Any, auction_id: int) -> list[Any]:
+    """A log whose versions run ahead of its seqs: a private event before each bid."""
+    events: list[Any] = [created(auction_id)]  # v1, seq 1
+    for i in range(4):
+        v = len(events) + 1
+        events.append(
+            AutoBidSet(
+                auction_id=auction_id,
+                version=v,
+                seq=None,
+                at=T0,
+                bidder_id=1,
+                paddle=101,
+                max_amount=1000,
+            )
+        )
+        events.append(bid(auction_id, v + 1, 2 + i, 100 * (i + 1)))  # seqs 2..5
+    for event in events:
+        await store.append(commit(auction_id, event.version - 1, [event]))
+    return events
+
+
+async def test_reads_by_seq_are_right_where_versions_run_ahead_of_seqs(store: Any) -> None:
+    events = await _auction_with_private_events(store, 3)
+    assert [(e.version, e.seq) for e in events if e.seq] == [(1, 1), (3, 2), (5, 3), (7, 4), (9, 5)]
+    assert [e.seq for e in await store.public_events(3)] == [1, 2, 3, 4, 5]
+    assert [e.seq for e in await store.public_events(3, after_seq=2)] == [3, 4, 5]
+    assert [e.seq for e in await store.public_events(3, after_seq=1, upto_seq=3)] == [2, 3]
+    assert await store.public_events(3, after_seq=5) == []
+    assert [b.seq for b in await store.bids(3)] == [5, 4, 3, 2]
+    assert [b.seq for b in await store.bids(3, before_seq=4)] == [3, 2]
+    assert [b.amount for b in await store.bids(3, before_seq=5, limit=1)] == [300]
+
+
 async def test_a_conflicting_append_writes_nothing_of_its_commit(store: Any) -> None:
     await _auction_with_bids(store, 1, [100])  # version 2
     before_row = await store.auction_row(1)
@@ -134,6 +168,8 @@ async def test_an_append_whose_versions_do_not_follow_is_refused(store: Any) -> 
         await store.append(commit(1, 0, [bid(1, 2, 1, 100)]))
     with pytest.raises(ValueError):
         await store.append(commit(1, 0, [created(2)]))
+    with pytest.raises(ValueError, match="above its version"):  # reads by seq rely on it
+        await store.append(commit(1, 0, [bid(1, 1, 2, 100)]))
     assert await store.load_events(1) == []
 
 

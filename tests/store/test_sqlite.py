@@ -15,6 +15,7 @@ import pytest
 
 from auctioneer.engine.events import BidPlaced
 from auctioneer.service.ports import NoticeRecord, PurchaseRecord
+from auctioneer.store import sqlite as sqlite_module
 from auctioneer.store.errors import ConcurrencyConflict, StoreUnavailable
 from auctioneer.store.records import event_data
 from auctioneer.store.sqlite import SQLiteStore
@@ -357,5 +358,28 @@ async def test_the_writer_syncs_fully_and_leaves_the_database_in_wal_mode(
     raw = sqlite3.connect(tmp_path / "wal.db")
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        raw.close()
+
+
+async def test_the_log_is_read_through_its_one_key_without_sorting(tmp_path: Path) -> None:
+    """Migration 0003 dropped the seq indexes: every read of the log must walk
+    the primary key (a scan or a sort would grow with the whole table)."""
+    store = SQLiteStore(tmp_path / "plan.db")
+    await store.open()
+    await store.close()
+    queries = {
+        sqlite_module._LOAD_EVENTS: (1, 0),
+        sqlite_module._PUBLIC_EVENTS: {"auction_id": 1, "after": 5, "upto": 9},
+        sqlite_module._BIDS: {"auction_id": 1, "before": 9, "limit": 5},
+    }
+    raw = sqlite3.connect(tmp_path / "plan.db")
+    try:
+        indexes = raw.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'events'")
+        assert {name for (name,) in indexes} == {"events"}
+        for sql, params in queries.items():
+            plan = [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params)]
+            assert plan[0].startswith("SEARCH events USING PRIMARY KEY (auction_id=?"), plan
+            assert not any("TEMP B-TREE" in step for step in plan), plan
     finally:
         raw.close()

@@ -114,8 +114,9 @@ def plan_commit(commit: Commit, *, now_ms: Callable[[], int] = system_clock_ms) 
     """Check a commit and compute its rows.
 
     Raises:
-        ValueError: the events do not belong to the auction or their versions
-            are not expected_version+1, +2, ... (a caller bug; nothing written).
+        ValueError: the events do not belong to the auction, their versions
+            are not expected_version+1, +2, ..., or a seq is above its version
+            (reads by seq rely on seq <= version); a caller bug, nothing written.
         TypeError: the row, a notice or an event holds a value JSON cannot carry.
     """
     rows: list[EventRow] = []
@@ -138,6 +139,8 @@ def plan_commit(commit: Commit, *, now_ms: Callable[[], int] = system_clock_ms) 
         if event.seq is not None:
             if event.seq <= last_seq:
                 raise ValueError(f"event seqs must increase, got {event.seq} after {last_seq}")
+            if event.seq > event.version:
+                raise ValueError(f"event seq {event.seq} is above its version {event.version}")
             last_seq = event.seq
         if isinstance(event, AuctionCreated) and event.lot is not None:
             lot = event.lot

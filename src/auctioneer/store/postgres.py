@@ -53,7 +53,7 @@ __all__ = ["PostgresStore", "translate_postgres_error"]
 
 T = TypeVar("T")
 
-# The partial index `events_bids` names the type literally; keep them in step.
+# `_BIDS` names the type literally; keep them in step.
 assert BidPlaced.event == "bid_placed"
 
 _BACKEND = "postgres"
@@ -114,13 +114,16 @@ ON CONFLICT (token_hash) DO UPDATE SET
 
 _EVENT_COLUMNS = "SELECT type, auction_id, version, seq, at, data::text FROM events"
 _LOAD_EVENTS = _EVENT_COLUMNS + " WHERE auction_id = $1 AND version > $2 ORDER BY version"
+# The log has one key, (auction_id, version) (migration 0003): a public event's
+# seq is never above its version, so `version > $2` bounds the walk, and seq
+# order is version order.
 _PUBLIC_EVENTS = (
-    _EVENT_COLUMNS + " WHERE auction_id = $1 AND seq > $2"
-    " AND ($3::integer IS NULL OR seq <= $3) ORDER BY seq"
+    _EVENT_COLUMNS + " WHERE auction_id = $1 AND version > $2 AND seq > $2"
+    " AND ($3::integer IS NULL OR seq <= $3) ORDER BY version"
 )
 _BIDS = (
     _EVENT_COLUMNS + " WHERE auction_id = $1 AND type = 'bid_placed'"
-    " AND ($2::integer IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3"
+    " AND ($2::integer IS NULL OR seq < $2) ORDER BY version DESC LIMIT $3"
 )
 _AUCTION_ROWS = """
 SELECT row::text FROM auctions

@@ -54,7 +54,7 @@ __all__ = ["SQLiteStore", "translate_sqlite_error"]
 
 T = TypeVar("T")
 
-# The partial index `events_bids` names the type literally; keep them in step.
+# `_BIDS` names the type literally; keep them in step.
 assert BidPlaced.event == "bid_placed"
 
 # -- SQL ------------------------------------------------------------------------
@@ -84,13 +84,16 @@ ON CONFLICT (token_hash) DO UPDATE SET
 
 _EVENT_COLUMNS = "SELECT type, auction_id, version, seq, at, data FROM events"
 _LOAD_EVENTS = _EVENT_COLUMNS + " WHERE auction_id = ? AND version > ? ORDER BY version"
+# The log has one key, (auction_id, version) (migration 0003): a public event's
+# seq is never above its version, so `version > :after` bounds the walk, and
+# seq order is version order.
 _PUBLIC_EVENTS = (
-    _EVENT_COLUMNS + " WHERE auction_id = :auction_id AND seq > :after"
-    " AND (:upto IS NULL OR seq <= :upto) ORDER BY seq"
+    _EVENT_COLUMNS + " WHERE auction_id = :auction_id AND version > :after AND seq > :after"
+    " AND (:upto IS NULL OR seq <= :upto) ORDER BY version"
 )
 _BIDS = (
     _EVENT_COLUMNS + " WHERE auction_id = :auction_id AND type = 'bid_placed'"
-    " AND (:before IS NULL OR seq < :before) ORDER BY seq DESC LIMIT :limit"
+    " AND (:before IS NULL OR seq < :before) ORDER BY version DESC LIMIT :limit"
 )
 _AUCTION_ROWS = """
 SELECT row FROM auctions
