@@ -423,7 +423,9 @@ async def _run_load(
         t0, c0, m0 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
         st0 = stolen_seconds()
         s0 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
-        await asyncio.sleep(cfg.duration_s)
+        lags = await _loop_lags(cfg.duration_s)
+        out["client_lag_p50_ms"] = _ms(percentile(lags, 0.5))
+        out["client_lag_p99_ms"] = _ms(percentile(lags, 0.99))
         t1, c1, m1 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
         st1 = stolen_seconds()
         s1 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
@@ -471,6 +473,17 @@ async def _run_load(
     out["connection_errors"] = sum(1 for c in conns if c.errors)
     out["errors"] = errors[:10]
     return out
+
+
+async def _loop_lags(duration_s: float, tick_s: float = 0.001) -> list[float]:
+    """Sleep `duration_s` in ticks, returning how late each tick woke: this
+    process's own loop lag, which every reply it times also waits out."""
+    lags: list[float] = []
+    end = time.perf_counter() + duration_s
+    while (now := time.perf_counter()) < end:
+        await asyncio.sleep(tick_s)
+        lags.append(time.perf_counter() - now - tick_s)
+    return lags
 
 
 def _window_started() -> None:

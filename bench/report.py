@@ -294,6 +294,7 @@ def markdown_section(rows: list[Row], machine: dict[str, str], runs: int) -> str
     for row in rows:
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(row)) + " |")
     lines += _stages_table(rows)
+    lines += _client_lag_table(rows)
     lines += ["", "Per-run figures: `bench/last_run.json`.", "", END]
     return "\n".join(lines)
 
@@ -318,6 +319,26 @@ def _stages_table(rows: list[Row]) -> list[str]:
     for row in measured:
         cells = [_num(row.median.get(key), 2) for key in STAGES]
         lines.append("| " + " | ".join([row.scenario.name, *cells]) + " |")
+    return lines
+
+
+def _client_lag_table(rows: list[Row]) -> list[str]:
+    """How late the load generator's own 1 ms timer woke during each pass: a
+    reply it times waited about that long in the generator, not the server."""
+    measured = [r for r in rows if "client_lag_p50_ms" in r.median]
+    if not measured:
+        return []
+    lines = [
+        "",
+        "The load generator's own event loop during each pass (how late a 1 ms timer woke,"
+        " medians over the passes): the part of a reply time spent in the client.",
+        "",
+        "| scenario | server | client loop lag p50 / p99 ms |",
+        "| --- | --- | --- |",
+    ]
+    for row in measured:
+        lag = _pair(row.median, "client_lag_p50_ms", "client_lag_p99_ms")
+        lines.append(f"| {row.scenario.name} | {row.server} | {lag} |")
     return lines
 
 
