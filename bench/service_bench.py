@@ -30,6 +30,7 @@ from pathlib import Path
 import uvloop
 
 from auctioneer.gateways.compose import House, build_house
+from auctioneer.gateways.server import tune_runtime
 from auctioneer.service.ports import Frame
 from auctioneer.service.settings import Settings
 from auctioneer.service.users import Caller
@@ -162,10 +163,7 @@ async def one_run(bids: int) -> Result:
                 await house.hub.attach(auction_topic(auction_id), watcher)
             per_auction = bids // len(ids)
             tally = [0, 0]
-            # As the server does once it is up (gateways/server.py).
-            gc.collect()
-            gc.freeze()
-            gc.set_threshold(100_000, 50, 100)
+            tune_runtime()  # as the server does once it is up: collector, switch interval
             stats = house.store.stats
             tx0, disk0, writer0 = stats.append_transactions, _disk_bytes(), _writer_cpu_s()
             cpu0, wall0 = time.process_time(), time.perf_counter()

@@ -26,7 +26,7 @@ from auctioneer.gateways.tcp.server import TcpGateway
 from auctioneer.gateways.ws.server import WebSocketGateway
 from auctioneer.service.settings import Settings
 
-__all__ = ["run", "serve"]
+__all__ = ["run", "serve", "tune_runtime"]
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
             await load_demo(house, out=sys.stdout)
         app = create_app(house.api, settings)
         ws = WebSocketGateway(house.api, house.hub, settings)
-        _tune_runtime()
+        tune_runtime()
         sock = _bind(settings.host, settings.http_port)
         config = uvicorn.Config(
             app,
@@ -93,7 +93,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
     return 0
 
 
-def _tune_runtime() -> None:
+def tune_runtime() -> None:
     """Move what start-up built out of the collector's way, collect less often, switch sooner.
 
     Reference counting frees almost everything a bid allocates; the cyclic
