@@ -475,8 +475,8 @@ async def _run_load(
     return out
 
 
-async def _loop_lags(duration_s: float, tick_s: float = 0.001) -> list[float]:
-    """Sleep `duration_s` in ticks, returning how late each tick woke: this
+async def _loop_lags(duration_s: float, tick_s: float = 0.002) -> list[float]:
+    """Sleep `duration_s` in 2 ms ticks, returning how late each tick woke: this
     process's own loop lag, which every reply it times also waits out."""
     lags: list[float] = []
     end = time.perf_counter() + duration_s

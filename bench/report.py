@@ -330,7 +330,7 @@ def _client_lag_table(rows: list[Row]) -> list[str]:
         return []
     lines = [
         "",
-        "The load generator's own event loop during each pass (how late a 1 ms timer woke,"
+        "The load generator's own event loop during each pass (how late a 2 ms timer woke,"
         " medians over the passes): the part of a reply time spent in the client.",
         "",
         "| scenario | server | client loop lag p50 / p99 ms |",
