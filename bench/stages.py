@@ -25,6 +25,11 @@ STAGES: dict[str, tuple[str, str, float]] = {
     "commit_p50_ms": ("auctioneer_commit_seconds", "commit as awaited, p50", 1e3),
     "batch_p50_ms": ("auctioneer_batch_seconds", "whole batch, p50", 1e3),
     "batch_size_mean": ("auctioneer_batch_commands", "commands per batch, mean", 1.0),
+    "loop_lag_mean_ms": (
+        "auctioneer_event_loop_lag_seconds",
+        "event loop lag (a 10 ms timer's lateness), mean",
+        1e3,
+    ),
 }
 _TIMEOUT_S = 10.0
 

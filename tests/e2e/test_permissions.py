@@ -253,3 +253,7 @@ async def test_metrics_are_for_admins_and_count_the_bids_committed(house: House)
         _sample(after, "auctioneer_store_appends_total")
         >= _sample(before.text, "auctioneer_store_appends_total") + 4
     )
+    # The server samples its event loop's lag all along (a 10 ms timer).
+    assert _sample(after, "auctioneer_event_loop_lag_seconds_count") > _sample(
+        before.text, "auctioneer_event_loop_lag_seconds_count"
+    )

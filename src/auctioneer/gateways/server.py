@@ -57,12 +57,14 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     house = await build_house(settings)
+    lag: asyncio.Task[None] | None = None
     try:
         if settings.demo:
             await load_demo(house, out=sys.stdout)
         app = create_app(house.api, settings)
         ws = WebSocketGateway(house.api, house.hub, settings)
         tune_runtime()
+        lag = loop.create_task(house.auctions.metrics.sample_loop_lag())
         sock = _bind(settings.host, settings.http_port)
         config = uvicorn.Config(
             app,
@@ -89,6 +91,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
             await asyncio.wait_for(web_task, 10)
         await ws.wait_finished(5)
     finally:
+        if lag is not None:
+            lag.cancel()
         await house.close()
     return 0
 

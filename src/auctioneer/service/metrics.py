@@ -11,12 +11,15 @@ What is measured where:
   writer, how long a batch takes, how many commands a batch holds;
 - `AuctionService._commit`: one batch's store append as the service awaits
   it (the store's queue, its transaction and the hand-back to the loop);
+- `sample_loop_lag` (started by `serve`): how late a short timer wakes, the
+  event loop's lag, which every reply and push also waits out;
 - at scrape time: the store's counters (`StoreCounters`) and the service's
   retried conflicts.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
@@ -28,6 +31,7 @@ from auctioneer.service.ports import StoreCounters
 __all__ = ["CONTENT_TYPE", "Metrics"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+LOOP_LAG_EVERY_S = 0.01  # 100 wake-ups a second: nothing next to a busy loop's work
 
 # Seconds: a commit takes a millisecond or two on a quiet disk, a busy
 # batch tens of milliseconds; anything past a second is an incident.
@@ -65,6 +69,10 @@ class Metrics:
             "auctioneer_commit_seconds",
             "One batch's append as the service awaits it (store queue, transaction, hand-back).",
         )
+        self.loop_lag = self._latency(
+            "auctioneer_event_loop_lag_seconds",
+            "How late a 10 ms timer of the event loop wakes: what every reply and push waits out.",
+        )
         self.batch_commands = Histogram(
             "auctioneer_batch_commands",
             "Commands decided together in one batch.",
@@ -74,6 +82,14 @@ class Metrics:
 
     def _latency(self, name: str, text: str) -> Histogram:
         return Histogram(name, text, buckets=_LATENCY_BUCKETS, registry=self.registry)
+
+    async def sample_loop_lag(self, every_s: float = LOOP_LAG_EVERY_S) -> None:
+        """Until cancelled: sleep `every_s` and record how much later the loop woke."""
+        loop = asyncio.get_running_loop()
+        while True:
+            start = loop.time()
+            await asyncio.sleep(every_s)
+            self.loop_lag.observe(max(0.0, loop.time() - start - every_s))
 
     def watch(self, stats: StoreCounters, conflicts_retried: Callable[[], int]) -> None:
         """Read the store's counters and the retried conflicts at each scrape."""

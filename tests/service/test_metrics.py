@@ -1,0 +1,31 @@
+"""service/metrics.py: the loop-lag sampler sees a loop held up, and only then."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from auctioneer.service.metrics import Metrics
+
+
+def _lags(metrics: Metrics) -> tuple[float, float]:
+    """(count, sum) of the loop-lag histogram as recorded so far."""
+    samples = {s.name: s.value for s in metrics.loop_lag.collect()[0].samples}
+    return (
+        samples["auctioneer_event_loop_lag_seconds_count"],
+        samples["auctioneer_event_loop_lag_seconds_sum"],
+    )
+
+
+async def test_the_loop_lag_is_how_late_the_timer_woke() -> None:
+    metrics = Metrics()
+    sampler = asyncio.create_task(metrics.sample_loop_lag(every_s=0.005))
+    await asyncio.sleep(0.06)  # a free loop: the timer wakes about on time
+    count, total = _lags(metrics)
+    assert count >= 5 and total / count < 0.004
+    time.sleep(0.05)  # the loop held for 50 ms, as by a long callback
+    await asyncio.sleep(0.02)
+    sampler.cancel()
+    count_after, total_after = _lags(metrics)
+    assert count_after > count
+    assert total_after - total >= 0.04  # the held tick woke about 45 ms late
