@@ -334,6 +334,10 @@ async def test_the_server_never_answers_internal_to_bad_input(house: House) -> N
         '{"action": "subscribe", "topic": "auction:0"}',
         '{"action": "subscribe", "topic": "auction:99999999999999999"}',
         '{"action": "get_bids", "auction_id": 1, "before_seq": 99999999999999999999}',
+        # 64-bit unsigned but not signed: the store's integers would overflow.
+        '{"action": "get_bids", "auction_id": 1, "before_seq": 9223372036854775808}',
+        '{"action": "get_notices", "since": 9223372036854775808}',
+        '{"action": "subscribe", "topic": "auction:1", "since": 18446744073709551615}',
         '{"action": "create_sale", "name": "s", "lots": []}',
         '{"action": "create_sale", "name": "s", "lots": [{}]}',
         '{"action": "login", "username": "\\u0000", "password": "\\u0000"}',
@@ -350,6 +354,10 @@ async def test_the_server_never_answers_internal_to_bad_input(house: House) -> N
                 reply = await client.next_reply()
                 assert reply["ok"] is False, (raw, reply)
                 assert reply["error"]["code"] != "internal", (raw, reply)
+    admin_http = await house.admin_client("http")
+    for path in ("/api/notices?since=", "/api/auctions/1/bids?before_seq="):
+        reply = await admin_http.raw("GET", path + "9223372036854775808")
+        assert reply.status_code == 400, (path, reply.text)
     assert "server_time" in await admin.ok("ping")
     log = "".join(house.server.output)
     assert "Traceback" not in log and " ERROR " not in log, log[-3000:]

@@ -48,6 +48,9 @@ def _money(value: object, info: Any) -> int:
 
 Money = Annotated[int, BeforeValidator(_money)]
 AuctionId = Annotated[int, Field(ge=1, le=2**53)]
+# A seq to read from or before. Bounded like ids: a store keeps 64-bit signed
+# integers, and a larger number would fail there instead of here.
+Seq = Annotated[int, Field(ge=0, le=2**53)]
 Seconds = Annotated[int, Field(ge=0, le=10**9)]
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
@@ -93,7 +96,7 @@ class GetAuction(Request):
 
 class GetBids(Request):
     auction_id: AuctionId
-    before_seq: Annotated[int, Field(ge=0)] | None = None
+    before_seq: Seq | None = None
     limit: Annotated[int, Field(ge=1, le=500)] = 100
 
 
@@ -164,7 +167,7 @@ class BuyNow(Request):
 
 class Subscribe(Request):
     topic: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    since: Annotated[int, Field(ge=0)] | None = None
+    since: Seq | None = None
     mode: Literal["full", "latest"] = "full"
 
 
@@ -177,7 +180,7 @@ class GetPurchases(Request):
 
 
 class GetNotices(Request):
-    since: Annotated[int, Field(ge=0)] = 0
+    since: Seq = 0
 
 
 ACTIONS: dict[str, type[Request]] = {
