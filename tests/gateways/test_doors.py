@@ -70,3 +70,77 @@ def test_server_frames_parse_as_one_final_unmasked_text_frame(size: int) -> None
     else:
         raise AssertionError("the header promised more bytes than it carried")
     assert (frame.opcode, frame.fin, frame.data) == (Opcode.TEXT, True, payload)
+
+
+def _read_exactly(sock: socket.socket, size: int) -> bytes:
+    """Blocking read of `size` bytes (bounded by the socket's timeout)."""
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = sock.recv(min(size, 65_536))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+async def _order_survives_a_full_socket() -> None:
+    stack = await Stack.build()
+    gateway = TcpGateway(stack.api, stack.hub, Settings())
+    host, port = await gateway.start("127.0.0.1", 0)
+    client = socket.socket()
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills after a few KB
+    client.settimeout(10)
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(None, client.connect, (host, port))
+        welcome = await loop.run_in_executor(None, client.recv, 4096)
+        assert welcome.endswith(b"\n")
+        (door,) = gateway.doors.open
+        transport = door.transport
+        assert transport is not None
+        transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        lines = iter(b"%06d" % i + b"x" * 1000 for i in range(100_000))
+        written: list[bytes] = []
+
+        def write(count: int) -> None:
+            for _ in range(count):
+                written.append(next(lines))
+                door.write([written[-1]])
+
+        # The peer reads nothing: the socket fills and the transport keeps the rest.
+        while not transport.get_write_buffer_size():
+            assert len(written) < 10_000, "the socket never filled: the test proves nothing"
+            write(1)
+        write(20)
+        # The peer reads some (the loop does not run meanwhile, so the transport
+        # has not flushed): the socket has room again, but what the transport
+        # holds must still go first.
+        read = b""
+        while len(read) < 2_048:
+            read += client.recv(65_536)
+        write(20)
+        size = sum(len(line) + 1 for line in written)
+        read += await loop.run_in_executor(None, _read_exactly, client, size - len(read))
+        for _ in range(500):  # every byte was read: the transport has drained
+            if not transport.get_write_buffer_size():
+                break
+            await asyncio.sleep(0.01)
+        write(20)  # and straight into the socket again
+        size = sum(len(line) + 1 for line in written)
+        read += await loop.run_in_executor(None, _read_exactly, client, size - len(read))
+        assert read == b"".join(line + b"\n" for line in written)
+    finally:
+        client.close()
+        await gateway.stop()
+        await stack.close()
+
+
+@pytest.mark.parametrize("loop_name", ["asyncio", "uvloop"])
+def test_output_keeps_its_order_when_the_socket_fills_and_drains(loop_name: str) -> None:
+    """A door writes to the socket itself only while the transport holds nothing unsent."""
+    import uvloop
+
+    factory = uvloop.new_event_loop if loop_name == "uvloop" else asyncio.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(_order_survives_a_full_socket())

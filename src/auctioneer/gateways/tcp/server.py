@@ -59,7 +59,7 @@ class TcpDoor(Door):
         for item in items:
             parts.append(item.data if isinstance(item, Frame) else item)
             parts.append(NEWLINE)
-        self.transport.write(b"".join(parts))  # one buffer: uvloop's fast path
+        self._send(b"".join(parts))  # one buffer, one system call
 
     def _overflowed(self) -> None:
         if self.transport is not None:

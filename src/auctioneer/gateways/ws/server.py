@@ -174,14 +174,14 @@ class WebSocketDoor(Door):
         if self.ws.state is not State.OPEN or self.transport is None or self._lost:
             return
         if len(items) == 1 and isinstance(items[0], Frame):  # a fan-out's usual case
-            self.transport.write(_LastFramed.of(items[0]))
+            self._send(_LastFramed.of(items[0]))
             return
         parts: list[bytes] = []
         for item in items:
             data = item.data if isinstance(item, Frame) else item
             parts.append(_header(len(data)))
             parts.append(data)
-        self.transport.write(b"".join(parts))  # one buffer: uvloop's fast path
+        self._send(b"".join(parts))  # one buffer, one system call
 
     def closed(self, reason: str) -> None:
         if self.ws.state is State.OPEN and not self._lost:
