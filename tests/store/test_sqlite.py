@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sqlite3
 import subprocess
@@ -383,3 +384,52 @@ async def test_the_log_is_read_through_its_one_key_without_sorting(tmp_path: Pat
             assert not any("TEMP B-TREE" in step for step in plan), plan
     finally:
         raw.close()
+
+
+_TEMP_FILE_PROBE = """
+import asyncio, sys
+from auctioneer.store.sqlite import SQLiteStore
+from tests.store.samples import bid, commit, created
+
+async def main() -> None:
+    store = SQLiteStore(sys.argv[1])
+    await store.open()
+    try:
+        # Many auctions at once: a few large batches, each in one SAVEPOINT.
+        lots = range(1, 301)
+        await asyncio.gather(*(store.append(commit(a, 0, [created(a)])) for a in lots))
+        await asyncio.gather(*(store.append(commit(a, 1, [bid(a, 2, 2, 100)])) for a in lots))
+    finally:
+        await store.close()
+
+asyncio.run(main())
+"""
+
+
+def test_the_writer_never_spills_a_batch_to_a_temporary_file(tmp_path: Path) -> None:
+    """A batch's undo journal stays in memory: no file is created per transaction.
+
+    SQLite reads its temporary directory from SQLITE_TMPDIR once, when it
+    starts, hence a child process; a file created there (and deleted at once,
+    as SQLite does) still changes the directory's modification time.
+    """
+    temp = tmp_path / "sqlite-tmp"
+    temp.mkdir()
+    before = temp.stat().st_mtime_ns
+    env = {**os.environ, "SQLITE_TMPDIR": str(temp)}
+    done = subprocess.run(
+        [sys.executable, "-c", _TEMP_FILE_PROBE, str(tmp_path / "spill.db")],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    written = sqlite3.connect(tmp_path / "spill.db")
+    try:
+        assert written.execute("SELECT count(*) FROM events").fetchone() == (600,)
+    finally:
+        written.close()
+    assert list(temp.iterdir()) == []
+    assert temp.stat().st_mtime_ns == before, "SQLite created (and removed) a temporary file"
