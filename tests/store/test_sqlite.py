@@ -433,3 +433,51 @@ def test_the_writer_never_spills_a_batch_to_a_temporary_file(tmp_path: Path) -> 
         written.close()
     assert list(temp.iterdir()) == []
     assert temp.stat().st_mtime_ns == before, "SQLite created (and removed) a temporary file"
+
+
+def _pages_written(path: Path, since: int) -> set[str]:
+    """The b-trees (tables and indexes) whose pages the WAL received after byte `since`."""
+    wal = (path.parent / (path.name + "-wal")).read_bytes()
+    page_size = int.from_bytes(wal[8:12], "big")
+    pages = {
+        int.from_bytes(wal[at : at + 4], "big")
+        for at in range(max(since, 32), len(wal) - page_size - 23, page_size + 24)
+    }
+    raw = sqlite3.connect(path)
+    try:
+        owner = dict(raw.execute("SELECT pageno, name FROM dbstat").fetchall())
+    finally:
+        raw.close()
+    return {owner.get(page, "?") for page in pages}
+
+
+async def test_the_auction_indexes_are_written_only_when_their_columns_change(
+    tmp_path: Path,
+) -> None:
+    """Status, sale and lot are indexed: a bid leaves their pages alone, a close does not."""
+    path = tmp_path / "moves.db"
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        await store.append(commit(1, 0, [created(1, sale_id=5, lot=2)], sale_id=5, lot=2))
+        wal = path.parent / (path.name + "-wal")
+
+        before = wal.stat().st_size
+        await store.append(commit(1, 1, [bid(1, 2, 2, 100)], sale_id=5, lot=None))
+        written = _pages_written(path, before)
+        assert "events" in written and "auctions" in written  # the test sees this commit
+        assert not written & {"auctions_status", "auctions_sale"}
+
+        before = wal.stat().st_size
+        await store.append(commit(1, 2, [bid(1, 3, 3, 200)], status="closed", sale_id=5))
+        assert "auctions_status" in _pages_written(path, before)
+    finally:
+        await store.close()
+    raw = sqlite3.connect(path)
+    try:
+        row = raw.execute("SELECT status, sale_id, lot, version FROM auctions").fetchone()
+        assert row == ("closed", 5, 2, 3)  # the lot is kept once set
+        by_status = raw.execute("SELECT id FROM auctions WHERE status = 'closed'").fetchall()
+        assert by_status == [(1,)]  # and the index agrees with the row
+    finally:
+        raw.close()

@@ -43,21 +43,33 @@ INSERT INTO events (auction_id, version, seq, type, at, data)
 SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)
 """
 # An auction's row holds its newest state; the lot number is kept once set,
-# and the public seq never goes back.
+# and the public seq never goes back. The indexed columns (status; sale and
+# lot) are not in the upsert's SET: SQLite rewrites an index entry whenever
+# its column is assigned, even to the same value, which cost every
+# transaction a page of each index (WAL frames, measured); `_MOVE_AUCTIONS`
+# sets them only on the rows where they changed.
 _UPSERT_AUCTIONS = """
 INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
 SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6,
        value->>7, value->>8
 FROM json_each(?) WHERE true
 ON CONFLICT (id) DO UPDATE SET
-    status = excluded.status,
     public = excluded.public,
     deleted = excluded.deleted,
-    sale_id = excluded.sale_id,
-    lot = COALESCE(excluded.lot, auctions.lot),
     row = excluded.row,
     version = excluded.version,
     seq = MAX(auctions.seq, excluded.seq)
+"""
+_MOVE_AUCTIONS = """
+UPDATE auctions SET
+    status = change.value->>1,
+    sale_id = change.value->>4,
+    lot = COALESCE(change.value->>5, auctions.lot)
+FROM json_each(?) AS change
+WHERE auctions.id = change.value->>0
+  AND (auctions.status IS NOT change.value->>1
+       OR auctions.sale_id IS NOT change.value->>4
+       OR (change.value->>5 IS NOT NULL AND auctions.lot IS NOT change.value->>5))
 """
 _SET_NOTICE_SEQS = """
 INSERT INTO notice_seqs (user_id, last_seq)
@@ -132,7 +144,9 @@ def append_together(conn: sqlite3.Connection, plans: list[CommitPlan]) -> list[t
         for e in p.events
     ]
     conn.execute(_INSERT_EVENTS, _as_json(events))
-    conn.execute(_UPSERT_AUCTIONS, _as_json([p.auction_params() for _, p in accepted]))
+    auction_rows = _as_json([p.auction_params() for _, p in accepted])
+    conn.execute(_UPSERT_AUCTIONS, auction_rows)
+    conn.execute(_MOVE_AUCTIONS, auction_rows)
     users = sorted({n.user_id for _, p in accepted for n in p.notices})
     if users:
         last: dict[int, int] = dict(conn.execute(_NOTICE_SEQS, (dumps(users).decode(),)))
