@@ -10,6 +10,9 @@ bids per second and process CPU (all threads, so the SQLite writer too) per
 accepted bid. No network, no load generator in the process.
 
     .venv/bin/python -m bench.service_bench [--bids 20000] [--runs 3]
+        [--auctions 50] [--depth 4]
+
+`--auctions 1 --depth 8` is the `hot-latest` shape without its subscribers.
 """
 
 from __future__ import annotations
@@ -108,15 +111,16 @@ async def _request(house: House, caller: Caller, raw: bytes) -> bytes:
     return await house.api.handle(caller, action, request, rid)
 
 
-async def _setup(house: House) -> tuple[list[int], list[Caller]]:
+async def setup(house: House, auctions: int = AUCTIONS) -> tuple[list[int], list[Caller]]:
+    """An admin, `auctions` open auctions and one bidder more than auctions."""
     store = house.store
     admin = Caller(user=await store.create_user("bench-admin", "-", "admin"))
     bidders = [
         Caller(user=await store.create_user(f"bench-{i}", "-", "bidder"))
-        for i in range(AUCTIONS + 1)
+        for i in range(auctions + 1)
     ]
     ids = []
-    for i in range(AUCTIONS):
+    for i in range(auctions):
         raw = codec.encode(
             {
                 "id": f"c{i}",
@@ -131,10 +135,16 @@ async def _setup(house: House) -> tuple[list[int], list[Caller]]:
     return ids, bidders
 
 
-async def _auction_load(
-    house: House, auction_id: int, index: int, bidders: list[Caller], bids: int, tally: list[int]
+async def auction_load(
+    house: House,
+    auction_id: int,
+    index: int,
+    bidders: list[Caller],
+    bids: int,
+    tally: list[int],
+    depth: int = DEPTH,
 ) -> None:
-    """`bids` bids on one auction, DEPTH in flight, alternating between two bidders."""
+    """`bids` bids on one auction, `depth` in flight, alternating between two bidders."""
     counter = itertools.count()
     prefix = b'{"action":"place_bid","auction_id":%d,' % auction_id
 
@@ -148,16 +158,16 @@ async def _auction_load(
             except Exception:
                 tally[1] += 1
 
-    await asyncio.gather(*(lane() for _ in range(DEPTH)))
+    await asyncio.gather(*(lane() for _ in range(depth)))
 
 
-async def one_run(bids: int) -> Result:
+async def one_run(bids: int, auctions: int = AUCTIONS, depth: int = DEPTH) -> Result:
     with tempfile.TemporaryDirectory(prefix="service-bench-") as tmp:
         db = Path(tmp) / "bench.db"
         settings = Settings(db=f"sqlite:///{db}", bid_rate=1e6, bid_burst=1e6)
         house = await build_house(settings)
         try:
-            ids, bidders = await _setup(house)
+            ids, bidders = await setup(house, auctions)
             watchers = [Watcher() for _ in ids]
             for auction_id, watcher in zip(ids, watchers, strict=True):
                 await house.hub.attach(auction_topic(auction_id), watcher)
@@ -169,7 +179,7 @@ async def one_run(bids: int) -> Result:
             cpu0, wall0 = time.process_time(), time.perf_counter()
             await asyncio.gather(
                 *(
-                    _auction_load(house, auction_id, i, bidders, per_auction, tally)
+                    auction_load(house, auction_id, i, bidders, per_auction, tally, depth)
                     for i, auction_id in enumerate(ids)
                 )
             )
@@ -196,10 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bids", type=int, default=20_000, help="bids per run (all auctions)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--auctions", type=int, default=AUCTIONS)
+    parser.add_argument("--depth", type=int, default=DEPTH, help="bids in flight per auction")
     args = parser.parse_args(argv)
     results = []
     for run in range(args.runs):
-        result = uvloop.run(one_run(args.bids))
+        result = uvloop.run(one_run(args.bids, args.auctions, args.depth))
         results.append(result)
         print(
             f"run {run + 1}: {result.accepted} accepted, {result.rejected} rejected,"
