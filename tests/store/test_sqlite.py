@@ -13,6 +13,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from bench.wal_pages import page_owners, wal_frames
 
 from auctioneer.engine.events import BidPlaced
 from auctioneer.service.ports import NoticeRecord, PurchaseRecord
@@ -437,18 +438,9 @@ def test_the_writer_never_spills_a_batch_to_a_temporary_file(tmp_path: Path) -> 
 
 def _pages_written(path: Path, since: int) -> set[str]:
     """The b-trees (tables and indexes) whose pages the WAL received after byte `since`."""
-    wal = (path.parent / (path.name + "-wal")).read_bytes()
-    page_size = int.from_bytes(wal[8:12], "big")
-    pages = {
-        int.from_bytes(wal[at : at + 4], "big")
-        for at in range(max(since, 32), len(wal) - page_size - 23, page_size + 24)
-    }
-    raw = sqlite3.connect(path)
-    try:
-        owner = dict(raw.execute("SELECT pageno, name FROM dbstat").fetchall())
-    finally:
-        raw.close()
-    return {owner.get(page, "?") for page in pages}
+    owners = page_owners(path)
+    wal = path.parent / (path.name + "-wal")
+    return {owners.get(frame.page, "?") for frame in wal_frames(wal, since)}
 
 
 async def test_the_auction_indexes_are_written_only_when_their_columns_change(
