@@ -473,3 +473,35 @@ async def test_the_auction_indexes_are_written_only_when_their_columns_change(
         assert by_status == [(1,)]  # and the index agrees with the row
     finally:
         raw.close()
+
+
+async def test_two_commits_of_one_auction_in_a_batch_leave_the_newest_status(
+    tmp_path: Path,
+) -> None:
+    """Written together, the later commit's status, sale and lot are the ones kept."""
+    path = tmp_path / "newest.db"
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        await store.append(commit(1, 0, [created(1)], status="scheduled"))
+        gate, held = await _hold_the_writer(store)
+        tasks = [
+            asyncio.ensure_future(store.append(c))
+            for c in (
+                commit(1, 1, [bid(1, 2, 2, 100)], status="open", sale_id=3, lot=1),
+                commit(1, 2, [bid(1, 3, 3, 200)], status="closed", sale_id=4, lot=2),
+            )
+        ]
+        await asyncio.sleep(0)  # both queued behind the held job: one batch
+        gate.set()
+        await held
+        await asyncio.gather(*tasks)
+    finally:
+        await store.close()
+    raw = sqlite3.connect(path)
+    try:
+        row = raw.execute("SELECT status, sale_id, lot, version FROM auctions").fetchone()
+        assert row == ("closed", 4, 2, 3)
+        assert raw.execute("SELECT id FROM auctions WHERE status = 'closed'").fetchall() == [(1,)]
+    finally:
+        raw.close()

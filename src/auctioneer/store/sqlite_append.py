@@ -144,9 +144,10 @@ def append_together(conn: sqlite3.Connection, plans: list[CommitPlan]) -> list[t
         for e in p.events
     ]
     conn.execute(_INSERT_EVENTS, _as_json(events))
-    auction_rows = _as_json([p.auction_params() for _, p in accepted])
-    conn.execute(_UPSERT_AUCTIONS, auction_rows)
-    conn.execute(_MOVE_AUCTIONS, auction_rows)
+    conn.execute(_UPSERT_AUCTIONS, _as_json([p.auction_params() for _, p in accepted]))
+    # Each auction's newest row once: UPDATE ... FROM would take any one of several.
+    newest = {p.auction_id: p.auction_params() for _, p in accepted}
+    conn.execute(_MOVE_AUCTIONS, _as_json(list(newest.values())))
     users = sorted({n.user_id for _, p in accepted for n in p.notices})
     if users:
         last: dict[int, int] = dict(conn.execute(_NOTICE_SEQS, (dumps(users).decode(),)))
