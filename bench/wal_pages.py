@@ -27,7 +27,7 @@ from auctioneer.gateways.compose import build_house
 from auctioneer.service.settings import Settings
 from bench.service_bench import auction_load, setup
 
-__all__ = ["Frame", "main", "page_owners", "per_transaction", "wal_frames"]
+__all__ = ["Frame", "main", "measure", "page_owners", "per_transaction", "wal_frames"]
 
 _WAL_HEADER = 32
 _FRAME_HEADER = 24
@@ -71,7 +71,7 @@ def per_transaction(frames: list[Frame], owners: dict[int, str]) -> tuple[int, C
     return transactions, Counter(owners.get(f.page, "(freed since)") for f in frames)
 
 
-async def _measure(auctions: int, depth: int, bids: int) -> tuple[int, int, Counter[str]]:
+async def measure(auctions: int, depth: int, bids: int) -> tuple[int, int, Counter[str]]:
     with tempfile.TemporaryDirectory(prefix="wal-pages-") as tmp:
         db = Path(tmp) / "bench.db"
         wal = Path(tmp) / "bench.db-wal"
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--depth", type=int, default=8, help="bids in flight per auction")
     parser.add_argument("--bids", type=int, default=4000, help="bids in all")
     args = parser.parse_args(argv)
-    accepted, transactions, pages = uvloop.run(_measure(args.auctions, args.depth, args.bids))
+    accepted, transactions, pages = uvloop.run(measure(args.auctions, args.depth, args.bids))
     total = sum(pages.values())
     print(
         f"{accepted} bids accepted in {transactions} transactions"
