@@ -179,7 +179,7 @@ class Door(asyncio.Protocol):
         holding the GIL, and a push is mostly that call (1,000 subscribers,
         50 flushes a second); `os.write` releases the GIL around it, so the
         SQLite writer thread commits meanwhile instead of waiting for the loop
-        (`hot-latest` +40%, `spread` +5%: docs/benchmarks.md). Order holds:
+        (`hot-latest` +30%, `spread` +5%: docs/benchmarks.md). Order holds:
         once the transport keeps unsent bytes (a slow reader), every write
         goes behind them through the transport, as does whatever part the
         socket did not take. An error is left to the transport to report.
