@@ -6,8 +6,8 @@ small writes).
 
 `append_together` writes several commits with one statement per table, each
 commit answered alone (see its docstring); `append_one` is the same for one
-commit, inside the caller's SAVEPOINT. Every statement is a constant with parameters; lists travel
-as JSON through `json_each`.
+commit, inside the caller's SAVEPOINT. Every statement is a constant with
+parameters; lists travel as JSON through `json_each`.
 """
 
 from __future__ import annotations
