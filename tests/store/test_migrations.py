@@ -144,3 +144,32 @@ async def test_version_2_keeps_the_stored_replies_and_their_uniqueness(tmp_path:
         assert await store.load_events(1) == []
     finally:
         await store.close()
+
+
+def test_versions_may_leave_gaps_and_a_lower_one_landed_later_still_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = sqlite3.connect(tmp_path / "gaps.db", isolation_level=None)
+    try:
+        first = migrations("sqlite")[:1]
+        ten = Migration(10, "ten", "CREATE TABLE ten (x INTEGER);\n")
+        monkeypatch.setattr(migrations_module, "migrations", lambda dialect: [*first, ten])
+        assert migrate_sqlite(conn, now_ms=0) == [1, 10]
+        four = Migration(4, "four", "CREATE TABLE four (x INTEGER);\n")
+        monkeypatch.setattr(migrations_module, "migrations", lambda dialect: [*first, four, ten])
+        assert migrate_sqlite(conn, now_ms=1) == [4]
+        assert migrate_sqlite(conn, now_ms=2) == []
+        # A build that lacks a version the database has is an older build.
+        monkeypatch.setattr(migrations_module, "migrations", lambda dialect: [*first, ten])
+        with pytest.raises(migrations_module.SchemaTooNew):
+            migrate_sqlite(conn, now_ms=3)
+    finally:
+        conn.close()
+
+
+def test_the_shipped_migrations_start_at_1_and_increase() -> None:
+    for dialect in ("sqlite", "postgres"):
+        versions = [m.version for m in migrations(dialect)]
+        assert versions[0] == 1
+        assert versions == sorted(set(versions))
+        assert 10 in versions  # invoices and mail (0010)

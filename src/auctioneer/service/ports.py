@@ -17,9 +17,13 @@ __all__ = [
     "Broker",
     "Clock",
     "Commit",
+    "EmailRecord",
     "EventStore",
     "Frame",
+    "HouseRecords",
     "NoticeRecord",
+    "OutboxRecord",
+    "PaymentRecord",
     "PurchaseRecord",
     "StoreCounters",
     "StoredNotice",
@@ -215,6 +219,91 @@ class EventStore(Protocol):
 
     async def purchases(self, user_id: int | None = None) -> list[PurchaseRecord]:
         """A user's purchases, or everyone's when user_id is None, oldest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    """An invoice marked paid: the purchase is (auction_id, round), one unit each."""
+
+    auction_id: int
+    round: int
+    paid_at: int  # epoch ms
+    paid_by: int  # the admin's user id
+
+
+@dataclass(frozen=True, slots=True)
+class EmailRecord:
+    """A user's e-mail address; mail goes only to a verified one."""
+
+    user_id: int
+    email: str
+    verified_at: int | None  # epoch ms; None until the link was followed
+    verify_hash: str | None  # sha256 hex of the pending verification token
+    verify_expires_at: int | None
+    secret: str  # random key of the user's unsubscribe links (HMAC)
+    updated_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """A mail that is not a notice (a verification link), waiting to be sent."""
+
+    id: int
+    user_id: int
+    kind: str
+    data: dict[str, Any]
+    created_at: int
+
+
+class HouseRecords(Protocol):
+    """What invoices and mail keep beside the log (migration 0010).
+
+    Small writes outside any auction's commit: paid invoices, e-mail
+    addresses and their verification, unsubscribes per kind, the per-user
+    "mailed up to" cursor over the notices, and an outbox for other mail.
+    """
+
+    async def mark_paid(self, auction_id: int, round: int, paid_by: int, at: int) -> PaymentRecord:
+        """Record the invoice of (auction_id, round) as paid; the first record stays."""
+
+    async def payments(self) -> list[PaymentRecord]:
+        """Every paid invoice, in (auction_id, round) order."""
+
+    async def set_email(
+        self, user_id: int, email: str, *, verify_hash: str, expires_at: int, secret: str, at: int
+    ) -> None:
+        """Store (or replace) the user's address as unverified, with a pending token."""
+
+    async def email_of(self, user_id: int) -> EmailRecord | None: ...
+
+    async def email_by_token(self, verify_hash: str) -> EmailRecord | None:
+        """The address whose pending verification token hashes to `verify_hash`."""
+
+    async def confirm_email(self, user_id: int, at: int, mailed_seq: int) -> None:
+        """Mark the address verified and start its mail cursor at `mailed_seq`."""
+
+    async def verified_emails(self) -> list[EmailRecord]:
+        """Every verified address, by user id."""
+
+    async def set_mail_optout(self, user_id: int, kind: str, out: bool, at: int) -> None:
+        """Unsubscribe the user from mails of `kind` (or subscribe again)."""
+
+    async def mail_optouts(self, user_id: int) -> set[str]: ...
+
+    async def mail_cursor(self, user_id: int) -> int:
+        """The seq of the user's last notice whose mail was handed over (0: none)."""
+
+    async def advance_mail_cursor(self, user_id: int, seq: int) -> None:
+        """Move the cursor to `seq`; it never moves back."""
+
+    async def queue_mail(self, user_id: int, kind: str, data: dict[str, Any], at: int) -> int:
+        """Put a mail in the outbox; returns its id."""
+
+    async def pending_mail(self, limit: int = 100) -> list[OutboxRecord]:
+        """Outbox mails not yet sent, oldest first."""
+
+    async def mail_sent(self, mail_id: int, at: int) -> None:
+        """Mark an outbox mail sent (its data is dropped: it may hold a token)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from auctioneer.store.base import (
     system_clock_ms,
 )
 from auctioneer.store.errors import ConcurrencyConflict, StoreUnavailable, UsernameTaken
+from auctioneer.store.house_memory import MemoryHouseRecords
 from auctioneer.store.records import loads
 
 __all__ = ["MemoryStore"]
@@ -48,7 +49,7 @@ class _AuctionRow:
         self.seq = plan.last_seq
 
 
-class MemoryStore:
+class MemoryStore(MemoryHouseRecords):
     """The EventStore Protocol in memory. `stats` counts transactions."""
 
     def __init__(self, *, clock: Callable[[], int] = system_clock_ms) -> None:

@@ -5,6 +5,11 @@ The files live in `store/sql/` as `NNNN_<name>.<dialect>.sql` (dialect
 database to. `schema_version` records each version applied. A file is never
 edited once released: change the schema with a new file.
 
+Versions increase but may leave gaps (work done in parallel claims numbers
+apart, e.g. 10 beside 4): every version a database has not recorded is
+applied, in version order, so a version landed later with a lower number
+still runs. Such parallel migrations must touch different tables.
+
 Each migration runs in its own transaction together with its
 `schema_version` row, so a crash leaves the database at a whole version.
 Concurrent openers are serialized (SQLite `BEGIN IMMEDIATE`, PostgreSQL an
@@ -58,7 +63,7 @@ def migrations(dialect: str) -> list[Migration]:
 
     Raises:
         ValueError: unknown dialect, or two files claim one version, or the
-            versions are not 1, 2, 3, ...
+            first version is not 1.
     """
     if dialect not in ("sqlite", "postgres"):
         raise ValueError(f"unknown SQL dialect {dialect!r}")
@@ -72,8 +77,8 @@ def migrations(dialect: str) -> list[Migration]:
             raise ValueError(f"two {dialect} migrations for version {version}")
         found[version] = Migration(version, match.group(2), entry.read_text(encoding="utf-8"))
     ordered = [found[v] for v in sorted(found)]
-    if [m.version for m in ordered] != list(range(1, len(ordered) + 1)):
-        raise ValueError(f"{dialect} migrations must be numbered 1, 2, 3, ...")
+    if ordered and ordered[0].version != 1:
+        raise ValueError(f"{dialect} migrations must start at version 1")
     return ordered
 
 
@@ -100,10 +105,12 @@ def _only_comments(text: str) -> bool:
     )
 
 
-def _check_not_newer(current: int, known: list[Migration]) -> None:
+def _check_not_newer(applied: set[int], known: list[Migration]) -> None:
+    """A database that recorded a version this build lacks came from a newer build."""
     latest = known[-1].version if known else 0
-    if current > latest:
-        raise SchemaTooNew(current, latest)
+    unknown = applied - {m.version for m in known}
+    if unknown:
+        raise SchemaTooNew(max(unknown), latest)
 
 
 class SchemaTooNew(ValueError):
@@ -129,14 +136,12 @@ def migrate_sqlite(conn: sqlite3.Connection, *, now_ms: int) -> list[int]:
     """
     conn.execute(_SCHEMA_VERSION_SQLITE)
     known = migrations("sqlite")
-    row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
-    _check_not_newer(row[0], known)
+    _check_not_newer(_versions_sqlite(conn), known)
     applied: list[int] = []
     for migration in known:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
-            if row[0] >= migration.version:
+            if migration.version in _versions_sqlite(conn):
                 conn.execute("COMMIT")
                 continue
             for statement in split_sqlite_script(migration.sql):
@@ -154,6 +159,14 @@ def migrate_sqlite(conn: sqlite3.Connection, *, now_ms: int) -> list[int]:
     return applied
 
 
+def _versions_sqlite(conn: sqlite3.Connection) -> set[int]:
+    return {row[0] for row in conn.execute("SELECT version FROM schema_version")}
+
+
+async def _versions_postgres(conn: asyncpg.Connection) -> set[int]:
+    return {row[0] for row in await conn.fetch("SELECT version FROM schema_version")}
+
+
 async def migrate_postgres(conn: asyncpg.Connection) -> list[int]:
     """Apply the pending PostgreSQL migrations on `conn`.
 
@@ -164,14 +177,13 @@ async def migrate_postgres(conn: asyncpg.Connection) -> list[int]:
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _PG_MIGRATION_LOCK)
         await conn.execute(_SCHEMA_VERSION_POSTGRES)
-        current = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+        current = await _versions_postgres(conn)
     known = migrations("postgres")
     _check_not_newer(current, known)
     for migration in known:
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _PG_MIGRATION_LOCK)
-            current = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-            if current >= migration.version:
+            if migration.version in await _versions_postgres(conn):
                 continue
             await conn.execute(migration.sql)  # no parameters: runs as one script
             await conn.execute(

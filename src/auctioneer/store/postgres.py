@@ -45,6 +45,7 @@ from auctioneer.store.errors import (
     StoreUnavailable,
     UsernameTaken,
 )
+from auctioneer.store.house_postgres import PostgresHouseRecords
 from auctioneer.store.migrations import migrate_postgres
 from auctioneer.store.postgres_append import append_batch, append_one
 from auctioneer.store.records import event_from_row, loads
@@ -153,7 +154,7 @@ def _user(row: asyncpg.Record) -> UserRecord:
     return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5])
 
 
-class PostgresStore:
+class PostgresStore(PostgresHouseRecords):
     """The EventStore Protocol on PostgreSQL.
 
     Args:

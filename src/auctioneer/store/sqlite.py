@@ -45,6 +45,7 @@ from auctioneer.store.errors import (
     StoreUnavailable,
     UsernameTaken,
 )
+from auctioneer.store.house_sqlite import SQLiteHouseRecords
 from auctioneer.store.migrations import migrate_sqlite
 from auctioneer.store.records import dumps, event_from_row, loads
 from auctioneer.store.sqlite_append import append_one, append_together
@@ -116,7 +117,7 @@ def _user(row: tuple[Any, ...]) -> UserRecord:
     return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5])
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteHouseRecords):
     """The EventStore Protocol on one SQLite file.
 
     Args:
