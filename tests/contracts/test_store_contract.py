@@ -31,6 +31,10 @@ async def test_every_event_type_round_trips_through_append_and_load(store: Any) 
     await store.append(commit(7, 0, events))
     assert await store.load_events(7) == events
     assert await store.load_events(7, after_version=3) == events[3:]
+    # Paged: a long log is read a page at a time (issue 20, item 7).
+    assert await store.load_events(7, limit=2) == events[:2]
+    assert await store.load_events(7, after_version=2, limit=3) == events[2:5]
+    assert await store.load_events(7, after_version=len(events), limit=5) == []
 
 
 async def test_public_events_skip_private_ones_and_keep_seq_order(store: Any) -> None:
@@ -439,6 +443,58 @@ async def test_tokens_are_stored_found_and_revoked(store: Any) -> None:
     token = await store.token("a" * 64)
     assert token is not None and token.revoked
     await store.revoke_token("c" * 64)  # unknown: nothing happens
+
+
+async def test_a_user_change_is_stored_and_stamped_for_every_process(store: Any) -> None:
+    ann = await store.create_user("ann", "hash-a", "bidder")
+    bob = await store.create_user("bob", "hash-b", "bidder")
+    assert not ann.disabled
+    before = await store.users_changed(0)
+    assert before == []  # never changed since it was created
+    changed = await store.update_user(ann.id, role="admin", disabled=True)
+    assert changed is not None
+    assert (changed.role, changed.disabled, changed.password_hash) == ("admin", True, "hash-a")
+    assert await store.user_by_id(ann.id) == changed
+    assert await store.user_by_name("ANN") == changed
+    again = await store.update_user(ann.id, disabled=False, password_hash="hash-new")
+    assert again is not None
+    assert (again.role, again.disabled, again.password_hash) == ("admin", False, "hash-new")
+    assert await store.update_user(999, role="admin") is None
+    assert await store.users_changed(0) == [again]
+    assert await store.users_changed(10**15) == []
+    assert await store.user_by_id(bob.id) == bob
+
+
+async def test_revoking_a_users_tokens_keeps_one_if_asked_and_spares_others(store: Any) -> None:
+    ann = await store.create_user("ann", "h", "bidder")
+    bob = await store.create_user("bob", "h", "bidder")
+    for name in "abc":
+        await store.add_token(name * 64, ann.id, T0 + 1000)
+    await store.add_token("d" * 64, bob.id, T0 + 1000)
+    assert await store.revoke_tokens(ann.id, keep="a" * 64) == 2
+    states = {n: (await store.token(n * 64)).revoked for n in "abcd"}
+    assert states == {"a": False, "b": True, "c": True, "d": False}
+    assert [u.id for u in await store.users_changed(0)] == [ann.id]
+    assert await store.revoke_tokens(ann.id) == 1
+    assert (await store.token("a" * 64)).revoked
+
+
+async def test_expired_and_revoked_tokens_are_purged_in_chunks(store: Any) -> None:
+    user = await store.create_user("ann", "h", "bidder")
+    for i in range(5):
+        await store.add_token(f"{i}" * 64, user.id, T0 + i * 1000)
+    await store.revoke_token("4" * 64)
+    # Expired before T0 + 2500: tokens 0, 1, 2; revoked: token 4.
+    assert await store.purge_tokens(T0 + 2500, limit=3) == 3
+    assert await store.purge_tokens(T0 + 2500, limit=3) == 1
+    assert await store.purge_tokens(T0 + 2500, limit=3) == 0
+    assert [await store.token(f"{i}" * 64) is not None for i in range(5)] == [
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
 
 
 async def test_allocated_ids_grow_per_kind(store: Any) -> None:

@@ -54,6 +54,7 @@ __all__ = ["AuctionService"]
 log = logging.getLogger(__name__)
 
 FRAME_CACHE = 1024  # recent public frames per auction, for cheap resumes
+CATCH_UP_PAGE = 500  # events read, folded and encoded per turn of the loop in a catch-up
 MAX_CATCH_UP_ROUNDS = 100_000
 IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3600 * 1000  # a retry older than a week runs again
 CONFLICT_ATTEMPTS = 3  # tries at a batch that keeps losing races before `conflict`
@@ -136,14 +137,22 @@ class AuctionService:
         cache = self._frames.get(auction_id)
         if cache and _covers(cache, after_seq + 1, upto_seq):
             return [f for f in cache if f.seq is not None and after_seq < f.seq <= upto_seq]
-        events = await self.store.load_events(auction_id)
+        # A page at a time (issue 20, item 7): a catch-up from seq 0 of a long
+        # log folds and encodes CATCH_UP_PAGE events per turn of the event loop,
+        # never the whole log in one go, and stops reading at `upto_seq`.
         state = engine.new_auction(auction_id)
         frames: list[Frame] = []
-        for event in events:
-            state = engine.evolve(state, event)
-            if event.seq is not None and after_seq < event.seq <= upto_seq:
-                frames.append(self._frame(event, state))
-        return frames
+        version = 0
+        while True:
+            events = await self.store.load_events(auction_id, version, limit=CATCH_UP_PAGE)
+            for event in events:
+                state = engine.evolve(state, event)
+                if event.seq is not None and after_seq < event.seq <= upto_seq:
+                    frames.append(self._frame(event, state))
+            if len(events) < CATCH_UP_PAGE or (frames and frames[-1].seq == upto_seq):
+                return frames
+            version = events[-1].version
+            await asyncio.sleep(0)  # let other work in between pages
 
     async def notice_frames(self, user_id: int, after_seq: int, upto_seq: int) -> list[Frame]:
         notices = await self.store.notices(user_id, after_seq)

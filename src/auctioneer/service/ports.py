@@ -40,6 +40,7 @@ class UserRecord:
     role: str  # "admin" | "bidder"
     paddle: int
     created_at: int  # epoch ms
+    disabled: bool = False  # an operator took the account back: no login, no token works
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +149,11 @@ class EventStore(Protocol):
         All or nothing: a conflict in any of them writes none (a sale's lots).
         """
 
-    async def load_events(self, auction_id: int, after_version: int = 0) -> list[Event]:
-        """Every event (public and private) of the auction, in version order."""
+    async def load_events(
+        self, auction_id: int, after_version: int = 0, *, limit: int | None = None
+    ) -> list[Event]:
+        """The events (public and private) after `after_version`, in version order;
+        at most `limit` of them when given (a caller pages a long log)."""
 
     async def public_events(
         self, auction_id: int, after_seq: int = 0, upto_seq: int | None = None
@@ -211,6 +215,28 @@ class EventStore(Protocol):
     async def token(self, token_hash: str) -> TokenRecord | None: ...
 
     async def revoke_token(self, token_hash: str) -> None: ...
+
+    async def update_user(
+        self,
+        user_id: int,
+        *,
+        role: str | None = None,
+        disabled: bool | None = None,
+        password_hash: str | None = None,
+    ) -> UserRecord | None:
+        """Change what is given and stamp the user changed (now), so every server
+        process reloads it (`users_changed`); None if there is no such user."""
+
+    async def revoke_tokens(self, user_id: int, *, keep: str | None = None) -> int:
+        """Revoke every token of the user except `keep`, stamp the user changed;
+        returns how many were revoked."""
+
+    async def users_changed(self, since_ms: int) -> list[UserRecord]:
+        """Users stamped changed after `since_ms` (by `update_user`, `revoke_tokens`)."""
+
+    async def purge_tokens(self, before_ms: int, limit: int) -> int:
+        """Delete up to `limit` tokens that expired before `before_ms` or were
+        revoked; returns how many went."""
 
     # -- notices and purchases ---------------------------------------------
     async def notices(self, user_id: int, after_seq: int = 0) -> list[StoredNotice]: ...

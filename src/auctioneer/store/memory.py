@@ -9,6 +9,7 @@ copies and a value JSON cannot carry fails here as it would in SQLite.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -64,6 +65,7 @@ class MemoryStore(MemoryHouseRecords):
         self._users: dict[int, UserRecord] = {}
         self._user_names: dict[str, int] = {}  # casefolded name -> id
         self._tokens: dict[str, TokenRecord] = {}
+        self._user_changed: dict[int, int] = {}  # user id -> epoch ms of its last change
         self._notices: dict[int, list[StoredNotice]] = {}
         self._notice_data: dict[tuple[int, int], bytes] = {}
         self._purchases: list[PurchaseRecord] = []
@@ -163,9 +165,13 @@ class MemoryStore(MemoryHouseRecords):
         self.stats.largest_batch = max(self.stats.largest_batch, 1)
         return stored
 
-    async def load_events(self, auction_id: int, after_version: int = 0) -> list[Event]:
+    async def load_events(
+        self, auction_id: int, after_version: int = 0, *, limit: int | None = None
+    ) -> list[Event]:
         self._check_open()
-        return list(self._events.get(auction_id, [])[max(after_version, 0) :])
+        start = max(after_version, 0)
+        end = None if limit is None else start + max(limit, 0)
+        return list(self._events.get(auction_id, [])[start:end])
 
     async def public_events(
         self, auction_id: int, after_seq: int = 0, upto_seq: int | None = None
@@ -314,6 +320,55 @@ class MemoryStore(MemoryHouseRecords):
                 token.token_hash, token.user_id, token.expires_at, True
             )
         self._committed()
+
+    async def update_user(
+        self,
+        user_id: int,
+        *,
+        role: str | None = None,
+        disabled: bool | None = None,
+        password_hash: str | None = None,
+    ) -> UserRecord | None:
+        self._check_open()
+        user = self._users.get(user_id)
+        if user is None:
+            return None
+        user = self._users[user_id] = dataclasses.replace(
+            user,
+            role=user.role if role is None else role,
+            disabled=user.disabled if disabled is None else disabled,
+            password_hash=user.password_hash if password_hash is None else password_hash,
+        )
+        self._user_changed[user_id] = self._now_ms()
+        self._committed()
+        return user
+
+    async def revoke_tokens(self, user_id: int, *, keep: str | None = None) -> int:
+        self._check_open()
+        revoked = 0
+        for token_hash, token in list(self._tokens.items()):
+            if token.user_id == user_id and token_hash != keep and not token.revoked:
+                self._tokens[token_hash] = dataclasses.replace(token, revoked=True)
+                revoked += 1
+        if user_id in self._users:
+            self._user_changed[user_id] = self._now_ms()
+        self._committed()
+        return revoked
+
+    async def users_changed(self, since_ms: int) -> list[UserRecord]:
+        self._check_open()
+        changed = sorted(uid for uid, at in self._user_changed.items() if at > since_ms)
+        return [self._users[uid] for uid in changed]
+
+    async def purge_tokens(self, before_ms: int, limit: int) -> int:
+        self._check_open()
+        old = [h for h, t in self._tokens.items() if t.revoked or t.expires_at < before_ms][
+            : max(limit, 0)
+        ]
+        for token_hash in old:
+            del self._tokens[token_hash]
+        self._committed()
+        return len(old)
 
     # -- notices and purchases --------------------------------------------------
 

@@ -114,7 +114,9 @@ ON CONFLICT (token_hash) DO UPDATE SET
 """
 
 _EVENT_COLUMNS = "SELECT type, auction_id, version, seq, at, data::text FROM events"
-_LOAD_EVENTS = _EVENT_COLUMNS + " WHERE auction_id = $1 AND version > $2 ORDER BY version"
+_LOAD_EVENTS = (
+    _EVENT_COLUMNS + " WHERE auction_id = $1 AND version > $2 ORDER BY version LIMIT $3"
+)  # LIMIT NULL: no limit
 # The log has one key, (auction_id, version) (migration 0003): a public event's
 # seq is never above its version, so `version > $2` bounds the walk, and seq
 # order is version order.
@@ -134,7 +136,23 @@ WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
   AND ($4::boolean OR NOT deleted)
 ORDER BY id
 """
-_USER_COLUMNS = "SELECT id, username, password_hash, role, paddle, created_at FROM users"
+_USER_COLUMNS = "SELECT id, username, password_hash, role, paddle, created_at, disabled FROM users"
+_UPDATE_USER = """
+UPDATE users SET
+    role = COALESCE($2, role),
+    disabled = COALESCE($3, disabled),
+    password_hash = COALESCE($4, password_hash),
+    changed_at = $5
+WHERE id = $1
+"""
+_REVOKE_TOKENS = """
+UPDATE tokens SET revoked = true
+WHERE user_id = $1 AND NOT revoked AND ($2::text IS NULL OR token_hash != $2)
+"""
+_PURGE_TOKENS = """
+DELETE FROM tokens WHERE token_hash IN
+    (SELECT token_hash FROM tokens WHERE revoked OR expires_at < $1 LIMIT $2)
+"""
 
 
 @dataclass(slots=True)
@@ -151,7 +169,7 @@ def _event(row: asyncpg.Record) -> Event:
 
 
 def _user(row: asyncpg.Record) -> UserRecord:
-    return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5])
+    return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
 
 
 class PostgresStore(PostgresHouseRecords):
@@ -434,9 +452,14 @@ class PostgresStore(PostgresHouseRecords):
 
         return await self._write(tx)
 
-    async def load_events(self, auction_id: int, after_version: int = 0) -> list[Event]:
+    async def load_events(
+        self, auction_id: int, after_version: int = 0, *, limit: int | None = None
+    ) -> list[Event]:
+        count = None if limit is None else max(limit, 0)
+
         async def q(conn: asyncpg.Connection) -> list[Event]:
-            return [_event(r) for r in await conn.fetch(_LOAD_EVENTS, auction_id, after_version)]
+            rows = await conn.fetch(_LOAD_EVENTS, auction_id, after_version, count)
+            return [_event(r) for r in rows]
 
         return await self._read(q)
 
@@ -615,6 +638,47 @@ class PostgresStore(PostgresHouseRecords):
             await conn.execute("UPDATE tokens SET revoked = true WHERE token_hash = $1", token_hash)
 
         await self._write(tx)
+
+    async def update_user(
+        self,
+        user_id: int,
+        *,
+        role: str | None = None,
+        disabled: bool | None = None,
+        password_hash: str | None = None,
+    ) -> UserRecord | None:
+        now = self._now_ms()
+
+        async def tx(conn: asyncpg.Connection) -> UserRecord | None:
+            await conn.execute(_UPDATE_USER, user_id, role, disabled, password_hash, now)
+            row = await conn.fetchrow(_USER_COLUMNS + " WHERE id = $1", user_id)
+            return None if row is None else _user(row)
+
+        return await self._write(tx)
+
+    async def revoke_tokens(self, user_id: int, *, keep: str | None = None) -> int:
+        now = self._now_ms()
+
+        async def tx(conn: asyncpg.Connection) -> int:
+            status = await conn.execute(_REVOKE_TOKENS, user_id, keep)
+            await conn.execute("UPDATE users SET changed_at = $2 WHERE id = $1", user_id, now)
+            return int(status.split()[-1])
+
+        return await self._write(tx)
+
+    async def users_changed(self, since_ms: int) -> list[UserRecord]:
+        async def q(conn: asyncpg.Connection) -> list[UserRecord]:
+            sql = _USER_COLUMNS + " WHERE changed_at > $1 ORDER BY id"
+            return [_user(r) for r in await conn.fetch(sql, since_ms)]
+
+        return await self._read(q)
+
+    async def purge_tokens(self, before_ms: int, limit: int) -> int:
+        async def tx(conn: asyncpg.Connection) -> int:
+            status = await conn.execute(_PURGE_TOKENS, before_ms, max(limit, 0))
+            return int(status.split()[-1])
+
+        return await self._write(tx)
 
     # -- notices and purchases ----------------------------------------------------
 

@@ -84,7 +84,9 @@ ON CONFLICT (token_hash) DO UPDATE SET
 """
 
 _EVENT_COLUMNS = "SELECT type, auction_id, version, seq, at, data FROM events"
-_LOAD_EVENTS = _EVENT_COLUMNS + " WHERE auction_id = ? AND version > ? ORDER BY version"
+_LOAD_EVENTS = (
+    _EVENT_COLUMNS + " WHERE auction_id = ? AND version > ? ORDER BY version LIMIT ?"
+)  # LIMIT -1: no limit
 # The log has one key, (auction_id, version) (migration 0003): a public event's
 # seq is never above its version, so `version > :after` bounds the walk, and
 # seq order is version order.
@@ -104,7 +106,19 @@ WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses)))
   AND (:deleted OR NOT deleted)
 ORDER BY id
 """
-_USER_COLUMNS = "SELECT id, username, password_hash, role, paddle, created_at FROM users"
+_USER_COLUMNS = "SELECT id, username, password_hash, role, paddle, created_at, disabled FROM users"
+_UPDATE_USER = """
+UPDATE users SET
+    role = COALESCE(:role, role),
+    disabled = COALESCE(:disabled, disabled),
+    password_hash = COALESCE(:password_hash, password_hash),
+    changed_at = :now
+WHERE id = :user_id
+"""
+_PURGE_TOKENS = (
+    "DELETE FROM tokens WHERE token_hash IN (SELECT token_hash FROM tokens"
+    " WHERE revoked OR expires_at < ? LIMIT ?)"
+)
 
 
 def _event(row: tuple[Any, ...]) -> Event:
@@ -114,7 +128,7 @@ def _event(row: tuple[Any, ...]) -> Event:
 
 
 def _user(row: tuple[Any, ...]) -> UserRecord:
-    return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5])
+    return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
 
 
 class SQLiteStore(SQLiteHouseRecords):
@@ -287,9 +301,13 @@ class SQLiteStore(SQLiteHouseRecords):
         one_per_auction(plans)
         return await self._write(lambda conn: [append_one(conn, p) for p in plans], is_append=True)
 
-    async def load_events(self, auction_id: int, after_version: int = 0) -> list[Event]:
+    async def load_events(
+        self, auction_id: int, after_version: int = 0, *, limit: int | None = None
+    ) -> list[Event]:
+        params = (auction_id, after_version, -1 if limit is None else max(limit, 0))
+
         def q(conn: sqlite3.Connection) -> list[Event]:
-            return [_event(r) for r in conn.execute(_LOAD_EVENTS, (auction_id, after_version))]
+            return [_event(r) for r in conn.execute(_LOAD_EVENTS, params)]
 
         return await self._read(q)
 
@@ -469,6 +487,56 @@ class SQLiteStore(SQLiteHouseRecords):
             conn.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
 
         await self._write(tx)
+
+    async def update_user(
+        self,
+        user_id: int,
+        *,
+        role: str | None = None,
+        disabled: bool | None = None,
+        password_hash: str | None = None,
+    ) -> UserRecord | None:
+        params = {
+            "user_id": user_id,
+            "role": role,
+            "disabled": None if disabled is None else int(disabled),
+            "password_hash": password_hash,
+            "now": self._now_ms(),
+        }
+
+        def tx(conn: sqlite3.Connection) -> UserRecord | None:
+            conn.execute(_UPDATE_USER, params)
+            row = conn.execute(_USER_COLUMNS + " WHERE id = ?", (user_id,)).fetchone()
+            return None if row is None else _user(row)
+
+        return await self._write(tx)
+
+    async def revoke_tokens(self, user_id: int, *, keep: str | None = None) -> int:
+        now = self._now_ms()
+
+        def tx(conn: sqlite3.Connection) -> int:
+            sql = (
+                "UPDATE tokens SET revoked = 1 WHERE user_id = ? AND NOT revoked"
+                " AND (? IS NULL OR token_hash != ?)"
+            )
+            revoked = conn.execute(sql, (user_id, keep, keep)).rowcount
+            conn.execute("UPDATE users SET changed_at = ? WHERE id = ?", (now, user_id))
+            return revoked
+
+        return await self._write(tx)
+
+    async def users_changed(self, since_ms: int) -> list[UserRecord]:
+        def q(conn: sqlite3.Connection) -> list[UserRecord]:
+            sql = _USER_COLUMNS + " WHERE changed_at > ? ORDER BY id"
+            return [_user(r) for r in conn.execute(sql, (since_ms,))]
+
+        return await self._read(q)
+
+    async def purge_tokens(self, before_ms: int, limit: int) -> int:
+        def tx(conn: sqlite3.Connection) -> int:
+            return conn.execute(_PURGE_TOKENS, (before_ms, max(limit, 0))).rowcount
+
+        return await self._write(tx)
 
     # -- notices and purchases ----------------------------------------------------
 
