@@ -28,7 +28,9 @@ from auctioneer.engine import (
     evolve,
     minimum_bid,
     new_auction,
+    next_deadline,
     notices,
+    passes_at,
     replay,
 )
 from tests.engine.harness import MS, T0, AuctionHarness, paddle_of
@@ -57,6 +59,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         "buy_now": draw(st.one_of(st.none(), st.integers(floor, floor + 5000))),
         "quantity": draw(st.integers(1, 3)),
         "soft_close_s": draw(st.one_of(st.none(), st.integers(1, 30))),
+        "pass_after_s": draw(st.one_of(st.none(), st.integers(1, 60))),
     }
     if timing in ("duration", "both"):
         spec["duration_s"] = draw(st.integers(5, 60))
@@ -185,6 +188,8 @@ def test_random_sequences_keep_every_invariant(
             continue
         checker.check(before, events, h.now)  # (the harness checks the lifecycle table)
         check_notices(before, events, h.state)
+        if h.state.status is Status.OPEN and checker.spec.pass_after_s is not None:
+            assert next_deadline(h.state) is not None  # a lot that passes never gets stuck
     # replaying the emitted events rebuilds the same state; seq is gapless
     assert replay(h.auction_id, h.log) == h.state
     seqs = [e.seq for e in h.log if e.seq is not None]
@@ -235,3 +240,40 @@ def test_with_auto_bids_the_highest_maximum_leads_at_the_second_plus_an_incremen
         assert state.current_bid == expected
     if not maxima:
         assert state.current_bid is None
+
+
+@SETTINGS
+@given(
+    pass_after_s=st.integers(1, 120),
+    countdown_s=st.integers(1, 30),
+    quantity=st.integers(1, 3),
+    waits=st.lists(st.tuples(st.integers(0, 150_000), st.booleans()), min_size=1, max_size=12),
+)
+def test_a_round_with_no_end_and_no_bid_passes_unsold_at_its_pass_time(
+    pass_after_s: int, countdown_s: int, quantity: int, waits: list[tuple[int, bool]]
+) -> None:
+    h = AuctionHarness()
+    h.create(countdown_s=countdown_s, pass_after_s=pass_after_s, quantity=quantity)
+    for wait, bid in waits:
+        if h.state.status is not Status.OPEN:
+            break
+        before = h.state
+        deadline = next_deadline(before)
+        assert deadline is not None  # open, so it ends or passes: never stuck
+        if before.current_bid is None and before.ends_at is None:
+            assert deadline == passes_at(before) == before.round_started_at + pass_after_s * MS
+        h.later(wait / MS)
+        due = h.now >= deadline
+        if bid and not due:
+            bidder = 2 if before.leader_id == 1 else 1
+            h.bid(bidder, minimum_bid(before))  # a bid before the deadline is taken
+            assert passes_at(h.state) is None and h.state.ends_at == h.now + countdown_s * MS
+            continue
+        events = h.tick()
+        if not due:
+            assert events == []  # nothing happens before the deadline
+        elif before.current_bid is None and before.ends_at is None:
+            # no bid by the pass time: the lot passes unsold, whatever units are left
+            assert [e.event for e in events] == ["auction_closed"]
+            assert h.state.close_reason is not None and h.state.close_reason.value == "no_bids"
+            assert h.state.units_left == before.units_left

@@ -6,6 +6,7 @@ from auctioneer.engine import (
     AuctionClosed,
     InvalidTransition,
     OpenLot,
+    PlaceBid,
     Status,
     next_deadline,
     next_lot_number,
@@ -79,3 +80,54 @@ def test_first_lot_may_be_scheduled_by_time() -> None:
     h = AuctionHarness()
     h.create(sale_id=9, lot=1, starts_at=T0 + 60 * MS)
     assert next_deadline(h.state) == T0 + 60 * MS
+
+
+def test_a_countdown_lot_with_no_bid_passes_unsold_and_opens_the_next() -> None:
+    first, second = sale(2, countdown_s=10, duration_s=None, pass_after_s=60)
+    assert first.state.ends_at is None
+    assert next_deadline(first.state) == T0 + 60 * MS
+    first.later(59.999)
+    assert first.tick() == []
+    first.later(0.001)
+    events = first.tick()
+    assert kinds(events) == ["auction_closed"]
+    closed = events[-1]
+    assert isinstance(closed, AuctionClosed)
+    assert (closed.reason.value, closed.next_lot) == ("no_bids", 2)
+    second.at(first.now)
+    second.open_lot()
+    assert next_deadline(second.state) == first.now + 60 * MS  # its own minute from its open
+
+
+def test_a_bid_at_the_pass_time_is_refused_even_before_the_tick() -> None:
+    (first,) = sale(1, countdown_s=10, duration_s=None, pass_after_s=30)
+    first.later(30)
+    assert first.refuse(PlaceBid(bidder_id=1, paddle=101, amount=1000)).code == "auction_not_open"
+
+
+def test_a_first_bid_before_the_pass_time_starts_the_countdown_and_the_pass_is_gone() -> None:
+    (first,) = sale(1, countdown_s=10, duration_s=None, pass_after_s=30)
+    first.later(29)
+    first.bid(1, 1000)
+    assert first.state.ends_at == first.now + 10 * MS
+    assert next_deadline(first.state) == first.state.ends_at
+    first.later(10)
+    assert kinds(first.tick()) == ["unit_sold", "auction_closed"]
+
+
+def test_the_pass_never_shortens_a_lot_that_has_an_end() -> None:
+    (first,) = sale(1, duration_s=300, pass_after_s=30)
+    assert next_deadline(first.state) == T0 + 300 * MS
+    first.later(60)
+    assert first.tick() == []
+
+
+def test_the_next_round_of_a_multi_unit_countdown_lot_passes_too() -> None:
+    (first,) = sale(1, countdown_s=10, duration_s=None, pass_after_s=30, quantity=3)
+    first.bid(1, 1000)
+    first.later(10)
+    assert kinds(first.tick()) == ["unit_sold"]  # round 2 starts with no end and no bid
+    assert next_deadline(first.state) == first.now + 30 * MS
+    first.later(30)
+    assert kinds(first.tick()) == ["auction_closed"]
+    assert first.state.units_left == 2

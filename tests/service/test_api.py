@@ -307,6 +307,19 @@ async def test_create_auction_rules_of_the_engine_are_answered(
     assert (error.code, error.fields["field"]) == ("invalid_amount", "reserve")
 
 
+async def test_refused_creates_use_up_no_auction_or_sale_id(stack: Stack, people: People) -> None:
+    first = await stack.create(people.admin)
+    for bad in (lot(reserve=10), lot(buy_now=10), lot(starting_bid=0)):
+        await refused(stack, people.admin, "create_auction", **bad)
+    bad_sale = {"name": "Spring", "lots": [lot(), lot(starting_bid=0)]}
+    await refused(stack, people.admin, "create_sale", **bad_sale)
+    second = await stack.create(people.admin)
+    assert (first["id"], second["id"]) == (1, 2)
+    sale = await stack.call(people.admin, "create_sale", name="Spring", lots=[lot()])
+    assert sale["sale"]["id"] == 1
+    assert sale["auctions"][0]["id"] == 3
+
+
 async def test_create_sale_runs_lots_one_after_another(stack: Stack, people: People) -> None:
     starts = format_time(START_MS + 60_000)
     result = await stack.call(

@@ -12,6 +12,7 @@ import pytest
 from auctioneer import engine
 from auctioneer.engine.commands import Tick
 from auctioneer.engine.errors import AuctionError, InvalidCommand
+from auctioneer.engine.events import AuctionClosed
 from auctioneer.engine.state import Status
 from auctioneer.pubsub.memory import MemoryBroker
 from auctioneer.service.actor import Work
@@ -505,6 +506,43 @@ async def test_lots_missed_while_down_run_one_after_another_at_their_own_times(
         assert times[3]["auction_closed"] == START_MS + 4 * MINUTE_MS
     finally:
         await stack.close()
+
+
+async def test_countdown_lots_nobody_bids_on_pass_after_the_sales_minute(
+    stack: Stack, people: People
+) -> None:
+    countdown = {"countdown_s": 10}
+    created = await stack.call(
+        people.admin, "create_sale", name="Live", lots=[lot(**countdown) for _ in range(3)]
+    )
+    assert [a["pass_after_s"] for a in created["auctions"]] == [60, 60, 60]  # the default
+    assert created["auctions"][0]["passes_at"] == format_time(START_MS + MINUTE_MS)
+    stack.clock.advance(3600)
+    stack = await restart(stack)
+    try:
+        await until(lambda: _closed(stack, 3))
+        for auction_id in (1, 2, 3):
+            events = {e.event: e for e in await stack.store.load_events(auction_id)}
+            assert events["auction_opened"].at == START_MS + (auction_id - 1) * MINUTE_MS
+            closed = events["auction_closed"]
+            assert isinstance(closed, AuctionClosed)
+            assert closed.at == START_MS + auction_id * MINUTE_MS
+            assert closed.reason.value == "no_bids"
+    finally:
+        await stack.close()
+
+
+async def test_a_sale_sets_its_own_pass_time_and_a_lot_may_override_it(
+    stack: Stack, people: People
+) -> None:
+    lots = [lot(countdown_s=10), lot(countdown_s=10, pass_after_s=5)]
+    created = await stack.call(people.admin, "create_sale", name="Live", lots=lots, pass_after_s=30)
+    assert [a["pass_after_s"] for a in created["auctions"]] == [30, 5]
+    never = await stack.call(
+        people.admin, "create_sale", name="Slow", lots=[lot(countdown_s=10)], pass_after_s=None
+    )
+    assert never["auctions"][0]["pass_after_s"] is None
+    assert never["auctions"][0]["passes_at"] is None
 
 
 async def test_a_cancelled_later_lot_is_skipped(stack: Stack, people: People) -> None:

@@ -76,6 +76,8 @@ def test_an_auction_object_has_every_field_of_the_protocol() -> None:
         "duration_s": 60,
         "countdown_s": None,
         "soft_close_s": None,
+        "pass_after_s": None,
+        "passes_at": None,
         "current_bid": 1000,
         "minimum_bid": 1100,
         "leader": "#101",
@@ -93,6 +95,15 @@ def test_an_auction_object_has_every_field_of_the_protocol() -> None:
         "deleted": False,
         "seq": 3,
     }
+
+
+def test_a_lot_that_passes_says_when_until_its_first_bid() -> None:
+    h = AuctionHarness()
+    h.create(countdown_s=10, pass_after_s=60)
+    assert auction_object(h.state)["passes_at"] == format_time(T0 + 60 * MS)
+    assert auction_object(h.state)["pass_after_s"] == 60
+    h.bid(1, 1000)
+    assert auction_object(h.state)["passes_at"] is None
 
 
 def test_reserve_met_is_true_when_there_is_no_reserve() -> None:

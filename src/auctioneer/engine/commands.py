@@ -32,7 +32,8 @@ class AuctionSpec:
 
     Times are epoch milliseconds; durations are whole seconds. `starts_at=None`
     means "when created" (or, for a later lot of a sequential sale, "when the
-    previous lot closes").
+    previous lot closes"). `pass_after_s` is new: older stored specs lack it
+    and read as None.
     """
 
     name: str
@@ -48,6 +49,9 @@ class AuctionSpec:
     countdown_s: int | None = None
     soft_close_s: int | None = None
     public: bool = True
+    # A round with no end and no bid passes unsold this long after it starts
+    # (engine/softclose.py); None: it waits for its first bid for good.
+    pass_after_s: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,7 +12,8 @@ Decisions where PROTOCOL.md is silent:
   and `buy_now >= reserve` (`invalid_amount`). Everything else is
   `bad_request`: `name` 1-200 characters after trimming (stored trimmed);
   `description` at most 10,000 characters; `quantity` 1-10,000;
-  `duration_s` 1 s to 31 days; `countdown_s` and `soft_close_s` 1 s to 1 day;
+  `duration_s` 1 s to 31 days; `countdown_s`, `soft_close_s` and
+  `pass_after_s` 1 s to 1 day;
   `starts_at`/`ends_at` non-negative epoch ms; `ends_at` and `duration_s`
   exclude each other; at least one of `ends_at`, `duration_s`, `countdown_s`
   (an auction must end somehow); `ends_at` after the start (`starts_at`, or
@@ -25,7 +26,8 @@ Decisions where PROTOCOL.md is silent:
 - OpenLot opens any scheduled auction now. If its end already passed, the
   same command closes its round.
 - A Tick does everything due at `now`: it opens a scheduled auction whose
-  start has come, then closes the round whose end has come. A Tick with
+  start has come, then closes the round whose end has come, or passes a
+  round with no end and no bid at its `passes_at` (`no_bids`). A Tick with
   nothing due (or on a closed, cancelled or deleted auction) emits nothing.
 - UpdateAuction needs at least one field (`bad_request`), validates `name`
   and `description` as on create, and is allowed in every status but deleted.
@@ -75,6 +77,7 @@ __all__ = [
     "decide_open_lot",
     "decide_tick",
     "decide_update",
+    "validate_create",
     "validate_spec",
 ]
 
@@ -88,6 +91,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "duration_s": (1, 31 * DAY_S),
     "countdown_s": (1, DAY_S),
     "soft_close_s": (1, DAY_S),
+    "pass_after_s": (1, DAY_S),
     "starts_at": (0, 2**53),
     "ends_at": (0, 2**53),
 }
@@ -160,8 +164,14 @@ def _open(draft: Draft) -> None:
     draft.emit(AuctionOpened, round=1, ends_at=first_ends_at(spec, draft.now))
 
 
-def decide_create(state: Auction, command: CreateAuction, now: int) -> list[Event]:
-    """Create the auction; open it at once unless it starts later or waits.
+def validate_create(command: CreateAuction, now: int) -> AuctionSpec:
+    """Every check `decide_create` makes, without an auction to create.
+
+    The service asks this before it takes an id from the store, so a refused
+    create uses up no auction id (ids come only from created auctions).
+
+    Returns:
+        The spec as stored (name trimmed).
 
     Raises:
         InvalidAmount: a money field out of range.
@@ -172,6 +182,17 @@ def decide_create(state: Auction, command: CreateAuction, now: int) -> list[Even
         raise InvalidCommand("a waiting lot needs a sale_id", field="sale_id")
     if command.lot is not None and command.lot < 1:
         raise InvalidCommand("lot must be 1 or more", field="lot")
+    return spec
+
+
+def decide_create(state: Auction, command: CreateAuction, now: int) -> list[Event]:
+    """Create the auction; open it at once unless it starts later or waits.
+
+    Raises:
+        InvalidAmount: a money field out of range.
+        InvalidCommand: any other invalid field (see `validate_spec`).
+    """
+    spec = validate_create(command, now)
     draft = Draft(state, now)
     draft.emit(
         AuctionCreated,

@@ -24,8 +24,18 @@ Decisions where PROTOCOL.md is silent:
   `duration_s` after its start; with `ends_at` every round lasts as long as the
   first did (`ends_at - opened_at`); with a countdown and no end, the round
   has no end until its first bid.
+- Passing a lot (`pass_after_s`, set by a sale for its lots, default a
+  minute): a round that has no end yet (a countdown that starts at the first
+  bid) and still no bid passes unsold at `passes_at` = the round's start +
+  `pass_after_s`: the Tick then closes it with `no_bids` and the sale's next
+  lot opens. A bid before `passes_at` starts the countdown as usual and the
+  pass no longer applies to that round; a bid at or after it is refused like
+  a bid after `ends_at`. A round that has an end keeps it (the pass never
+  shortens a stated end). Without `pass_after_s` such a round waits for its
+  first bid for good, as before.
 - `next_deadline`: `starts_at` for a scheduled auction that does not wait for
-  a previous lot, `ends_at` for an open round that has one, else None.
+  a previous lot, `ends_at` for an open round that has one, else `passes_at`
+  when the lot passes, else None.
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ __all__ = [
     "first_ends_at",
     "next_deadline",
     "next_round_ends_at",
+    "passes_at",
 ]
 
 MS = 1000  # milliseconds per second: specs count seconds, the engine epoch ms
@@ -85,9 +96,32 @@ def ends_after_bid(state: Auction, now: int) -> int | None:
     return ends_at
 
 
+def passes_at(state: Auction) -> int | None:
+    """When an open round with no end and no bid passes unsold (epoch ms), or None.
+
+    Returns:
+        The round's start + `pass_after_s` for an open round of a lot with
+        `pass_after_s` that has no end and no bid yet, else None.
+    """
+    spec = state.spec
+    if (
+        spec is None
+        or spec.pass_after_s is None
+        or state.status is not Status.OPEN
+        or state.ends_at is not None
+        or state.current_bid is not None
+        or state.round_started_at is None
+    ):
+        return None
+    return state.round_started_at + spec.pass_after_s * MS
+
+
 def deadline_passed(state: Auction, now: int) -> bool:
-    """True when the open round's end has come, whether or not its Tick has."""
-    return state.ends_at is not None and now >= state.ends_at
+    """True when the open round's end (or its pass) has come, whether or not its Tick has."""
+    if state.ends_at is not None:
+        return now >= state.ends_at
+    passing = passes_at(state)
+    return passing is not None and now >= passing
 
 
 def next_deadline(state: Auction) -> int | None:
@@ -95,13 +129,15 @@ def next_deadline(state: Auction) -> int | None:
 
     Returns:
         `starts_at` for a scheduled auction that opens by the clock, `ends_at`
-        for an open round that has an end, else None (new, waiting for the
-        previous lot, countdown not started, closed, cancelled or deleted).
+        for an open round that has an end, `passes_at` for one that has none
+        but passes unsold, else None (new, waiting for the previous lot,
+        countdown not started on a lot that never passes, closed, cancelled
+        or deleted).
     """
     if state.deleted or state.spec is None:
         return None
     if state.status is Status.SCHEDULED and not state.waits_for_previous:
         return state.spec.starts_at
     if state.status is Status.OPEN:
-        return state.ends_at
+        return state.ends_at if state.ends_at is not None else passes_at(state)
     return None

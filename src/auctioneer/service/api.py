@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from auctioneer.engine import commands as cmd
@@ -223,12 +224,18 @@ class Api:
 
     async def _new_sale(self, user: UserRecord, req: m.CreateSale, rid: str | None) -> bytes:
         specs = [_spec(lot) for lot in req.lots]
+        specs = [
+            replace(spec, pass_after_s=req.pass_after_s) if spec.pass_after_s is None else spec
+            for spec in specs
+        ]
         sale_starts = _time(req.starts_at, "starts_at")
+        if sale_starts is not None:
+            specs[0] = _with_start(specs[0], sale_starts)
+        # Checked before the sale takes an id: a refused sale uses up no id.
+        self.auctions.validate_lots(cmd.CreateAuction(spec=spec) for spec in specs)
         (sale_id,) = await self.store.allocate_ids("sale", 1)
         commands = []
         for index, spec in enumerate(specs):
-            if index == 0 and sale_starts is not None:
-                spec = _with_start(spec, sale_starts)
             commands.append(
                 cmd.CreateAuction(
                     spec=spec, sale_id=sale_id, lot=index + 1, waits_for_previous=index > 0
@@ -348,11 +355,10 @@ def _spec(req: m.AuctionFields) -> cmd.AuctionSpec:
         duration_s=req.duration_s,
         countdown_s=req.countdown_s,
         soft_close_s=req.soft_close_s,
+        pass_after_s=req.pass_after_s,
         public=req.public,
     )
 
 
 def _with_start(spec: cmd.AuctionSpec, starts_at: int) -> cmd.AuctionSpec:
-    from dataclasses import replace
-
     return replace(spec, starts_at=starts_at)

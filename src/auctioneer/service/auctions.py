@@ -160,7 +160,11 @@ class AuctionService:
 
     # -- writes --------------------------------------------------------------
     async def create(self, command: CreateAuction, work: Work) -> bytes:
-        """Create a new auction (an id from the store) and return the reply."""
+        """Create a new auction (an id from the store) and return the reply.
+
+        The rules check the command first: a refused create takes no id.
+        """
+        engine.validate_create(command, self.clock.now_ms())
         (auction_id,) = await self.store.allocate_ids("auction", 1)
         work.command = command
         return await self.submit(auction_id, work)
@@ -392,8 +396,9 @@ class AuctionService:
         leaves either the whole sale with its reply or nothing at all.
 
         Raises:
-            AuctionError: a lot the rules refuse (nothing is created).
+            AuctionError: a lot the rules refuse (nothing is created, no id taken).
         """
+        self.validate_lots(commands)
         ids = await self.store.allocate_ids("auction", len(commands))
         now = self.clock.now_ms()
         lots: list[tuple[Auction, _View, list[tuple[Event, Auction]], list[NoticeRecord]]] = []
@@ -427,6 +432,16 @@ class AuctionService:
             self._schedule(view.state)
             self._actors.loop.call_soon(self._publish, start, view, frames, stored_notices)
         return result
+
+    def validate_lots(self, commands: Iterable[CreateAuction]) -> None:
+        """Check every lot against the create rules now, before any id is taken.
+
+        Raises:
+            AuctionError: the first lot the rules refuse.
+        """
+        now = self.clock.now_ms()
+        for command in commands:
+            engine.validate_create(command, now)
 
     async def _forget_old_replies(self) -> None:
         """Delete stored replies past the window, now and then every hour.

@@ -116,6 +116,7 @@ class AuctionFields(Request):
     countdown_s: Seconds | None = None
     soft_close_s: Seconds | None = None
     public: bool = True
+    pass_after_s: Seconds | None = None
 
 
 class CreateAuction(AuctionFields):
@@ -126,6 +127,8 @@ class CreateSale(Request):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     lots: Annotated[list[AuctionFields], Field(min_length=1, max_length=200)]
     starts_at: Annotated[str, StringConstraints(max_length=64)] | None = None
+    # Each lot that gives none of its own gets it (docs/protocol.md "Passing a lot").
+    pass_after_s: Seconds | None = 60
 
 
 class UpdateAuction(Request):

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auctioneer.engine.events import BidPlaced
+from auctioneer.engine.softclose import passes_at
 from auctioneer.engine.state import Auction, Status
 from auctioneer.wire.timefmt import format_time
 
@@ -67,6 +68,8 @@ def auction_object(a: Auction, *, names: Mapping[int, str] | None = None) -> dic
         "duration_s": spec.duration_s,
         "countdown_s": spec.countdown_s,
         "soft_close_s": spec.soft_close_s,
+        "pass_after_s": spec.pass_after_s,
+        "passes_at": format_time(passes_at(a)),
         "current_bid": a.current_bid,
         "minimum_bid": minimum_bid(a),
         "leader": paddle_label(a.leader_paddle),
