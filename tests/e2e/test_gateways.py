@@ -43,6 +43,9 @@ HTTP_STATUS = {
     "username_taken": 409,
     "conflict": 409,
     "message_too_large": 413,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "too_many_images": 409,
     "rate_limited": 429,
     "internal": 500,
 }
@@ -398,6 +401,11 @@ ACTIONS = {
         ],
         ("test_gateways", "test_every_action_works_on_each_gateway"),
     ),
+    # Extensions (docs/protocol.md "Lot photos").
+    **dict.fromkeys(
+        ["remove_images", "reorder_images"],
+        ("test_images", "test_remove_and_reorder_over_http_and_the_sockets"),
+    ),
 }
 
 # PROTOCOL.md error code -> the tests that provoke it (or, for internal, that check it never comes).
@@ -443,6 +451,13 @@ ERROR_CODES = {
         "test_a_batch_that_keeps_losing_races_gets_conflict",
     ),
     "internal": ("test_bad_input", "test_the_server_never_answers_internal_to_bad_input"),
+    # Extensions (docs/protocol.md "Lot photos").
+    "unsupported_media_type": (
+        "test_images",
+        "test_anything_but_a_readable_jpeg_png_or_webp_is_415_by_content",
+    ),
+    "payload_too_large": ("test_images", "test_an_image_over_10_mb_is_413_and_nothing_is_attached"),
+    "too_many_images": ("test_images", "test_more_than_ten_images_are_refused_with_409"),
 }
 
 PROTOCOL = Path("/work/shared/PROTOCOL.md")

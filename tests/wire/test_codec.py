@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from auctioneer.engine import Auction, Event, evolve, new_auction
+from auctioneer.engine import Auction, EditImages, Event, evolve, new_auction
 from auctioneer.engine.errors import InvalidCommand
 from auctioneer.engine.events import (
     AuctionClosed,
@@ -316,6 +316,22 @@ def test_auction_updated_keeps_a_false_or_empty_value() -> None:
     h.create()
     (event,) = h.update(description="")
     assert codec.event_data(event, h.state) == {"description": "", "auction_id": 1}
+
+
+def test_auction_updated_by_a_photo_edit_carries_the_whole_image_list() -> None:
+    h = AuctionHarness()
+    h.create()
+    (event,) = h.send(EditImages(add=("b" * 32,)))
+    assert codec.event_data(event, h.state) == {
+        "images": [
+            {
+                "id": "b" * 32,
+                "thumb": f"/media/{'b' * 32}-thumb.jpg",
+                "large": f"/media/{'b' * 32}-large.jpg",
+            }
+        ],
+        "auction_id": 1,
+    }
 
 
 def test_auction_deleted_data_is_only_the_auction_id() -> None:

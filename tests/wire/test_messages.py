@@ -24,6 +24,8 @@ VALID: dict[str, dict[str, Any]] = {
     "create_auction": dict(LOT),
     "create_sale": {"name": "Spring", "lots": [dict(LOT)]},
     "update_auction": {"auction_id": 1, "public": False},
+    "remove_images": {"auction_id": 1, "image_ids": ["0123456789abcdef" * 2]},
+    "reorder_images": {"auction_id": 1, "image_ids": []},
     "close_auction": {"auction_id": 1},
     "cancel_auction": {"auction_id": 1},
     "delete_auction": {"auction_id": 1},
@@ -352,3 +354,20 @@ def test_parse_fields_on_a_non_object_names_no_field() -> None:
         m.parse_fields(m.Ping, [1])  # type: ignore[arg-type]
     assert caught.value.fields == {"field": ""}
     assert not caught.value.message.startswith(":")
+
+
+@pytest.mark.parametrize("bad", ["ABCDEF" * 6, "0" * 31, "../../etc/passwd", 7])
+def test_an_image_id_is_32_lowercase_hex_digits(bad: object) -> None:
+    error = wire({"action": "remove_images", "auction_id": 1, "image_ids": [bad]})
+    assert error["code"] == "bad_request"
+    assert error["field"] == "image_ids.0"
+
+
+def test_remove_images_names_at_least_one_and_at_most_ten() -> None:
+    assert wire({"action": "remove_images", "auction_id": 1, "image_ids": []})["code"] == (
+        "bad_request"
+    )
+    many = [f"{i:032x}" for i in range(11)]
+    assert wire({"action": "reorder_images", "auction_id": 1, "image_ids": many})["field"] == (
+        "image_ids"
+    )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from auctioneer.engine import BidPlaced, new_auction
+from auctioneer.engine import BidPlaced, EditImages, new_auction
 from auctioneer.wire.timefmt import format_time
 from auctioneer.wire.views import (
     ADMIN_ONLY_FIELDS,
     auction_object,
     bid_object,
+    image_objects,
     minimum_bid,
     paddle_label,
     public_view,
@@ -93,6 +94,7 @@ def test_an_auction_object_has_every_field_of_the_protocol() -> None:
         "sale_id": None,
         "lot": None,
         "deleted": False,
+        "images": [],
         "seq": 3,
     }
 
@@ -214,3 +216,21 @@ def test_a_scheduled_auction_shows_the_end_it_was_planned_with() -> None:
     countdown_only = AuctionHarness()
     countdown_only.create(starts_at=T0 + 60 * MS, countdown_s=10, duration_s=None)
     assert auction_object(countdown_only.state)["ends_at"] is None
+
+
+def test_images_are_listed_in_order_as_urls_of_both_sizes() -> None:
+    h = AuctionHarness()
+    h.create()
+    first, second = "a" * 32, "0123456789abcdef" * 2
+    h.send(EditImages(add=(first, second)))
+    images = auction_object(h.state)["images"]
+    assert images == [
+        {"id": first, "thumb": f"/media/{first}-thumb.jpg", "large": f"/media/{first}-large.jpg"},
+        {
+            "id": second,
+            "thumb": f"/media/{second}-thumb.jpg",
+            "large": f"/media/{second}-large.jpg",
+        },
+    ]
+    assert public_view(auction_object(h.state))["images"] == images
+    assert image_objects(()) == []

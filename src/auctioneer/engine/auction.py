@@ -20,6 +20,7 @@ from auctioneer.engine.commands import (
     Command,
     CreateAuction,
     DeleteAuction,
+    EditImages,
     OpenLot,
     PlaceBid,
     StartAutoBid,
@@ -28,6 +29,7 @@ from auctioneer.engine.commands import (
     UpdateAuction,
 )
 from auctioneer.engine.events import Event
+from auctioneer.engine.images import decide_edit_images
 from auctioneer.engine.lifecycle import (
     decide_cancel,
     decide_close,
@@ -53,6 +55,7 @@ HANDLERS: dict[type[Command], Handler] = {
     StopAutoBid: decide_stop_auto_bid,
     BuyNow: decide_buy_now,
     UpdateAuction: decide_update,
+    EditImages: decide_edit_images,
     CloseAuction: decide_close,
     CancelAuction: decide_cancel,
     DeleteAuction: decide_delete,

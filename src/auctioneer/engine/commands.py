@@ -17,6 +17,7 @@ __all__ = [
     "Command",
     "CreateAuction",
     "DeleteAuction",
+    "EditImages",
     "OpenLot",
     "PlaceBid",
     "StartAutoBid",
@@ -104,6 +105,21 @@ class UpdateAuction:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EditImages:
+    """Admin edit of the auction's photos, decided against its current list.
+
+    `add` appends image ids (files the service has already stored), `remove`
+    takes ids off, and `order`, when given, is the whole list in its new
+    order. Decided on the state, not sent as a finished list, so two admins
+    editing at once never undo each other (engine/images.py).
+    """
+
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+    order: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CloseAuction:
     """Admin close: now, the leader wins if the reserve is met (reason `admin`)."""
 
@@ -140,6 +156,7 @@ Command = (
     | StopAutoBid
     | BuyNow
     | UpdateAuction
+    | EditImages
     | CloseAuction
     | CancelAuction
     | DeleteAuction

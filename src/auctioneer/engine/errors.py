@@ -4,6 +4,7 @@
     ├── InvalidCommand                bad_request: the caller misused the engine
     │   └── InvalidAmount             invalid_amount: money that is not an int in range
     ├── InvalidTransition             auction_not_open: a command the state table refuses
+    ├── TooManyImages                 too_many_images: an auction shows at most 10 photos
     └── BidRejected                   a bid the rules refuse
         ├── BidTooLow                 bid_too_low, carries `minimum`
         ├── AuctionNotOpen            auction_not_open
@@ -28,6 +29,7 @@ __all__ = [
     "InvalidAmount",
     "InvalidCommand",
     "InvalidTransition",
+    "TooManyImages",
 ]
 
 
@@ -70,6 +72,15 @@ class InvalidTransition(AuctionError):
         super().__init__(
             f"Cannot {command} an auction that is {status}", status=status, command=command
         )
+
+
+class TooManyImages(AuctionError):
+    """An edit that would leave an auction with more photos than it may show."""
+
+    code = "too_many_images"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"An auction has at most {limit} images", limit=limit)
 
 
 class BidRejected(AuctionError):

@@ -143,7 +143,8 @@ class AuctionClosed(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuctionUpdated(Event):
-    """Admin edit; None fields are unchanged."""
+    """Admin edit; None fields are unchanged. `images` is the auction's whole
+    list of image ids after an EditImages."""
 
     event: ClassVar[str] = "auction_updated"
 
@@ -152,6 +153,7 @@ class AuctionUpdated(Event):
     public: bool | None = None  # type: ignore[misc, assignment]
     name: str | None = None
     description: str | None = None
+    images: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -326,6 +326,7 @@ def _(event: AuctionUpdated, state: Auction) -> Auction:
             name=spec.name if event.name is None else event.name,
             description=spec.description if event.description is None else event.description,
         ),
+        images=state.images if event.images is None else event.images,
     )
 
 

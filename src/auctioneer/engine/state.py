@@ -23,6 +23,7 @@ from auctioneer.engine.commands import (
     Command,
     CreateAuction,
     DeleteAuction,
+    EditImages,
     OpenLot,
     PlaceBid,
     StartAutoBid,
@@ -118,6 +119,8 @@ class Auction:
     sales: tuple[Sale, ...] = ()
     close_reason: CloseReason | None = None
     bidders: frozenset[int] = field(default_factory=frozenset)
+    # The ids of its photos, in display order (engine/images.py).
+    images: tuple[str, ...] = ()
 
     @property
     def winner(self) -> Sale | None:
@@ -151,7 +154,7 @@ class Auction:
 # Rule 3: only an OPEN auction takes bids, auto-bids and buy-now; its round
 #         closes on the Tick at `ends_at` (or by admin close), which moves it to
 #         CLOSED once no unit and no round is left.
-# Rule 4: CLOSED and CANCELLED are final: only update (the admin's notes),
+# Rule 4: CLOSED and CANCELLED are final: only update (the admin's notes and photos),
 #         delete, and a Tick that does nothing remain.
 # Rule 5: a deleted auction (a flag, whatever its status) refuses everything;
 #         only a stale Tick is accepted and does nothing.
@@ -170,6 +173,7 @@ TRANSITIONS: dict[tuple[Status, type[Command]], frozenset[Status]] = {
     (_SCHEDULED, Tick): frozenset({_SCHEDULED, _OPEN, _CLOSED}),
     (_SCHEDULED, OpenLot): frozenset({_OPEN, _CLOSED}),
     (_SCHEDULED, UpdateAuction): frozenset({_SCHEDULED}),
+    (_SCHEDULED, EditImages): frozenset({_SCHEDULED}),
     (_SCHEDULED, CloseAuction): frozenset({_CLOSED}),
     (_SCHEDULED, CancelAuction): frozenset({_CANCELLED}),
     (_SCHEDULED, DeleteAuction): frozenset({_CANCELLED}),
@@ -179,14 +183,17 @@ TRANSITIONS: dict[tuple[Status, type[Command]], frozenset[Status]] = {
     (_OPEN, BuyNow): frozenset({_OPEN, _CLOSED}),
     (_OPEN, Tick): frozenset({_OPEN, _CLOSED}),
     (_OPEN, UpdateAuction): frozenset({_OPEN}),
+    (_OPEN, EditImages): frozenset({_OPEN}),
     (_OPEN, CloseAuction): frozenset({_CLOSED}),
     (_OPEN, CancelAuction): frozenset({_CANCELLED}),
     (_OPEN, DeleteAuction): frozenset({_CANCELLED}),
     (_CLOSED, Tick): frozenset({_CLOSED}),
     (_CLOSED, UpdateAuction): frozenset({_CLOSED}),
+    (_CLOSED, EditImages): frozenset({_CLOSED}),
     (_CLOSED, DeleteAuction): frozenset({_CLOSED}),
     (_CANCELLED, Tick): frozenset({_CANCELLED}),
     (_CANCELLED, UpdateAuction): frozenset({_CANCELLED}),
+    (_CANCELLED, EditImages): frozenset({_CANCELLED}),
     (_CANCELLED, DeleteAuction): frozenset({_CANCELLED}),
 }
 
@@ -201,6 +208,7 @@ COMMAND_VERBS: dict[type[Command], str] = {
     StopAutoBid: "stop an auto-bid on",
     BuyNow: "buy now",
     UpdateAuction: "update",
+    EditImages: "change the photos of",
     CloseAuction: "close",
     CancelAuction: "cancel",
     DeleteAuction: "delete",

@@ -35,6 +35,10 @@ def serve(
     login_failures: Annotated[
         int | None, typer.Option(help="Failed logins per username per minute (0 = off).")
     ] = None,
+    media: Annotated[
+        str | None,
+        typer.Option(help="Folder for lot photos (default: next to the SQLite file)."),
+    ] = None,
 ) -> None:
     """Run the auction server (SQLite in this folder and in-process pubsub by default)."""
     from auctioneer.gateways.server import run
@@ -50,6 +54,7 @@ def serve(
             bid_rate=bid_rate,
             bid_burst=bid_burst,
             login_failures=login_failures,
+            media=media,
         )
     except ValueError as e:
         typer.echo(f"error: {e}", err=True)

@@ -7,21 +7,25 @@ constructors.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from auctioneer.pubsub.hub import Hub
 from auctioneer.pubsub.memory import MemoryBroker
 from auctioneer.service.api import Api
 from auctioneer.service.auctions import AuctionService
 from auctioneer.service.clock import SystemClock
+from auctioneer.service.media import MediaStore
 from auctioneer.service.metrics import Metrics
 from auctioneer.service.ports import Broker, Clock, EventStore, Frame
 from auctioneer.service.settings import Settings
 from auctioneer.service.users import UserService
-from auctioneer.store.factory import open_store
+from auctioneer.store.factory import StoreKind, open_store, parse_store_url
 
-__all__ = ["House", "broker_factory", "build_house"]
+__all__ = ["House", "broker_factory", "build_house", "media_root"]
 
 
 @dataclass
@@ -34,12 +38,31 @@ class House:
     users: UserService
     auctions: AuctionService
     api: Api
+    scratch_media: Path | None = field(default=None)  # a memory store's photos, removed at close
 
     async def close(self) -> None:
         """Finish in-flight writes, then release the broker and the store."""
         await self.auctions.stop()
         await self.hub.close()
         await self.store.close()
+        if self.scratch_media is not None:
+            shutil.rmtree(self.scratch_media, ignore_errors=True)
+
+
+def media_root(settings: Settings) -> Path | None:
+    """Where lot photos live: `--media`, else next to the SQLite file
+    (`auctioneer.db` -> `auctioneer-media/`), else `auctioneer-media/` in the
+    working folder (PostgreSQL). None for the memory store, whose photos go to
+    a temporary folder that lives as long as the process's data does."""
+    if settings.media:
+        return Path(settings.media)
+    location = parse_store_url(settings.db)
+    if location.kind is StoreKind.MEMORY:
+        return None
+    if location.kind is StoreKind.SQLITE:
+        db = Path(location.target)
+        return db.with_name(f"{db.stem}-media")
+    return Path("auctioneer-media")
 
 
 def broker_factory(url: str) -> Callable[[Callable[[str, Frame], None]], Broker]:
@@ -70,4 +93,8 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     auctions = AuctionService(store, hub, clock, users, metrics)
     metrics.watch(store.stats, lambda: auctions.conflicts_retried)
     await auctions.start()
-    return House(settings, store, hub, users, auctions, Api(auctions, users, settings))
+    root = media_root(settings)
+    scratch = Path(tempfile.mkdtemp(prefix="auctioneer-media-")) if root is None else None
+    media = MediaStore(root or scratch or Path())
+    api = Api(auctions, users, settings, media=media)
+    return House(settings, store, hub, users, auctions, api, scratch_media=scratch)

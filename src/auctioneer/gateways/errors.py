@@ -40,6 +40,9 @@ HTTP_STATUS: dict[str, int] = {
     "username_taken": 409,
     "conflict": 409,
     "message_too_large": 413,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "too_many_images": 409,
     "rate_limited": 429,
     "internal": 500,
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from auctioneer.engine import commands as cmd
@@ -20,6 +21,8 @@ from auctioneer.engine.state import Auction
 from auctioneer.service.actor import Work
 from auctioneer.service.auctions import AuctionService
 from auctioneer.service.errors import Forbidden, NotFound, RateLimited, Unauthorized
+from auctioneer.service.images import Photos
+from auctioneer.service.media import MediaStore
 from auctioneer.service.ports import UserRecord
 from auctioneer.service.ratelimit import TokenBucket
 from auctioneer.service.replies import first_reply
@@ -40,13 +43,21 @@ LATEST_BIDS = 50
 class Api:
     """Runs one typed request for one caller and returns the encoded result."""
 
-    def __init__(self, auctions: AuctionService, users: UserService, settings: Settings) -> None:
+    def __init__(
+        self,
+        auctions: AuctionService,
+        users: UserService,
+        settings: Settings,
+        *,
+        media: MediaStore | None = None,
+    ) -> None:
         self.auctions = auctions
         self.users = users
         self.store = auctions.store
         self.clock = auctions.clock
         self._bids = TokenBucket(settings.bid_rate, settings.bid_burst)
         self._sales_in_flight: dict[tuple[int, str], asyncio.Task[bytes]] = {}
+        self.photos = Photos(self, media or MediaStore(Path(settings.media or "auctioneer-media")))
         self._table: dict[str, Handler] = {
             "register": self._register,
             "login": self._login,
@@ -59,6 +70,8 @@ class Api:
             "create_auction": self._create_auction,
             "create_sale": self._create_sale,
             "update_auction": self._update_auction,
+            "remove_images": self.photos.remove,
+            "reorder_images": self.photos.reorder,
             "close_auction": self._admin_command(cmd.CloseAuction),
             "cancel_auction": self._admin_command(cmd.CancelAuction),
             "delete_auction": self._admin_command(cmd.DeleteAuction, result="empty"),

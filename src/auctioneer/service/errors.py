@@ -8,6 +8,8 @@
         ├── RateLimited              rate_limited
         ├── Conflict                 conflict
         ├── UsernameTaken            username_taken
+        ├── UnsupportedMediaType     unsupported_media_type: an upload that is no JPEG, PNG or WebP
+        ├── PayloadTooLarge          payload_too_large: an upload over its size limit
         └── Internal                 internal: our fault; details stay in the log
 
 Gateways turn any of these into the PROTOCOL.md error object via `to_wire()`.
@@ -22,9 +24,11 @@ __all__ = [
     "Forbidden",
     "Internal",
     "NotFound",
+    "PayloadTooLarge",
     "RateLimited",
     "ServiceError",
     "Unauthorized",
+    "UnsupportedMediaType",
     "UsernameTaken",
 ]
 
@@ -70,6 +74,20 @@ class UsernameTaken(ServiceError):
 
     def __init__(self, username: str) -> None:
         super().__init__(f"The username {username!r} is taken")
+
+
+class UnsupportedMediaType(ServiceError):
+    code = "unsupported_media_type"
+
+    def __init__(self, message: str = "Send a JPEG, PNG or WebP image") -> None:
+        super().__init__(message)
+
+
+class PayloadTooLarge(ServiceError):
+    code = "payload_too_large"
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message, limit=limit)
 
 
 class Internal(ServiceError):

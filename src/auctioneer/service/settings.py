@@ -29,6 +29,7 @@ class Settings:
     queue_limit: int = 1024  # frames a slow subscriber may owe before it is dropped
     max_in_flight: int = 256  # pipelined requests per connection
     ping_interval_s: float = 20.0  # WebSocket keepalive: ping after this much silence (0 = off)
+    media: str = ""  # lot photos' folder; "" = next to the SQLite file (service/media.py)
     demo: bool = False
 
     @classmethod

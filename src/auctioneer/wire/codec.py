@@ -29,7 +29,13 @@ from auctioneer.engine.events import (
 )
 from auctioneer.engine.state import Auction
 from auctioneer.wire.timefmt import format_time
-from auctioneer.wire.views import auction_object, minimum_bid, paddle_label, public_view
+from auctioneer.wire.views import (
+    auction_object,
+    image_objects,
+    minimum_bid,
+    paddle_label,
+    public_view,
+)
 
 __all__ = [
     "decode",
@@ -165,7 +171,10 @@ def _closed(e: Event, a: Auction) -> dict[str, Any]:
 def _updated(e: Event, a: Auction) -> dict[str, Any]:
     assert isinstance(e, AuctionUpdated)
     changes = {"public": e.public, "name": e.name, "description": e.description}
-    return {k: v for k, v in changes.items() if v is not None}
+    data: dict[str, Any] = {k: v for k, v in changes.items() if v is not None}
+    if e.images is not None:
+        data["images"] = image_objects(e.images)
+    return data
 
 
 def _deleted(e: Event, a: Auction) -> dict[str, Any]:

@@ -138,6 +138,22 @@ class UpdateAuction(Request):
     description: Annotated[str, StringConstraints(max_length=5000)] | None = None
 
 
+# An image id as the server names it (service/media.py): 32 lowercase hex digits.
+ImageId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+
+class RemoveImages(Request):
+    auction_id: AuctionId
+    image_ids: Annotated[list[ImageId], Field(min_length=1, max_length=10)]
+
+
+class ReorderImages(Request):
+    """`image_ids`: every image of the auction once, in the new order."""
+
+    auction_id: AuctionId
+    image_ids: Annotated[list[ImageId], Field(max_length=10)]
+
+
 class CloseAuction(Request):
     auction_id: AuctionId
 
@@ -198,6 +214,8 @@ ACTIONS: dict[str, type[Request]] = {
     "create_auction": CreateAuction,
     "create_sale": CreateSale,
     "update_auction": UpdateAuction,
+    "remove_images": RemoveImages,
+    "reorder_images": ReorderImages,
     "close_auction": CloseAuction,
     "cancel_auction": CancelAuction,
     "delete_auction": DeleteAuction,
@@ -217,6 +235,8 @@ WRITE_ACTIONS = frozenset(
         "create_auction",
         "create_sale",
         "update_auction",
+        "remove_images",
+        "reorder_images",
         "close_auction",
         "cancel_auction",
         "delete_auction",

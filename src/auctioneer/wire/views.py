@@ -17,8 +17,12 @@ from auctioneer.wire.timefmt import format_time
 
 __all__ = [
     "ADMIN_ONLY_FIELDS",
+    "IMAGE_VARIANTS",
+    "MEDIA_PATH",
     "auction_object",
     "bid_object",
+    "image_file",
+    "image_objects",
     "minimum_bid",
     "paddle_label",
     "public_view",
@@ -26,6 +30,24 @@ __all__ = [
 ]
 
 ADMIN_ONLY_FIELDS = ("reserve", "leader_username", "winner_username", "deleted")
+
+# Where an auction's photos are served (docs/protocol.md "Lot photos"): each
+# image id has a small and a large JPEG, named by the id, so a URL never
+# changes what it shows and browsers may cache it for good.
+MEDIA_PATH = "/media/"
+IMAGE_VARIANTS = ("thumb", "large")
+
+
+def image_file(image_id: str, variant: str) -> str:
+    """The file name of one size of an image: `<id>-thumb.jpg`, `<id>-large.jpg`."""
+    return f"{image_id}-{variant}.jpg"
+
+
+def image_objects(image_ids: tuple[str, ...]) -> list[dict[str, str]]:
+    """`[{id, thumb, large}]`: the auction's photos as URL paths on the server."""
+    return [
+        {"id": i, **{v: MEDIA_PATH + image_file(i, v) for v in IMAGE_VARIANTS}} for i in image_ids
+    ]
 
 
 def paddle_label(paddle: int | None) -> str | None:
@@ -87,6 +109,7 @@ def auction_object(a: Auction, *, names: Mapping[int, str] | None = None) -> dic
         "sale_id": a.sale_id,
         "lot": a.lot,
         "deleted": a.deleted,
+        "images": image_objects(a.images),
         "seq": a.seq,
     }
 

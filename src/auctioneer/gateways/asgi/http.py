@@ -25,7 +25,7 @@ from auctioneer.service.users import Caller
 from auctioneer.wire import codec
 from auctioneer.wire import messages as m
 
-__all__ = ["SCHEMA_DEFS", "build_router", "install_error_handlers"]
+__all__ = ["SCHEMA_DEFS", "build_router", "http_caller", "install_error_handlers"]
 
 JSON = "application/json"
 
@@ -48,20 +48,29 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
+async def http_caller(api: Api, request: Request) -> Caller:
+    """Who sends `request`: anonymous, or the user of its `Authorization: Bearer` token.
+
+    Raises:
+        Unauthorized: a malformed header, or a token that is unknown or expired.
+    """
+    caller = Caller(address=request.client.host if request.client else "")
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Use Authorization: Bearer TOKEN")
+        await api.users.auth(caller, token.strip())
+    return caller
+
+
 def build_router(api: Api, settings: Settings) -> APIRouter:
     """All /api routes."""
     router = APIRouter(prefix="/api")
     limit = settings.max_message_bytes
 
     async def caller_of(request: Request) -> Caller:
-        caller = Caller(address=request.client.host if request.client else "")
-        header = request.headers.get("authorization", "")
-        if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthorized("Use Authorization: Bearer TOKEN")
-            await api.users.auth(caller, token.strip())
-        return caller
+        return await http_caller(api, request)
 
     async def body_of(request: Request) -> dict[str, Any]:
         raw = await request.body()
