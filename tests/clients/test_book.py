@@ -39,6 +39,21 @@ def test_a_sold_unit_starts_the_next_round_with_no_bids() -> None:
     assert a["sales"] == [{"round": 1, "winner": "#1", "price": 100}]
 
 
+def test_the_minimum_bid_is_the_servers_and_never_recomputed() -> None:
+    a = apply_event(
+        {**BASE, "minimum_bid": 100, "starting_bid": 100, "min_increment": 10},
+        e("bid_placed", 2, amount=100, bidder="#1", minimum_bid=125),
+    )
+    assert a["minimum_bid"] == 125
+    a = apply_event(a, e("bid_placed", 3, amount=125, bidder="#2"))  # an older server: unknown
+    assert a["minimum_bid"] is None
+    a = apply_event(a, e("unit_sold", 4, round=1, winner="#2", price=125, units_left=1,
+                         minimum_bid=100, passes_at="2026-11-21T10:01:00.000Z"))  # fmt: skip
+    assert (a["minimum_bid"], a["passes_at"]) == (100, "2026-11-21T10:01:00.000Z")
+    a = apply_event(a, e("auction_closed", 5, reason="no_bids"))
+    assert (a["minimum_bid"], a["passes_at"]) == (None, None)
+
+
 def test_closing_records_the_winner_and_the_reason() -> None:
     a = apply_event(BASE, e("auction_closed", 2, winner="#1", price=100, reason="ended"))
     assert (a["status"], a["winner"], a["reason"]) == ("closed", "#1", "ended")

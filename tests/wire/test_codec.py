@@ -218,6 +218,8 @@ def test_auction_opened_data() -> None:
         "round": 1,
         "ends_at": format_time(T0 + 60 * MS),
         "status": "open",
+        "minimum_bid": 1000,
+        "passes_at": None,
         "auction_id": 1,
     }
 
@@ -234,6 +236,7 @@ def test_bid_placed_data_shows_the_paddle_never_the_user_id() -> None:
         "round": 1,
         "bid_count": 2,
         "minimum_bid": 2100,
+        "passes_at": None,
         "auction_id": 1,
     }
 
@@ -266,6 +269,8 @@ def test_unit_sold_data_names_the_next_rounds_end() -> None:
         "units_left": 1,
         "buy_now": False,
         "ends_at": format_time(T0 + 140 * MS),
+        "minimum_bid": 1000,
+        "passes_at": None,
         "auction_id": 1,
     }
 
@@ -274,6 +279,7 @@ def test_the_last_unit_sold_has_no_next_end() -> None:
     event, after = _step(UnitSold, 1)
     data = codec.event_data(event, after)
     assert (data["winner"], data["units_left"], data["ends_at"]) == ("#102", 0, None)
+    assert (data["minimum_bid"], data["passes_at"]) == (None, None)
 
 
 def test_auction_closed_data() -> None:
@@ -284,6 +290,7 @@ def test_auction_closed_data() -> None:
         "price": 2500,
         "reason": "admin",
         "status": "closed",
+        "minimum_bid": None,
         "auction_id": 1,
     }
 

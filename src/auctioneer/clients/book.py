@@ -46,6 +46,7 @@ def auction_id_of_topic(topic: str | None) -> int | None:
 def _closed(auction: dict[str, Any], data: dict[str, Any]) -> None:
     auction["status"] = "cancelled" if data.get("reason") == "cancelled" else "closed"
     auction["reason"] = auction["close_reason"] = data.get("reason")
+    auction["minimum_bid"] = auction["passes_at"] = None
     for key in ("winner", "price"):
         if key in data:
             auction[key] = data[key]
@@ -57,10 +58,10 @@ def _bid(auction: dict[str, Any], data: dict[str, Any], seq: int | None, at: str
     if data.get("ends_at"):
         auction["ends_at"] = data["ends_at"]
     auction["bid_count"] = data.get("bid_count", int(auction.get("bid_count") or 0) + 1)
-    if data.get("minimum_bid") is not None:
-        auction["minimum_bid"] = data["minimum_bid"]
-    else:
-        auction.pop("minimum_bid", None)  # stale now; render.minimum_bid recomputes it
+    # The server states the next minimum (docs/protocol.md); without it the
+    # minimum is unknown until the next auction object, never recomputed here.
+    auction["minimum_bid"] = data.get("minimum_bid")
+    auction["passes_at"] = None  # a round with a bid never passes unsold
     bid = {
         "seq": seq,
         "amount": data.get("amount"),
@@ -84,7 +85,8 @@ def _sold(auction: dict[str, Any], data: dict[str, Any]) -> None:
         auction["current_bid"] = None
         auction["leader"] = None
         auction["ends_at"] = data.get("ends_at")
-        auction.pop("minimum_bid", None)
+        auction["minimum_bid"] = data.get("minimum_bid")
+        auction["passes_at"] = data.get("passes_at")
 
 
 def apply_event(auction: dict[str, Any], event: EventLike) -> dict[str, Any]:

@@ -24,9 +24,9 @@ from auctioneer.engine.errors import AuctionNotOpen, InvalidTransition
 from auctioneer.engine.events import AuctionExtended, BidPlaced, ReserveMet
 from auctioneer.engine.fold import Draft
 from auctioneer.engine.softclose import deadline_passed, ends_after_bid
-from auctioneer.engine.state import Auction
+from auctioneer.engine.state import Auction, Status
 
-__all__ = ["emit_bid", "minimum_bid", "require_running"]
+__all__ = ["emit_bid", "minimum_bid", "require_running", "stated_minimum_bid"]
 
 
 def minimum_bid(state: Auction) -> int:
@@ -45,6 +45,19 @@ def minimum_bid(state: Auction) -> int:
     if state.current_bid is None:
         return spec.starting_bid
     return state.current_bid + spec.min_increment
+
+
+def stated_minimum_bid(state: Auction) -> int | None:
+    """The `minimum_bid` the server states to clients: the rule's minimum while open.
+
+    Clients show and use this number and never recompute rule 1 themselves.
+
+    Returns:
+        `minimum_bid(state)` for an open auction that is not deleted, else None.
+    """
+    if state.spec is None or state.status is not Status.OPEN or state.deleted:
+        return None
+    return minimum_bid(state)
 
 
 def require_running(state: Auction, now: int) -> None:

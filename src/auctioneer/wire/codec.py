@@ -27,6 +27,7 @@ from auctioneer.engine.events import (
     ReserveMet,
     UnitSold,
 )
+from auctioneer.engine.softclose import passes_at
 from auctioneer.engine.state import Auction
 from auctioneer.wire.timefmt import format_time
 from auctioneer.wire.views import (
@@ -117,7 +118,13 @@ def _created(e: Event, a: Auction) -> dict[str, Any]:
 
 def _opened(e: Event, a: Auction) -> dict[str, Any]:
     assert isinstance(e, AuctionOpened)
-    return {"round": e.round, "ends_at": format_time(e.ends_at), "status": a.status.value}
+    return {
+        "round": e.round,
+        "ends_at": format_time(e.ends_at),
+        "status": a.status.value,
+        "minimum_bid": minimum_bid(a),
+        "passes_at": format_time(passes_at(a)),
+    }
 
 
 def _bid(e: Event, a: Auction) -> dict[str, Any]:
@@ -133,6 +140,7 @@ def _bid(e: Event, a: Auction) -> dict[str, Any]:
         "round": e.round,
         "bid_count": a.bid_count,
         "minimum_bid": minimum_bid(a),
+        "passes_at": None,
     }
 
 
@@ -155,6 +163,8 @@ def _sold(e: Event, a: Auction) -> dict[str, Any]:
         "units_left": e.units_left,
         "buy_now": e.buy_now,
         "ends_at": format_time(e.next_ends_at),
+        "minimum_bid": None if e.final else minimum_bid(a),
+        "passes_at": None if e.final else format_time(passes_at(a)),
     }
 
 
@@ -165,6 +175,7 @@ def _closed(e: Event, a: Auction) -> dict[str, Any]:
         "price": e.price,
         "reason": e.reason.value,
         "status": a.status.value,
+        "minimum_bid": None,
     }
 
 

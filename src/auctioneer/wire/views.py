@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from auctioneer.engine.bidding import stated_minimum_bid
 from auctioneer.engine.events import BidPlaced
 from auctioneer.engine.softclose import passes_at
 from auctioneer.engine.state import Auction, Status
@@ -56,12 +57,11 @@ def paddle_label(paddle: int | None) -> str | None:
 
 
 def minimum_bid(a: Auction) -> int | None:
-    """The lowest amount the next bid may be (rule 1), or None when not open."""
-    if a.spec is None or a.status is not Status.OPEN:
-        return None
-    if a.current_bid is None:
-        return a.spec.starting_bid
-    return a.current_bid + a.spec.min_increment
+    """The lowest amount the next bid may be (rule 1), or None when not open.
+
+    The engine computes it (`stated_minimum_bid`); clients use it as stated.
+    """
+    return stated_minimum_bid(a)
 
 
 def auction_object(a: Auction, *, names: Mapping[int, str] | None = None) -> dict[str, Any]:

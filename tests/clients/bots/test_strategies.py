@@ -31,7 +31,8 @@ def view(
     status: str = "open",
     auto_max: int | None = None,
 ) -> BotView:
-    lot = LotView(1, status, 1000, 100, current, leader, 1, left)
+    minimum = None if status != "open" else 1000 if current is None else current + 100
+    lot = LotView(1, status, 1000, 100, current, leader, 1, left, minimum)
     return BotView(lot, "#1", my_max, roll, auto_max)
 
 
@@ -85,3 +86,12 @@ def test_maxima_lie_on_the_bid_grid_within_the_range(roll: float) -> None:
 
 def test_a_maximum_below_the_starting_bid_is_kept_as_drawn() -> None:
     assert pick_max(500, 500, starting_bid=1000, min_increment=100, roll=0.3) == 500
+
+
+def test_bots_bid_the_minimum_the_server_states_and_never_recompute_it() -> None:
+    stated = LotView(1, "open", 1000, 100, 1000, "#2", 1, 30.0, 1234)
+    assert random_bidder(BotView(stated, "#1", 5000, 0.1), P) == PlaceBid(1, 1234)
+    assert sniper(BotView(stated, "#1", 5000, 0.1, None), P) is None  # 30 s left: too early
+    unstated = LotView(1, "open", 1000, 100, 1000, "#2", 1, 1.0, None)
+    for strategy in (random_bidder, sniper, proxy):
+        assert strategy(BotView(unstated, "#1", 5000, 0.1), P) is None

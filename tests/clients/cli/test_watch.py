@@ -29,6 +29,7 @@ def auction(**over: Any) -> dict[str, Any]:
         "seq": 4,
         "buy_now": None,
         "sale_id": None,
+        "minimum_bid": 12650,  # as the server states it
     }
     return {**base, **over}
 

@@ -45,14 +45,20 @@ def test_money_is_parsed_and_formatted_as_integer_minor_units(page: Page) -> Non
     assert run(page, "lib/money.js", "m.moneyInputValue(100005)") == "1000.05"
 
 
-def test_minimum_bid_follows_rule_one(page: Page) -> None:
+def test_minimum_bid_is_the_servers_and_never_recomputed(page: Page) -> None:
     result = run(
         page,
         "state/auction-model.js",
-        "[m.minimumBid({starting_bid: 1000, current_bid: null, min_increment: 100}),"
-        " m.minimumBid({starting_bid: 1000, current_bid: 1500, min_increment: 250})]",
+        "[m.minimumBid({starting_bid: 1000, current_bid: null, minimum_bid: 1000}),"
+        " m.minimumBid({starting_bid: 1000, current_bid: 1500, min_increment: 250,"
+        " minimum_bid: 1999}),"
+        " m.minimumBid({starting_bid: 1000, current_bid: 1500, min_increment: 250}),"
+        " m.applyEvent({id: 1, minimum_bid: 1000}, {event: 'bid_placed', seq: 2,"
+        "   data: {amount: 1000, minimum_bid: 1100}}).minimum_bid,"
+        " m.applyEvent({id: 1, units_left: 2}, {event: 'unit_sold', seq: 3,"
+        "   data: {round: 1, units_left: 1, minimum_bid: 1000}}).minimum_bid]",
     )
-    assert result == [1000, 1750]
+    assert result == [1000, 1999, None, 1100, 1000]
 
 
 def test_standing_says_leading_outbid_won_or_lost(page: Page) -> None:

@@ -271,6 +271,7 @@ class _Bot:
             leader=auction.get("leader"),
             round=int(auction.get("round") or 1),
             seconds_left=None if end is None else end - self.client.server_now(),
+            minimum_bid=auction.get("minimum_bid"),
         )
         return BotView(
             lot,

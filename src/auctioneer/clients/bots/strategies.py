@@ -45,13 +45,9 @@ class LotView:
     leader: str | None
     round: int = 1
     seconds_left: float | None = None  # None: no deadline yet (countdown not started)
-
-    @property
-    def minimum(self) -> int:
-        """The lowest valid bid now (PROTOCOL.md rule 1)."""
-        if self.current_bid is None:
-            return self.starting_bid
-        return self.current_bid + self.min_increment
+    # The server's `minimum_bid` (None: not stated, e.g. not open): bots never
+    # recompute the bidding rule, they bid what the server says is the minimum.
+    minimum_bid: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,24 +83,30 @@ Action = PlaceBid | StartAutoBid
 Strategy = Callable[[BotView, StrategyParams], Action | None]
 
 
-def _can_bid(view: BotView) -> bool:
+def _bid_now(view: BotView) -> int | None:
+    """The server's minimum when I may bid it now (open, not leading, within my max)."""
     lot = view.lot
-    return lot.status == "open" and lot.leader != view.me and lot.minimum <= view.my_max
+    minimum = lot.minimum_bid
+    if lot.status != "open" or lot.leader == view.me or minimum is None or minimum > view.my_max:
+        return None
+    return minimum
 
 
 def random_bidder(view: BotView, params: StrategyParams) -> Action | None:
     """The seed's bot: with `probability`, bid the minimum while it is within my max."""
-    if not _can_bid(view) or view.roll >= params.probability:
+    amount = _bid_now(view)
+    if amount is None or view.roll >= params.probability:
         return None
-    return PlaceBid(view.lot.auction_id, view.lot.minimum)
+    return PlaceBid(view.lot.auction_id, amount)
 
 
 def sniper(view: BotView, params: StrategyParams) -> Action | None:
     """Bid the minimum only within the last `snipe_window_s` seconds."""
     left = view.lot.seconds_left
-    if left is None or left > params.snipe_window_s or not _can_bid(view):
+    amount = _bid_now(view)
+    if left is None or left > params.snipe_window_s or amount is None:
         return None
-    return PlaceBid(view.lot.auction_id, view.lot.minimum)
+    return PlaceBid(view.lot.auction_id, amount)
 
 
 def proxy(view: BotView, params: StrategyParams) -> Action | None:
@@ -112,7 +114,7 @@ def proxy(view: BotView, params: StrategyParams) -> Action | None:
     lot = view.lot
     if lot.status != "open" or (view.auto_max is not None and view.auto_max >= view.my_max):
         return None
-    if lot.leader != view.me and lot.minimum > view.my_max:
+    if lot.leader != view.me and (lot.minimum_bid is None or lot.minimum_bid > view.my_max):
         return None
     return StartAutoBid(lot.auction_id, view.my_max)
 

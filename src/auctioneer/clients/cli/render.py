@@ -49,13 +49,13 @@ def seconds_left(auction: Mapping[str, Any], server_now: float) -> float | None:
 
 
 def minimum_bid(auction: Mapping[str, Any]) -> int | None:
-    """The lowest valid next bid (PROTOCOL.md rule 1)."""
-    if auction.get("minimum_bid") is not None:  # the server says so: trust it
-        return int(auction["minimum_bid"])
-    current = auction.get("current_bid")
-    if current is None:
-        return auction.get("starting_bid")
-    return int(current) + int(auction.get("min_increment") or 0)
+    """The lowest valid next bid, as the server states it (None when it states none).
+
+    Why not computed here: clients never recompute a rule the server states
+    (rule 1 lives in the engine); an open auction always carries it.
+    """
+    value = auction.get("minimum_bid")
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def price_text(auction: Mapping[str, Any]) -> str:

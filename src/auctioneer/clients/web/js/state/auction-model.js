@@ -5,13 +5,14 @@
  */
 import { parseTime } from "../lib/time.js";
 
-/** The lowest bid the server will accept now (PROTOCOL.md rule 1). */
+/**
+ * The lowest bid the server will accept now, as the server states it
+ * (docs/protocol.md: `minimum_bid` in every auction object and in the events
+ * that change it). The page never recomputes the rule; null when not stated.
+ */
 export function minimumBid(auction) {
   if (!auction) return null;
-  // The server says it outright (docs/protocol.md "Auctions"); else rule 1.
-  if (typeof auction.minimum_bid === "number") return auction.minimum_bid;
-  if (auction.current_bid === null || auction.current_bid === undefined) return auction.starting_bid;
-  return auction.current_bid + (auction.min_increment ?? 100);
+  return typeof auction.minimum_bid === "number" ? auction.minimum_bid : null;
 }
 
 /** Whether buy-now can be used now (rule 7: until the first bid of a round). */
@@ -69,13 +70,16 @@ export function applyEvent(auction, event) {
       next.status = data.status ?? "open";
       if (data.ends_at !== undefined) next.ends_at = data.ends_at;
       if (data.starts_at !== undefined) next.starts_at = data.starts_at;
+      if (data.minimum_bid !== undefined) next.minimum_bid = data.minimum_bid;
+      if (data.passes_at !== undefined) next.passes_at = data.passes_at;
       return next;
     case "bid_placed":
       next.current_bid = data.current_bid ?? data.amount;
       next.leader = data.leader ?? data.bidder;
       if (data.ends_at !== undefined) next.ends_at = data.ends_at;
       next.bid_count = data.bid_count ?? (auction.bid_count ?? 0) + 1;
-      next.minimum_bid = data.minimum_bid;
+      next.minimum_bid = data.minimum_bid ?? null;
+      next.passes_at = null;
       return next;
     case "auction_extended":
       next.ends_at = data.ends_at;
@@ -92,7 +96,8 @@ export function applyEvent(auction, event) {
       if (data.ends_at !== undefined) next.ends_at = data.ends_at;
       if (data.units_left > 0) {
         next.round = (data.round ?? auction.round ?? 1) + 1;
-        next.minimum_bid = undefined;
+        next.minimum_bid = data.minimum_bid ?? null;
+        next.passes_at = data.passes_at ?? null;
         next.current_bid = null;
         next.leader = null;
         next.reserve_met = false;
