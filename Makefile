@@ -23,6 +23,7 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	scripts/ensure-browser
+	scripts/ensure-pdftotext
 	$(MAKE) lint
 	$(BIN)/pytest --cov --cov-report=term:skip-covered
 

@@ -449,6 +449,7 @@ async def test_purchases_are_personal_and_admins_see_everyones(
     assert mine == {
         "purchases": [
             {
+                "id": "1-1",
                 "auction_id": 1,
                 "name": "Lamp",
                 "round": 1,

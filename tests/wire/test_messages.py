@@ -37,6 +37,14 @@ VALID: dict[str, dict[str, Any]] = {
     "unsubscribe": {"topic": "auction:1"},
     "get_purchases": {},
     "get_notices": {},
+    "get_house": {},
+    "get_invoices": {},
+    "get_invoice": {"purchase_id": "1-1"},
+    "mark_invoice_paid": {"purchase_id": "1-1"},
+    "set_email": {"email": "ann@example.test"},
+    "verify_email": {"token": "abc"},
+    "get_email": {},
+    "set_mail_kind": {"kind": "outbid", "enabled": False},
 }
 
 # Actions with a required auction_id (wrong types are tried on each).
@@ -371,3 +379,18 @@ def test_remove_images_names_at_least_one_and_at_most_ten() -> None:
     assert wire({"action": "reorder_images", "auction_id": 1, "image_ids": many})["field"] == (
         "image_ids"
     )
+
+
+@pytest.mark.parametrize(
+    "email", ["ann", "a b@example.test", "<a@example.test>", "a@b", "a@example.test\nBcc: x@y.z"]
+)
+def test_an_address_that_is_not_one_is_a_bad_request(email: str) -> None:
+    error = wire({"action": "set_email", "email": email})
+    assert (error["code"], error["field"]) == ("bad_request", "email")
+
+
+def test_register_takes_an_optional_address() -> None:
+    _, _, request = m.parse_request(
+        {"action": "register", "username": "ann", "password": "12345678", "email": "a@ex.test"}
+    )
+    assert isinstance(request, m.Register) and request.email == "a@ex.test"

@@ -39,6 +39,34 @@ def serve(
         str | None,
         typer.Option(help="Folder for lot photos (default: next to the SQLite file)."),
     ] = None,
+    settings_file: Annotated[
+        str | None, typer.Option("--settings", help="TOML file of settings (docs/invoices.md).")
+    ] = None,
+    house_name: Annotated[str | None, typer.Option(help="The house's name on invoices.")] = None,
+    house_address: Annotated[
+        str | None, typer.Option(help='The house\'s address, lines split by " | ".')
+    ] = None,
+    currency: Annotated[str | None, typer.Option(help="Currency code, e.g. EUR.")] = None,
+    premium: Annotated[
+        str | None,
+        typer.Option(help='Buyer\'s premium %: "20", or bands "25,20@100000" (from minor units).'),
+    ] = None,
+    tax_on_premium: Annotated[str | None, typer.Option(help="Tax % on the premium.")] = None,
+    tax_on_hammer: Annotated[str | None, typer.Option(help="Tax % on the hammer price.")] = None,
+    smtp: Annotated[
+        str | None, typer.Option(help="Send mail through smtp://HOST:PORT or smtps://HOST:PORT.")
+    ] = None,
+    smtp_security: Annotated[
+        str | None, typer.Option(help="auto (STARTTLS if offered), starttls, ssl or none.")
+    ] = None,
+    smtp_user: Annotated[str | None, typer.Option(help="SMTP login name.")] = None,
+    smtp_password: Annotated[
+        str | None, typer.Option(help="SMTP password (or AUCTIONEER_SMTP_PASSWORD).")
+    ] = None,
+    mail_from: Annotated[str | None, typer.Option(help="From: address of the mails.")] = None,
+    public_url: Annotated[
+        str | None, typer.Option(help="Base URL of links in mails (default: the HTTP door).")
+    ] = None,
 ) -> None:
     """Run the auction server (SQLite in this folder and in-process pubsub by default)."""
     from auctioneer.gateways.server import run
@@ -55,7 +83,23 @@ def serve(
             bid_burst=bid_burst,
             login_failures=login_failures,
             media=media,
+            settings_file=settings_file,
+            house_name=house_name,
+            house_address=house_address,
+            currency=currency,
+            premium=premium,
+            tax_on_premium=tax_on_premium,
+            tax_on_hammer=tax_on_hammer,
+            smtp=smtp,
+            smtp_security=smtp_security,
+            smtp_user=smtp_user,
+            smtp_password=smtp_password,
+            mail_from=mail_from,
+            public_url=public_url,
         )
+        from auctioneer.service.house import House
+
+        House.from_settings(settings)  # fail fast, naming the setting
     except ValueError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None

@@ -18,6 +18,7 @@ from auctioneer.pubsub.memory import MemoryBroker
 from auctioneer.service.api import Api
 from auctioneer.service.auctions import AuctionService
 from auctioneer.service.clock import SystemClock
+from auctioneer.service.house import House as HouseTerms
 from auctioneer.service.media import MediaStore
 from auctioneer.service.metrics import Metrics
 from auctioneer.service.ports import Broker, Clock, EventStore, Frame
@@ -83,6 +84,7 @@ def broker_factory(url: str) -> Callable[[Callable[[str, Frame], None]], Broker]
 async def build_house(settings: Settings, *, clock: Clock | None = None) -> House:
     """Open the store, load unfinished auctions and set their timers."""
     clock = clock or SystemClock()
+    house = HouseTerms.from_settings(settings)  # bad terms fail before anything opens
     store = open_store(settings.db)
     await store.open()
     hub = Hub(broker_factory(settings.broker))
@@ -96,5 +98,5 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     root = media_root(settings)
     scratch = Path(tempfile.mkdtemp(prefix="auctioneer-media-")) if root is None else None
     media = MediaStore(root or scratch or Path())
-    api = Api(auctions, users, settings, media=media)
+    api = Api(auctions, users, settings, media=media, house=house)
     return House(settings, store, hub, users, auctions, api, scratch_media=scratch)

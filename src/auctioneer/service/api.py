@@ -20,8 +20,12 @@ from auctioneer.engine.events import BidPlaced
 from auctioneer.engine.state import Auction
 from auctioneer.service.actor import Work
 from auctioneer.service.auctions import AuctionService
+from auctioneer.service.emails import EmailService
 from auctioneer.service.errors import Forbidden, NotFound, RateLimited, Unauthorized
+from auctioneer.service.house import House
+from auctioneer.service.house_api import HouseActions
 from auctioneer.service.images import Photos
+from auctioneer.service.invoices import InvoiceService, purchase_id
 from auctioneer.service.media import MediaStore
 from auctioneer.service.ports import UserRecord
 from auctioneer.service.ratelimit import TokenBucket
@@ -50,6 +54,7 @@ class Api:
         settings: Settings,
         *,
         media: MediaStore | None = None,
+        house: House | None = None,
     ) -> None:
         self.auctions = auctions
         self.users = users
@@ -82,6 +87,10 @@ class Api:
             "get_purchases": self._get_purchases,
             "get_notices": self._get_notices,
         }
+        self.house = house or House.from_settings(settings)
+        self.invoices = InvoiceService(self.store, self.clock, self.house)
+        self.emails = EmailService(self.store, self.clock)
+        self._table.update(HouseActions(self.house, self.invoices, self.emails).table())
 
     def metrics_text(self, caller: Caller) -> bytes:
         """The server's metrics (service/metrics.py), for admins only.
@@ -129,6 +138,8 @@ class Api:
     # -- accounts ----------------------------------------------------------------
     async def _register(self, caller: Caller, req: m.Register, rid: str | None) -> bytes:
         user = await self.users.register(req.username, req.password)
+        if req.email is not None:
+            await self.emails.set_email(user, req.email)
         return codec.encode({"user": _user(user)})
 
     async def _login(self, caller: Caller, req: m.Login, rid: str | None) -> bytes:
@@ -189,6 +200,7 @@ class Api:
         for r in records:
             state = await self.auctions.state(r.auction_id)
             item: dict[str, Any] = {
+                "id": purchase_id(r.auction_id, r.round),
                 "auction_id": r.auction_id,
                 "name": state.spec.name if state and state.spec else None,
                 "round": r.round,

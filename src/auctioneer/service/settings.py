@@ -1,12 +1,16 @@
 """Settings read once at the entry point, then passed down (STYLE.md "Configuration").
 
-Precedence: defaults < environment (`AUCTIONEER_*`) < explicit arguments.
+Precedence: defaults < settings file < environment (`AUCTIONEER_*`) <
+explicit arguments. The settings file (`settings_file`, from the environment
+or an argument) is TOML whose top-level keys are the field names below, e.g.
+`house_name = "Ashby & Co."` and `premium = "25,20@100000"`.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -31,6 +35,21 @@ class Settings:
     ping_interval_s: float = 20.0  # WebSocket keepalive: ping after this much silence (0 = off)
     media: str = ""  # lot photos' folder; "" = next to the SQLite file (service/media.py)
     demo: bool = False
+    settings_file: str = ""  # TOML with any of these fields (see the module docstring)
+    # The house (docs/invoices.md): shown to bidders and printed on invoices.
+    house_name: str = "Auctioneer"
+    house_address: str = ""  # lines separated by "\n" or " | "
+    currency: str = "EUR"  # a label: amounts have two decimals everywhere
+    premium: str = ""  # buyer's premium bands: "20" or "25,20@100000" (rate %[@from minor])
+    tax_on_premium: str = "0"  # percent, e.g. "20"
+    tax_on_hammer: str = "0"  # percent
+    # Mail (docs/email.md): without `smtp` no mail is sent and nothing else changes.
+    smtp: str = ""  # smtp://HOST:PORT (STARTTLS if offered), smtps://HOST:PORT (TLS)
+    smtp_security: str = "auto"  # auto | starttls | ssl | none
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = ""  # e.g. "Auctioneer <auctions@example.com>"
+    public_url: str = ""  # base of the links in mails; default http://HOST:HTTP_PORT
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
@@ -42,6 +61,9 @@ class Settings:
         env = os.environ if env is None else env
         settings = cls()
         changes: dict[str, Any] = {}
+        path = explicit.get("settings_file") or env.get("AUCTIONEER_SETTINGS_FILE", "")
+        if path:
+            changes.update(_read_file(cls, str(path)))
         for f in fields(cls):
             key = f"AUCTIONEER_{f.name.upper()}"
             if key in env:
@@ -78,6 +100,33 @@ def _check_range(key: str, value: Any) -> None:
     low, high = bounds
     if not isinstance(value, int | float) or math.isnan(value) or not low <= value <= high:
         raise ValueError(f"AUCTIONEER_{key.upper()}: {value!r} is not in {low:g}..{high:g}")
+
+
+def _read_file(cls: type[Settings], path: str) -> dict[str, Any]:
+    """The fields a TOML settings file sets, type-checked against the defaults.
+
+    Raises:
+        ValueError: the file cannot be read or parsed, names an unknown
+            field, or gives a value of the wrong type.
+    """
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ValueError(f"settings file {path}: {e}") from None
+    defaults = cls()
+    known = {f.name for f in fields(cls)} - {"settings_file"}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ValueError(f"settings file {path}: unknown setting {key!r}")
+        kind = type(getattr(defaults, key))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if type(value) is not kind:
+            raise ValueError(f"settings file {path}: {key} must be a {kind.__name__}")
+        out[key] = value
+    return out
 
 
 def _parse(kind: type, text: str) -> Any:

@@ -63,9 +63,20 @@ class Request(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
 
+# An address as mail servers take it: one @, no spaces or angle brackets,
+# at most 254 characters (RFC 5321's path limit). Verified by a link anyway.
+Email = Annotated[
+    str,
+    StringConstraints(pattern=r"^[^@\s<>(),;:\x22]{1,64}@[A-Za-z0-9.-]{1,189}\.[A-Za-z]{2,63}$"),
+]
+MailKind = Literal["outbid", "won", "auction_lost", "auto_bid_exhausted"]
+PurchaseId = Annotated[str, StringConstraints(min_length=3, max_length=32)]
+
+
 class Register(Request):
     username: Username
     password: Password
+    email: Email | None = None
 
 
 class Login(Request):
@@ -202,6 +213,39 @@ class GetNotices(Request):
     since: Seq = 0
 
 
+class GetHouse(Request):
+    pass
+
+
+class GetInvoices(Request):
+    unpaid: bool = False
+
+
+class GetInvoice(Request):
+    purchase_id: PurchaseId
+
+
+class MarkInvoicePaid(Request):
+    purchase_id: PurchaseId
+
+
+class SetEmail(Request):
+    email: Email
+
+
+class VerifyEmail(Request):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class GetEmail(Request):
+    pass
+
+
+class SetMailKind(Request):
+    kind: MailKind
+    enabled: bool
+
+
 ACTIONS: dict[str, type[Request]] = {
     "register": Register,
     "login": Login,
@@ -227,6 +271,14 @@ ACTIONS: dict[str, type[Request]] = {
     "unsubscribe": Unsubscribe,
     "get_purchases": GetPurchases,
     "get_notices": GetNotices,
+    "get_house": GetHouse,
+    "get_invoices": GetInvoices,
+    "get_invoice": GetInvoice,
+    "mark_invoice_paid": MarkInvoicePaid,
+    "set_email": SetEmail,
+    "verify_email": VerifyEmail,
+    "get_email": GetEmail,
+    "set_mail_kind": SetMailKind,
 }
 
 # Writes whose first reply is kept under (user, request id): PROTOCOL.md rule 10.

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from auctioneer import __version__
+from auctioneer.gateways.asgi.house_http import build_house_router
 from auctioneer.gateways.asgi.http import SCHEMA_DEFS, build_router, install_error_handlers
 from auctioneer.gateways.asgi.media import build_media_router
 from auctioneer.service.api import Api
@@ -36,6 +37,7 @@ def create_app(api: Api, settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(build_router(api, settings))
     app.include_router(build_media_router(api))
+    app.include_router(build_house_router(api))
     app.mount("/", StaticFiles(directory=WEB_ROOT, html=True, check_dir=False), name="web")
     _add_shared_schemas(app)
     return app
