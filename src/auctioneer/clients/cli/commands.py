@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from auctioneer.clients.cli import account, admin_commands
+from auctioneer.clients.cli import account, admin_commands, images
 from auctioneer.clients.cli.common import (
     EXIT_INPUT,
     CliError,
@@ -92,7 +92,11 @@ def show(auction_id: IdArg, server: ServerOpt = DEFAULT_SERVER, json: JsonOpt = 
                 print_json(result)
             else:
                 detail = auction_detail(
-                    result["auction"], result["bids"], client.server_now(), bid_limit=50
+                    result["auction"],
+                    result["bids"],
+                    client.server_now(),
+                    bid_limit=50,
+                    server=server,
                 )
                 stdout().print(detail)
 
@@ -238,3 +242,4 @@ def register(app: typer.Typer) -> None:
     for command in (auctions, show, bid, autobid, buy, purchases, watch, room):
         app.command()(command)
     admin_commands.register(app)
+    images.register(app)

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from auctioneer.clients.cli.parsing import format_countdown
 from auctioneer.clients.money import format_amount
+from auctioneer.clients.photos import media_url
 from auctioneer.clients.session import parse_time
 
 __all__ = [
@@ -158,12 +159,17 @@ def auction_detail(
     *,
     flashing: bool = False,
     bid_limit: int = 10,
+    server: str = "",
 ) -> RenderableType:
-    """One auction: a panel of its facts and price, then its last bids."""
+    """One auction: a panel of its facts and price, then its last bids.
+
+    Photos are named by their large version's URL (absolute when `server` is
+    an HTTP address), one a line, the cover first.
+    """
     status = str(auction.get("status", ""))
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
-    facts.add_column()
+    facts.add_column(overflow="fold")  # a photo's URL wraps whole, never cut short
     price = Text(price_text(auction), style=FLASH_STYLE if flashing else "bold")
     rows: list[tuple[str, RenderableType]] = [
         ("Status", Text(status, style=STATUS_STYLES.get(status, ""))),
@@ -191,6 +197,9 @@ def auction_detail(
             rows.append((label, str(auction[key])))
     if auction.get("description"):
         rows.append(("About", str(auction["description"])))
+    photos = [media_url(server, str(i.get("large", ""))) for i in auction.get("images") or []]
+    if photos:
+        rows.append(("Photos", "\n".join(photos)))
     for label, value in rows:
         facts.add_row(label, value)
     title = f"#{auction.get('id')} {auction.get('name', '')}"
