@@ -82,7 +82,13 @@ def spawn(name: str, cmd: list[str], want_http: bool) -> ServerProc:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            # Every load-generator client comes from 127.0.0.1 (docs/security.md).
+            "AUCTIONEER_REGISTRATIONS": "0",
+            "AUCTIONEER_MAX_CONNECTIONS_PER_ADDRESS": "0",
+        },
     )
     assert proc.stdout is not None
     lines: list[str] = []

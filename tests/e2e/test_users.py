@@ -121,9 +121,11 @@ async def limited(db_copy: Path, template: Template) -> AsyncIterator[House]:
     await asyncio.to_thread(stop_server, server)
 
 
-async def test_failed_logins_are_rate_limited_while_the_right_password_still_works(
+async def test_past_the_failed_login_limit_even_the_right_password_is_refused(
     limited: House,
 ) -> None:
+    # PROTOCOL.md "Default limits": per username and client address; past the
+    # limit no password is checked, so a guesser learns nothing from the reply.
     ann = limited.regulars[0]
     tcp, http = await limited.connect("tcp"), await limited.connect("http")
     codes = [
@@ -139,12 +141,13 @@ async def test_failed_logins_are_rate_limited_while_the_right_password_still_wor
         "POST", "/api/login", content=f'{{"username": "{ann.username}", "password": "nope-nope"}}'
     )
     assert resp.status_code == 429 and int(resp.headers["Retry-After"]) >= 1
-    # Successful logins are never limited.
-    assert (await tcp.ok("login", username=ann.username, password=PASSWORD))["user"] == ann.user
-    # Another username is not affected by ann's failures.
+    right = await tcp.request("login", username=ann.username, password=PASSWORD)
+    assert right["error"]["code"] == "rate_limited"
+    # Another username from the same address is not affected by ann's failures.
     bob = limited.regulars[1]
     other = await tcp.request("login", username=bob.username, password="wrong-password")
     assert other["error"]["code"] == "unauthorized"
+    assert (await tcp.ok("login", username=bob.username, password=PASSWORD))["user"] == bob.user
 
 
 async def test_bids_over_the_rate_limit_are_refused_with_rate_limited(limited: House) -> None:

@@ -42,9 +42,11 @@ class YieldingStore(MemoryStore):
         await asyncio.sleep(0)
         return await super().append(commit)
 
-    async def load_events(self, auction_id: int, after_version: int = 0) -> list[Event]:
+    async def load_events(
+        self, auction_id: int, after_version: int = 0, *, limit: int | None = None
+    ) -> list[Event]:
         await _turns(8)
-        return await super().load_events(auction_id, after_version)
+        return await super().load_events(auction_id, after_version, limit=limit)
 
     async def bids(
         self, auction_id: int, *, before_seq: int | None = None, limit: int = 100

@@ -66,12 +66,18 @@ def _cli() -> list[str]:
     return [sys.executable, "-m", "auctioneer"]
 
 
+# One address for every test client: per-address limits off (docs/security.md).
+LOOPBACK_CLIENTS = {"AUCTIONEER_REGISTRATIONS": "0", "AUCTIONEER_MAX_CONNECTIONS_PER_ADDRESS": "0"}
+
+
 def start_server(
     db_path: Path | str, *extra: str, env: dict[str, str] | None = None
 ) -> RunningServer:
     """Run `auctioneer serve` on free ports with the database at `db_path`.
 
-    `db_path` may be a file path (SQLite) or a full database URL.
+    `db_path` may be a file path (SQLite) or a full database URL. Every test
+    client comes from 127.0.0.1, so the per-address registration limit and
+    connection cap are off unless a test sets them (`env` or options win).
     """
     db_url = str(db_path) if "://" in str(db_path) else f"sqlite:///{db_path}"
     cmd = [
@@ -92,7 +98,7 @@ def start_server(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        env={**os.environ, **LOOPBACK_CLIENTS, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     assert proc.stdout is not None
     lines: list[str] = []

@@ -86,6 +86,7 @@ class Stack:
 
     async def close(self, *, close_store: bool = True) -> None:
         await self.auctions.stop()
+        await self.users.close()
         await self.hub.close()
         if close_store:
             await self.store.close()

@@ -26,10 +26,10 @@ async def refused(stack: Stack, caller: Caller | None, action: str, **fields: An
 
 async def test_register_login_auth_and_logout_return_the_protocol_results(stack: Stack) -> None:
     caller = Caller()
-    registered = await stack.call(caller, "register", username="ann", password="12345678")
+    registered = await stack.call(caller, "register", username="ann", password="lamp-shade-42")
     assert registered == {"user": {"id": 1, "username": "ann", "role": "bidder", "paddle": 1}}
     assert caller.user is None  # registering does not log in
-    login = await stack.call(caller, "login", username="ann", password="12345678")
+    login = await stack.call(caller, "login", username="ann", password="lamp-shade-42")
     assert login["user"] == registered["user"]
     assert isinstance(login["token"], str)
     assert caller.user is not None
@@ -41,8 +41,8 @@ async def test_register_login_auth_and_logout_return_the_protocol_results(stack:
 
 
 async def test_register_a_taken_name(stack: Stack) -> None:
-    await stack.call(None, "register", username="ann", password="12345678")
-    error = await refused(stack, None, "register", username="Ann", password="12345678")
+    await stack.call(None, "register", username="ann", password="lamp-shade-42")
+    error = await refused(stack, None, "register", username="Ann", password="lamp-shade-42")
     assert error.code == "username_taken"
 
 

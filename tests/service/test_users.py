@@ -33,8 +33,10 @@ async def store(clock: ManualClock) -> AsyncIterator[MemoryStore]:
 
 
 @pytest.fixture
-def users(store: MemoryStore, clock: ManualClock) -> UserService:
-    return UserService(store, clock, token_ttl_s=DAY_S, login_failures=3, hasher=cheap_hasher())
+async def users(store: MemoryStore, clock: ManualClock) -> AsyncIterator[UserService]:
+    users = UserService(store, clock, token_ttl_s=DAY_S, login_failures=3, hasher=cheap_hasher())
+    yield users
+    await users.close()
 
 
 async def test_register_creates_a_bidder_with_the_next_paddle(users: UserService) -> None:
@@ -130,7 +132,7 @@ async def test_a_broken_stored_hash_never_logs_in(users: UserService, store: Mem
         await users.login(Caller(), "ann", "not-a-hash")
 
 
-async def test_too_many_failures_for_a_name_are_rate_limited(
+async def test_too_many_failures_for_a_name_from_one_address_are_rate_limited(
     users: UserService, clock: ManualClock
 ) -> None:
     await users.register("ann", PASSWORD)
@@ -138,21 +140,55 @@ async def test_too_many_failures_for_a_name_are_rate_limited(
         with pytest.raises(Unauthorized):
             await users.login(Caller(address="1.1.1.1"), "ann", "wrong password")
     with pytest.raises(RateLimited) as caught:
-        await users.login(Caller(address="2.2.2.2"), "ANN", "wrong password")
+        await users.login(Caller(address="1.1.1.1"), "ANN", "wrong password")
     assert caught.value.code == "rate_limited"
     assert caught.value.fields["retry_after_s"] == pytest.approx(60.0)
+    # Another address is not affected (PROTOCOL.md "Default limits").
+    with pytest.raises(Unauthorized):
+        await users.login(Caller(address="2.2.2.2"), "ann", "wrong password")
     clock.advance(60)
     with pytest.raises(Unauthorized):
-        await users.login(Caller(), "ann", "wrong password")
+        await users.login(Caller(address="1.1.1.1"), "ann", "wrong password")
 
 
-async def test_a_correct_password_logs_in_even_when_rate_limited(users: UserService) -> None:
+async def test_past_the_limit_even_the_right_password_is_refused_unchecked(
+    users: UserService, clock: ManualClock
+) -> None:
     await users.register("ann", PASSWORD)
-    for _ in range(5):
-        with pytest.raises((Unauthorized, RateLimited)):
+    for _ in range(3):
+        with pytest.raises(Unauthorized):
             await users.login(Caller(address="1.1.1.1"), "ann", "wrong password")
+    hashes_before = users.passwords.pending
+    caller = Caller(address="1.1.1.1")
+    with pytest.raises(RateLimited):
+        await users.login(caller, "ann", PASSWORD)
+    assert caller.user is None and users.passwords.pending == hashes_before
+    # The right password from elsewhere, or after the minute, logs in.
+    _, user = await users.login(Caller(address="2.2.2.2"), "ann", PASSWORD)
+    assert user.username == "ann"
+    clock.advance(60)
     _, user = await users.login(Caller(address="1.1.1.1"), "ann", PASSWORD)
     assert user.username == "ann"
+
+
+async def test_successful_logins_are_not_counted(users: UserService) -> None:
+    await users.register("ann", PASSWORD)
+    for _ in range(10):
+        await users.login(Caller(address="1.1.1.1"), "ann", PASSWORD)
+    for _ in range(3):
+        with pytest.raises(Unauthorized):
+            await users.login(Caller(address="1.1.1.1"), "ann", "wrong password")
+
+
+async def test_concurrent_guesses_cannot_slip_past_the_limit(users: UserService) -> None:
+    await users.register("ann", PASSWORD)
+    results = await asyncio.gather(
+        *(users.login(Caller(address="1.1.1.1"), "ann", f"guess {i}") for i in range(20)),
+        return_exceptions=True,
+    )
+    kinds = [type(r).__name__ for r in results]
+    assert kinds.count("Unauthorized") == 3  # only as many checked as the limit allows
+    assert kinds.count("RateLimited") == 17
 
 
 async def test_one_address_failing_many_names_is_rate_limited(users: UserService) -> None:

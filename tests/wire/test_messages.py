@@ -17,6 +17,8 @@ VALID: dict[str, dict[str, Any]] = {
     "login": {"username": "ann", "password": "x"},
     "auth": {"token": "abc"},
     "logout": {},
+    "change_password": {"old_password": "x", "new_password": "12345678"},
+    "logout_everywhere": {},
     "ping": {},
     "get_auctions": {},
     "get_auction": {"auction_id": 1},

@@ -1,10 +1,12 @@
-"""Server-side commands of the `auctioneer` CLI: `serve` and `user add`."""
+"""Server-side commands of the `auctioneer` CLI: `serve` and `user add|disable|enable|role|
+passwd|revoke` (straight to the database; running servers pick a change up within seconds).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,7 +35,8 @@ def serve(
     ] = None,
     bid_burst: Annotated[float | None, typer.Option(help="Bid burst per user.")] = None,
     login_failures: Annotated[
-        int | None, typer.Option(help="Failed logins per username per minute (0 = off).")
+        int | None,
+        typer.Option(help="Failed logins per username and address per minute (0 = off)."),
     ] = None,
     media: Annotated[
         str | None,
@@ -67,6 +70,34 @@ def serve(
     public_url: Annotated[
         str | None, typer.Option(help="Base URL of links in mails (default: the HTTP door).")
     ] = None,
+    registrations: Annotated[
+        int | None, typer.Option(help="Registrations per address per minute (0 = off).")
+    ] = None,
+    password_hashes: Annotated[
+        int | None, typer.Option(help="Password hashes (Argon2) computed at once.")
+    ] = None,
+    max_connections_per_address: Annotated[
+        int | None, typer.Option(help="Open connections per client address (0 = no cap).")
+    ] = None,
+    header_timeout: Annotated[
+        float | None, typer.Option(help="Seconds for an HTTP request's headers to arrive.")
+    ] = None,
+    idle_timeout: Annotated[
+        float | None, typer.Option(help="Seconds a silent TCP client stays connected (0 = ever).")
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Proxies (IPs or networks, comma-separated) trusted for X-Forwarded-For."
+        ),
+    ] = None,
+    allowed_origins: Annotated[
+        str | None,
+        typer.Option(help="WebSocket origins allowed besides this server's own (comma-separated)."),
+    ] = None,
+    behind_tls: Annotated[
+        bool, typer.Option("--behind-tls", help="HTTPS ends at a proxy in front: send HSTS.")
+    ] = False,
 ) -> None:
     """Run the auction server (SQLite in this folder and in-process pubsub by default)."""
     from auctioneer.gateways.server import run
@@ -96,6 +127,14 @@ def serve(
             smtp_password=smtp_password,
             mail_from=mail_from,
             public_url=public_url,
+            registrations=registrations,
+            password_hashes=password_hashes,
+            max_connections_per_address=max_connections_per_address,
+            header_timeout_s=header_timeout,
+            idle_timeout_s=idle_timeout,
+            forwarded_allow_ips=forwarded_allow_ips,
+            allowed_origins=allowed_origins,
+            behind_tls=behind_tls or None,
         )
         from auctioneer.service.house import House
 
@@ -128,3 +167,63 @@ def user_add(
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"created {user.role} {user.username} (paddle #{user.paddle})")
+
+
+def _manage(name: str, db: str | None, done: str, **changes: Any) -> None:
+    from auctioneer.engine.errors import AuctionError
+    from auctioneer.gateways.accounts import manage_user
+
+    try:
+        settings = Settings.load(db=db)
+        user = asyncio.run(manage_user(settings, name, **changes))
+    except (AuctionError, ValueError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
+    state = "disabled" if user.disabled else "enabled"
+    typer.echo(f"{done}: {user.username} ({user.role}, {state}, paddle #{user.paddle})")
+
+
+_NAME = Annotated[str, typer.Argument(help="The username.")]
+_DB = Annotated[str | None, typer.Option(help="Database URL or SQLite file path.")]
+
+
+@user_app.command("disable")
+def user_disable(name: _NAME, db: _DB = None) -> None:
+    """Take an account back: no login, and every session ends (tokens die at once)."""
+    _manage(name, db, "disabled", disabled=True)
+
+
+@user_app.command("enable")
+def user_enable(name: _NAME, db: _DB = None) -> None:
+    """Let a disabled account log in again."""
+    _manage(name, db, "enabled", disabled=False)
+
+
+@user_app.command("role")
+def user_role(
+    name: _NAME,
+    role: Annotated[str, typer.Argument(help="admin or bidder.")],
+    db: _DB = None,
+) -> None:
+    """Make a user an admin or a bidder (running sessions follow within seconds)."""
+    _manage(name, db, "role set", role=role)
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: _NAME,
+    password: Annotated[
+        str | None, typer.Option(help="The new password (asked for when not given).")
+    ] = None,
+    db: _DB = None,
+) -> None:
+    """Set a user's password; every session of the user ends."""
+    if password is None:
+        password = getpass.getpass("New password: ")
+    _manage(name, db, "password set", password=password)
+
+
+@user_app.command("revoke")
+def user_revoke(name: _NAME, db: _DB = None) -> None:
+    """Log a user out everywhere: every token of the user stops working."""
+    _manage(name, db, "sessions revoked", revoke=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,10 +23,11 @@ from auctioneer.service.media import MediaStore
 from auctioneer.service.metrics import Metrics
 from auctioneer.service.ports import Broker, Clock, EventStore, Frame
 from auctioneer.service.settings import Settings
+from auctioneer.service.throttle import SharedWindow, Window, WindowFactory, local_windows
 from auctioneer.service.users import UserService
 from auctioneer.store.factory import StoreKind, open_store, parse_store_url
 
-__all__ = ["House", "broker_factory", "build_house", "media_root"]
+__all__ = ["House", "broker_factory", "build_house", "media_root", "window_factory"]
 
 
 @dataclass
@@ -40,14 +41,18 @@ class House:
     auctions: AuctionService
     api: Api
     scratch_media: Path | None = field(default=None)  # a memory store's photos, removed at close
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:
         """Finish in-flight writes, then release the broker and the store."""
         await self.auctions.stop()
+        await self.users.close()
         await self.hub.close()
         await self.store.close()
         if self.scratch_media is not None:
             shutil.rmtree(self.scratch_media, ignore_errors=True)
+        for close in self.closers:
+            await close()
 
 
 def media_root(settings: Settings) -> Path | None:
@@ -81,16 +86,51 @@ def broker_factory(url: str) -> Callable[[Callable[[str, Frame], None]], Broker]
     raise ValueError(f"unknown broker URL {url!r}: use memory:// or redis://HOST:PORT/N")
 
 
+def window_factory(url: str) -> tuple[WindowFactory, Callable[[], Awaitable[None]] | None]:
+    """Where the login and registration limits count: in this process, or in the
+    broker's Redis (shared by every process) with `--broker redis://...`.
+
+    Returns the factory and, for Redis, what closes its connections.
+    """
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return local_windows, None
+    from limits.aio.storage import RedisStorage
+    from redis.asyncio import ConnectionPool
+
+    pool = ConnectionPool.from_url(url)
+    scheme, _, rest = url.partition("://")
+    uri = f"async+{'redis+unix' if scheme == 'unix' else scheme}://{rest}"
+    storage = RedisStorage(
+        uri,
+        implementation="redispy",
+        key_prefix="auctioneer",
+        connection_pool=pool,  # type: ignore[arg-type]  # passed on to redis.asyncio.Redis
+    )
+
+    def shared(name: str, limit: int, window_s: float) -> Window:
+        return SharedWindow(storage, name, limit, window_s)
+
+    return shared, pool.aclose
+
+
 async def build_house(settings: Settings, *, clock: Clock | None = None) -> House:
     """Open the store, load unfinished auctions and set their timers."""
     clock = clock or SystemClock()
     house = HouseTerms.from_settings(settings)  # bad terms fail before anything opens
+    windows, close_windows = window_factory(settings.broker)
     store = open_store(settings.db)
     await store.open()
     hub = Hub(broker_factory(settings.broker))
     users = UserService(
-        store, clock, token_ttl_s=settings.token_ttl_s, login_failures=settings.login_failures
+        store,
+        clock,
+        token_ttl_s=settings.token_ttl_s,
+        login_failures=settings.login_failures,
+        registrations=settings.registrations,
+        password_hashes=settings.password_hashes,
+        windows=windows,
     )
+    users.start()
     metrics = Metrics()
     auctions = AuctionService(store, hub, clock, users, metrics)
     metrics.watch(store.stats, lambda: auctions.conflicts_retried)
@@ -99,4 +139,7 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     scratch = Path(tempfile.mkdtemp(prefix="auctioneer-media-")) if root is None else None
     media = MediaStore(root or scratch or Path())
     api = Api(auctions, users, settings, media=media, house=house)
-    return House(settings, store, hub, users, auctions, api, scratch_media=scratch)
+    built = House(settings, store, hub, users, auctions, api, scratch_media=scratch)
+    if close_windows is not None:
+        built.closers.append(close_windows)
+    return built

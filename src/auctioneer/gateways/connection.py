@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 # Requests that change who the connection is: they wait for the requests before
 # them, and the requests after them wait for them (pipelining stays sequential).
-_IDENTITY_ACTIONS = frozenset({"login", "auth", "logout"})
+_IDENTITY_ACTIONS = frozenset({"login", "auth", "logout", "logout_everywhere"})
 
 
 class Sink(Protocol):
@@ -212,7 +212,7 @@ class Connection:
                 result = await self._unsubscribe(request)
             else:
                 result = await self.api.handle(self.caller, action, request, rid)
-                if action in ("logout", "login", "auth"):
+                if action in _IDENTITY_ACTIONS:
                     await self._drop_private_subscriptions()
             self._fill(slot, _reply(rid, result))
         except AuctionError as e:

@@ -68,6 +68,8 @@ class Api:
             "login": self._login,
             "auth": self._auth,
             "logout": self._logout,
+            "change_password": self._change_password,
+            "logout_everywhere": self._logout_everywhere,
             "ping": self._ping,
             "get_auctions": self._get_auctions,
             "get_auction": self._get_auction,
@@ -137,7 +139,7 @@ class Api:
 
     # -- accounts ----------------------------------------------------------------
     async def _register(self, caller: Caller, req: m.Register, rid: str | None) -> bytes:
-        user = await self.users.register(req.username, req.password)
+        user = await self.users.register(req.username, req.password, address=caller.address)
         if req.email is not None:
             await self.emails.set_email(user, req.email)
         return codec.encode({"user": _user(user)})
@@ -152,6 +154,18 @@ class Api:
 
     async def _logout(self, caller: Caller, req: m.Logout, rid: str | None) -> bytes:
         await self.users.logout(caller)
+        return codec.encode({})
+
+    async def _change_password(
+        self, caller: Caller, req: m.ChangePassword, rid: str | None
+    ) -> bytes:
+        await self.users.change_password(caller, req.old_password, req.new_password)
+        return codec.encode({})
+
+    async def _logout_everywhere(
+        self, caller: Caller, req: m.LogoutEverywhere, rid: str | None
+    ) -> bytes:
+        await self.users.logout_everywhere(caller)
         return codec.encode({})
 
     async def _ping(self, caller: Caller, req: m.Ping, rid: str | None) -> bytes:

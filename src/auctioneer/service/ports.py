@@ -41,6 +41,7 @@ class UserRecord:
     paddle: int
     created_at: int  # epoch ms
     disabled: bool = False  # an operator took the account back: no login, no token works
+    changed_at: int = 0  # epoch ms of the last change after creation (0: never changed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,18 +57,25 @@ class FailureWindow:
         self.window_s = window_s
         self._failures: dict[object, deque[float]] = {}
 
-    def blocked(self, key: object, now: float) -> float:
-        """Seconds until the key may fail again, or 0.0 if it is not blocked."""
+    def blocked(self, key: object, now: float, *, extra: int = 0) -> float:
+        """Seconds until the key may fail again, or 0.0 if it is not blocked.
+
+        `extra` failures are assumed on top of the recorded ones (attempts
+        still under way, which may yet fail).
+        """
         if self.limit <= 0:
             return 0.0
         stamps = self._failures.get(key)
         if not stamps:
-            return 0.0
+            return 0.0 if extra < self.limit else self.window_s
         while stamps and stamps[0] <= now - self.window_s:
             stamps.popleft()
-        if len(stamps) < self.limit:
+        over = len(stamps) + extra - self.limit  # how many must leave the window first
+        if over < 0:
             return 0.0
-        return stamps[0] + self.window_s - now
+        if over >= len(stamps):
+            return self.window_s
+        return stamps[over] + self.window_s - now
 
     def record(self, key: object, now: float) -> None:
         if self.limit <= 0:

@@ -27,13 +27,21 @@ class Settings:
     broker: str = "memory://"
     bid_rate: float = 20.0
     bid_burst: float = 40.0
-    login_failures: int = 10
+    login_failures: int = 10  # failed logins per username and address per minute
+    registrations: int = 30  # registrations per address per minute (bursts of as many)
+    password_hashes: int = 1  # Argon2 hashes at once; more wait (bounded) or get rate_limited
     token_ttl_s: int = 7 * 24 * 3600
     max_message_bytes: int = 65_536
     queue_limit: int = 1024  # frames a slow subscriber may owe before it is dropped
     max_in_flight: int = 256  # pipelined requests per connection
     ping_interval_s: float = 20.0  # WebSocket keepalive: ping after this much silence (0 = off)
     media: str = ""  # lot photos' folder; "" = next to the SQLite file (service/media.py)
+    max_connections_per_address: int = 128  # both ports together (0 = no cap)
+    header_timeout_s: float = 10.0  # HTTP: a request's headers must arrive within this
+    idle_timeout_s: float = 300.0  # TCP: a client silent this long is disconnected (0 = never)
+    forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For is believed (comma list)
+    allowed_origins: str = ""  # WebSocket Origins allowed besides the server's own (comma list)
+    behind_tls: bool = False  # HTTPS terminates at a proxy: send Strict-Transport-Security
     demo: bool = False
     settings_file: str = ""  # TOML with any of these fields (see the module docstring)
     # The house (docs/invoices.md): shown to bidders and printed on invoices.
@@ -85,6 +93,11 @@ _RANGES: dict[str, tuple[float, float]] = {
     "bid_rate": (0, 1e6),
     "bid_burst": (0, 1e6),
     "login_failures": (0, 1e6),
+    "registrations": (0, 1e6),
+    "password_hashes": (1, 64),
+    "max_connections_per_address": (0, 1e6),
+    "header_timeout_s": (0.1, 3_600),
+    "idle_timeout_s": (0, 86_400),
     "token_ttl_s": (60, 10 * 365 * 86_400),
     "max_message_bytes": (1_024, 16 * 1_048_576),
     "queue_limit": (16, 1_000_000),

@@ -338,8 +338,9 @@ class MemoryStore(MemoryHouseRecords):
             role=user.role if role is None else role,
             disabled=user.disabled if disabled is None else disabled,
             password_hash=user.password_hash if password_hash is None else password_hash,
+            changed_at=self._now_ms(),
         )
-        self._user_changed[user_id] = self._now_ms()
+        self._user_changed[user_id] = user.changed_at
         self._committed()
         return user
 
@@ -351,7 +352,8 @@ class MemoryStore(MemoryHouseRecords):
                 self._tokens[token_hash] = dataclasses.replace(token, revoked=True)
                 revoked += 1
         if user_id in self._users:
-            self._user_changed[user_id] = self._now_ms()
+            now = self._user_changed[user_id] = self._now_ms()
+            self._users[user_id] = dataclasses.replace(self._users[user_id], changed_at=now)
         self._committed()
         return revoked
 

@@ -136,7 +136,9 @@ WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
   AND ($4::boolean OR NOT deleted)
 ORDER BY id
 """
-_USER_COLUMNS = "SELECT id, username, password_hash, role, paddle, created_at, disabled FROM users"
+_USER_COLUMNS = (
+    "SELECT id, username, password_hash, role, paddle, created_at, disabled, changed_at FROM users"
+)
 _UPDATE_USER = """
 UPDATE users SET
     role = COALESCE($2, role),
@@ -169,7 +171,7 @@ def _event(row: asyncpg.Record) -> Event:
 
 
 def _user(row: asyncpg.Record) -> UserRecord:
-    return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+    return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
 
 
 class PostgresStore(PostgresHouseRecords):

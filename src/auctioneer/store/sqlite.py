@@ -106,7 +106,9 @@ WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses)))
   AND (:deleted OR NOT deleted)
 ORDER BY id
 """
-_USER_COLUMNS = "SELECT id, username, password_hash, role, paddle, created_at, disabled FROM users"
+_USER_COLUMNS = (
+    "SELECT id, username, password_hash, role, paddle, created_at, disabled, changed_at FROM users"
+)
 _UPDATE_USER = """
 UPDATE users SET
     role = COALESCE(:role, role),
@@ -128,7 +130,7 @@ def _event(row: tuple[Any, ...]) -> Event:
 
 
 def _user(row: tuple[Any, ...]) -> UserRecord:
-    return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
+    return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7])
 
 
 class SQLiteStore(SQLiteHouseRecords):

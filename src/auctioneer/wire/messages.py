@@ -92,6 +92,15 @@ class Logout(Request):
     pass
 
 
+class ChangePassword(Request):
+    old_password: Annotated[str, StringConstraints(max_length=1024)]
+    new_password: Password
+
+
+class LogoutEverywhere(Request):
+    pass
+
+
 class Ping(Request):
     pass
 
@@ -251,6 +260,8 @@ ACTIONS: dict[str, type[Request]] = {
     "login": Login,
     "auth": Auth,
     "logout": Logout,
+    "change_password": ChangePassword,
+    "logout_everywhere": LogoutEverywhere,
     "ping": Ping,
     "get_auctions": GetAuctions,
     "get_auction": GetAuction,
