@@ -13,12 +13,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auctioneer.gateways.smtp import SmtpConfig, SmtpTransport
 from auctioneer.pubsub.hub import Hub
 from auctioneer.pubsub.memory import MemoryBroker
 from auctioneer.service.api import Api
 from auctioneer.service.auctions import AuctionService
 from auctioneer.service.clock import SystemClock
 from auctioneer.service.house import House as HouseTerms
+from auctioneer.service.mailer import Mailer
 from auctioneer.service.media import MediaStore
 from auctioneer.service.metrics import Metrics
 from auctioneer.service.ports import Broker, Clock, EventStore, Frame
@@ -42,9 +44,12 @@ class House:
     api: Api
     scratch_media: Path | None = field(default=None)  # a memory store's photos, removed at close
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    mailer: Mailer | None = field(default=None)  # with --smtp; started by the server
 
     async def close(self) -> None:
         """Finish in-flight writes, then release the broker and the store."""
+        if self.mailer is not None:
+            await self.mailer.stop()
         await self.auctions.stop()
         await self.users.close()
         await self.hub.close()
@@ -118,6 +123,7 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     clock = clock or SystemClock()
     house = HouseTerms.from_settings(settings)  # bad terms fail before anything opens
     windows, close_windows = window_factory(settings.broker)
+    smtp = SmtpConfig.from_settings(settings) if settings.smtp else None
     store = open_store(settings.db)
     await store.open()
     hub = Hub(broker_factory(settings.broker))
@@ -139,7 +145,19 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     scratch = Path(tempfile.mkdtemp(prefix="auctioneer-media-")) if root is None else None
     media = MediaStore(root or scratch or Path())
     api = Api(auctions, users, settings, media=media, house=house)
-    built = House(settings, store, hub, users, auctions, api, scratch_media=scratch)
+    mailer = None
+    if smtp is not None:
+        mailer = Mailer(
+            store,
+            clock,
+            SmtpTransport(smtp),
+            api.invoices,
+            house,
+            sender=settings.mail_from,
+            public_url=settings.public_url or f"http://{settings.host}:{settings.http_port}",
+            poll_s=settings.mail_poll_s,
+        )
+    built = House(settings, store, hub, users, auctions, api, scratch_media=scratch, mailer=mailer)
     if close_windows is not None:
         built.closers.append(close_windows)
     return built

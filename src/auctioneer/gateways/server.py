@@ -83,6 +83,10 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
         http_host, http_port = sock.getsockname()[:2]
         print(f"http: http://{_show(http_host)}:{http_port}", flush=True)
         print(f"tcp: {_show(tcp_host)}:{tcp_port}", flush=True)
+        if house.mailer is not None:
+            if not settings.public_url:  # links in mails point at the port really bound
+                house.mailer.public_url = f"http://{_show(http_host)}:{http_port}"
+            house.mailer.start()
         await _wait_either(stop, web_task)
         ws.close_all()
         web.should_exit = True

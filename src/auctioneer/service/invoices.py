@@ -157,6 +157,15 @@ class InvoiceService:
         )
         return await self.invoice(caller, pid)
 
+    async def for_purchase(self, user_id: int, pid: str) -> Invoice | None:
+        """The invoice of `user_id`'s purchase `pid`, if it exists (for the mailer)."""
+        auction_id, round = parse_purchase_id(pid)
+        for purchase in await self.store.purchases(user_id):
+            if (purchase.auction_id, purchase.round) == (auction_id, round):
+                paid = {(p.auction_id, p.round): p for p in await self.records.payments()}
+                return (await self._build([purchase], paid))[0]
+        return None
+
     async def _build(
         self, purchases: list[PurchaseRecord], paid: dict[tuple[int, int], PaymentRecord]
     ) -> list[Invoice]:

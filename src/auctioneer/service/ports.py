@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Any, Protocol
 
 from auctioneer.engine.events import Event
@@ -21,6 +22,9 @@ __all__ = [
     "EventStore",
     "Frame",
     "HouseRecords",
+    "MailDeferred",
+    "MailRefused",
+    "MailTransport",
     "NoticeRecord",
     "OutboxRecord",
     "PaymentRecord",
@@ -331,6 +335,27 @@ class HouseRecords(Protocol):
 
     async def mail_sent(self, mail_id: int, at: int) -> None:
         """Mark an outbox mail sent (its data is dropped: it may hold a token)."""
+
+
+class MailDeferred(Exception):
+    """The mail server cannot take mail now (down, 4xx): try again later, same mail."""
+
+
+class MailRefused(Exception):
+    """The mail server refused this one mail for good (5xx, e.g. no such recipient)."""
+
+
+class MailTransport(Protocol):
+    """Hands mail to an SMTP server (gateways/smtp.py); the mailer decides what and when.
+
+    `send` returns once the server accepted the message (250 after DATA).
+    """
+
+    async def send(self, message: EmailMessage) -> None:
+        """Raises: MailDeferred (try later) or MailRefused (drop this one)."""
+
+    async def close(self) -> None:
+        """End the connection kept between sends, if any."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ class Settings:
     smtp_password: str = ""
     mail_from: str = ""  # e.g. "Auctioneer <auctions@example.com>"
     public_url: str = ""  # base of the links in mails; default http://HOST:HTTP_PORT
+    mail_poll_s: float = 1.0  # how often the mailer looks for new notices
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
@@ -103,6 +104,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "queue_limit": (16, 1_000_000),
     "max_in_flight": (1, 100_000),
     "ping_interval_s": (0, 3_600),
+    "mail_poll_s": (0.01, 3_600),
 }
 
 
