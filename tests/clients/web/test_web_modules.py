@@ -295,3 +295,27 @@ def test_session_resumes_by_seq_drops_duplicates_and_resends_unanswered_writes(
     assert actions.index("place_bid") > actions.index("subscribe")
     assert trace["reply"] == {"auction": {"id": 1}}
     page.reload()  # the next test gets the real WebSocket back
+
+
+def test_a_photo_edit_folds_in_and_the_cover_is_the_first_photo(page: Page) -> None:
+    images = [{"id": "a", "thumb": "/media/a-thumb.jpg", "large": "/media/a-large.jpg"}]
+    result = page.evaluate(
+        """async (images) => {
+            const model = await import('/js/state/auction-model.js');
+            const pic = await import('/js/ui/picture.js');
+            const a = model.applyEvent({id: 1, name: 'Lamp', images: []},
+                {event: 'auction_updated', seq: 5, data: {auction_id: 1, images}});
+            return [a.images, pic.coverUrl(a, 'small'), pic.coverUrl(a), pic.coverUrl({images: []}),
+                    pic.picture(a, {size: 'small'}).getAttribute('src'),
+                    pic.picture({name: 'Old lamp'}).className];
+        }""",
+        images,
+    )
+    assert result == [
+        images,
+        "/media/a-thumb.jpg",
+        "/media/a-large.jpg",
+        None,
+        "/media/a-thumb.jpg",
+        "picture placeholder large",
+    ]

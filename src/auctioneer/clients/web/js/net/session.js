@@ -11,7 +11,7 @@ import { Connection, ProtocolError, Status, defaultUrl } from "./connection.js";
 import { serverClock } from "./clock.js";
 import { Emitter } from "../lib/emitter.js";
 
-const TOKEN_KEY = "auctioneer.token";
+export const TOKEN_KEY = "auctioneer.token";
 const PING_EVERY_MS = 15_000;
 const PING_TIMEOUT_MS = 10_000;
 

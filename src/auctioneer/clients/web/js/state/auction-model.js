@@ -65,7 +65,7 @@ export function applyEvent(auction, event) {
     case "auction_created":
     case "auction_updated":
       if (data.id === auction.id) return { ...next, ...data, seq: next.seq };
-      return { ...next, ...pick(data, ["name", "description", "public", "status", "ends_at"]) };
+      return { ...next, ...pick(data, ["name", "description", "public", "status", "ends_at", "images"]) };
     case "auction_opened":
       next.status = data.status ?? "open";
       if (data.ends_at !== undefined) next.ends_at = data.ends_at;

@@ -1,6 +1,7 @@
 /**
- * The lot's picture: the auction's `image_url` when the server has one,
- * else a placeholder drawn from the name (a coloured tile with initials).
+ * The lot's picture: its first photo (the cover) when it has any, the
+ * thumbnail in lists and the large version on a page; else a placeholder
+ * drawn from the name (a coloured tile with initials).
  */
 import { h } from "../lib/dom.js";
 
@@ -12,10 +13,18 @@ function hash(text) {
   return value;
 }
 
+/** The URL of the cover photo in `size` ("small" uses the thumbnail), or null. */
+export function coverUrl(auction, size = "large") {
+  const cover = auction?.images?.[0];
+  if (cover) return size === "small" ? cover.thumb : cover.large;
+  return auction?.image_url || null;
+}
+
 export function picture(auction, { size = "large" } = {}) {
   const name = auction?.name || "?";
-  if (auction?.image_url) {
-    return h("img", { class: `picture ${size}`, src: auction.image_url, alt: `Photo of ${name}` });
+  const src = coverUrl(auction, size);
+  if (src) {
+    return h("img", { class: `picture ${size}`, src, alt: `Photo of ${name}`, loading: size === "small" ? "lazy" : null, decoding: "async" });
   }
   const initials = name
     .split(/\s+/)

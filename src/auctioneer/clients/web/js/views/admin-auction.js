@@ -1,7 +1,8 @@
 /**
  * One auction for admins: every field including the reserve, real
  * usernames of leader and winner, editing of name/description/visibility,
- * the admin buttons, and the complete bid log with usernames.
+ * the admin buttons, the lot's photos (admin-photos.js), and the complete
+ * bid log with usernames.
  */
 import { h, replace, setText } from "../lib/dom.js";
 import { formatMoney } from "../lib/money.js";
@@ -11,6 +12,7 @@ import { statusLabel } from "../state/auction-model.js";
 import { salesOf } from "../lib/analytics.js";
 import { adminActions } from "./admin-actions.js";
 import { bidHistory } from "./bid-history.js";
+import { photoManager } from "./admin-photos.js";
 import { go } from "../router.js";
 
 export function adminAuctionView(app, { id }) {
@@ -27,6 +29,7 @@ export function adminAuctionView(app, { id }) {
   const description = field({ label: "Description", name: "description", multiline: true });
   const visible = checkbox({ label: "Public", name: "public" });
   const editMsg = formMessage();
+  const photos = photoManager(app, id);
   let filled = false;
 
   async function save(event) {
@@ -89,6 +92,7 @@ export function adminAuctionView(app, { id }) {
     }
     replace(facts, rows.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v))));
     replace(actionsSlot, adminActions(app, a, (t, k) => feedback.show(t, k), () => go("#/admin")));
+    photos.render(a);
     history.render(store.bids.get(id) || [], { limit: Infinity });
   }
 
@@ -122,7 +126,12 @@ export function adminAuctionView(app, { id }) {
         h("button", { type: "submit" }, "Save changes"),
       ),
     ),
+    photos.node,
     history.node,
   );
-  return { title: "Manage auction", node, unmount: () => stops.forEach((s) => s()) };
+  const unmount = () => {
+    stops.forEach((s) => s());
+    photos.unmount();
+  };
+  return { title: "Manage auction", node, unmount };
 }

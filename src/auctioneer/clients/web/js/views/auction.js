@@ -1,5 +1,5 @@
 /**
- * One auction, live: picture, description, current price, leader, your
+ * One auction, live: its photos (a gallery), description, current price, leader, your
  * standing, countdown (urgent in the last seconds, marks extensions), the
  * bid controls, the bid history and the price chart.
  */
@@ -7,7 +7,7 @@ import { h, replace, setText } from "../lib/dom.js";
 import { formatMoney } from "../lib/money.js";
 import { serverClock } from "../net/clock.js";
 import { setCountdown } from "../ui/countdown.js";
-import { picture } from "../ui/picture.js";
+import { gallery } from "../ui/gallery.js";
 import { priceChart } from "../ui/chart.js";
 import { deadline, isFinished, standing, standingText, statusLabel } from "../state/auction-model.js";
 import { bidPanel } from "./bid-panel.js";
@@ -27,7 +27,7 @@ export function auctionView(app, { id }) {
   const { store, session } = app;
   const title = h("h1", {}, "Loading…");
   const status = h("span", { class: "tag" });
-  const pictureSlot = h("div", { class: "picture-slot" });
+  const photos = gallery();
   const description = h("p", { class: "description" });
   const price = h("output", { class: "price money", "aria-label": "Current price" });
   const leaderLabel = h("dt", {}, "Leader");
@@ -57,7 +57,7 @@ export function auctionView(app, { id }) {
     setText(title, a.name);
     status.className = `tag status-${a.status}`;
     setText(status, statusLabel(a));
-    replace(pictureSlot, picture(a));
+    photos.render(a);
     setText(description, a.description || "No description.");
     const shown = isFinished(a) ? (a.price ?? null) : a.current_bid;
     setText(price, shown === null || shown === undefined ? "No bids yet" : formatMoney(shown));
@@ -143,7 +143,7 @@ export function auctionView(app, { id }) {
       h(
         "div",
         { class: "auction-main" },
-        pictureSlot,
+        photos.node,
         description,
         h("section", { "aria-labelledby": "chart-title", class: "chart-card" }, h("h2", { id: "chart-title" }, "Price over time"), chartSlot),
       ),
