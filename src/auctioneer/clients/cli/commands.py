@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from auctioneer.clients.cli import account, admin_commands, images
+from auctioneer.clients.cli import invoices as invoice_commands
 from auctioneer.clients.cli.common import (
     EXIT_INPUT,
     CliError,
@@ -242,4 +243,5 @@ def register(app: typer.Typer) -> None:
     for command in (auctions, show, bid, autobid, buy, purchases, watch, room):
         app.command()(command)
     admin_commands.register(app)
+    invoice_commands.register(app)
     images.register(app)

@@ -212,11 +212,13 @@ def purchases_table(purchases: Iterable[Mapping[str, Any]]) -> Table:
     rows = list(purchases)
     with_names = any("username" in p for p in rows)
     table = Table(box=box.SIMPLE_HEAD, title="Purchases")
-    for name in ("Auction", "Name", "Round", "Price", *(["User"] if with_names else []), "At"):
+    columns = ("Purchase", "Auction", "Name", "Round", "Price", *(["User"] if with_names else []))
+    for name in (*columns, "At"):
         table.add_column(name, justify="right" if name in ("Auction", "Round", "Price") else "left")
     for p in rows:
         user = [str(p.get("username", ""))] if with_names else []
         table.add_row(
+            str(p.get("id", "")),  # what `auctioneer invoice` takes
             str(p.get("auction_id", "")),
             str(p.get("name", "")),
             str(p.get("round", "")),
