@@ -24,6 +24,7 @@ lint: $(STAMP)
 test: $(STAMP)
 	scripts/ensure-browser
 	scripts/ensure-pdftotext
+	scripts/ensure-xvfb
 	$(MAKE) lint
 	$(BIN)/pytest --cov --cov-report=term:skip-covered
 

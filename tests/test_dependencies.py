@@ -81,3 +81,39 @@ def test_every_module_declares_unique_exports_that_exist(package: str) -> None:
         assert len(exported) == len(set(exported)), f"{name} exports a name twice"
         missing = [item for item in exported if not hasattr(module, item)]
         assert missing == [], f"{name} exports names it does not define: {missing}"
+
+
+# The desktop apps (clients/tk) stand on the client library like any client:
+# the library's own modules, and of the command line only its token store and
+# input parsing/rendering helpers; never the bots or the web app.
+TK_MAY_IMPORT_FROM_CLI = {"config", "parsing", "render"}
+TK_NEVER = {"bots", "web"}
+# The parts decided without a display import no Tk at all (STYLE.md: Tk
+# view-models are tested without a display).
+TK_PURE = {"form", "auctions", "standing", "analytics", "messages", "bridge"}
+
+
+def test_the_desktop_apps_use_only_the_client_library() -> None:
+    wrong = []
+    for path in sorted((SRC / "clients" / "tk").rglob("*.py")):
+        for name in _imports(path):
+            parts = name.split(".")
+            if parts[:2] == ["auctioneer", "client"]:
+                continue
+            if parts[0] != "auctioneer":
+                continue
+            outside = parts[1] != "clients" or len(parts) < 3 or parts[2] in TK_NEVER
+            cli = not outside and parts[2] == "cli"
+            if outside or (cli and (len(parts) < 4 or parts[3] not in TK_MAY_IMPORT_FROM_CLI)):
+                wrong.append(f"{path.name} imports {name}")
+    assert wrong == []
+
+
+def test_the_desktop_apps_view_models_import_no_tk() -> None:
+    wrong = [
+        f"{stem}.py imports {name}"
+        for stem in sorted(TK_PURE)
+        for name in _imports(SRC / "clients" / "tk" / f"{stem}.py")
+        if name.split(".")[0] in ("tkinter", "ttkbootstrap", "PIL")
+    ]
+    assert wrong == []

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from auctioneer.clients.cli import account, admin_commands, images
+from auctioneer.clients.cli import account, admin_commands, gui, images
 from auctioneer.clients.cli import invoices as invoice_commands
 from auctioneer.clients.cli.common import (
     EXIT_INPUT,
@@ -245,3 +245,4 @@ def register(app: typer.Typer) -> None:
     admin_commands.register(app)
     invoice_commands.register(app)
     images.register(app)
+    gui.register(app)

@@ -1,0 +1,250 @@
+"""The desktop apps under a real X server (Xvfb) against a real server.
+
+Both apps run in one Tk interpreter (the admin in the root, the bidder in a
+Toplevel), each with its own connection, and are driven through the Tk API:
+entries filled, buttons invoked, Enter pressed, then the event loop pumped
+until the other window shows the change. Logins come from the command line's
+token store, as they do for a user who ran `auctioneer login`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import itertools
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import ttkbootstrap as tb
+
+from auctioneer.clients.cli.config import TokenStore
+from auctioneer.clients.connection import Client
+from auctioneer.clients.tk.admin import AdminApp
+from auctioneer.clients.tk.bidder import BidderApp
+from auctioneer.clients.tk.bridge import Bridge
+from auctioneer.clients.tk.launch import make_root
+from tests.clients.live import PASSWORD, Live, unique
+from tests.helpers.server import RunningServer
+
+from .conftest import pump_until
+
+__all__: list[str] = []
+
+
+def quick_bridge(url: str) -> Bridge:
+    return Bridge(url, backoff_delays=lambda: itertools.repeat(0.2))
+
+
+@dataclass
+class Desk:
+    root: tb.App
+    admin: AdminApp
+    bidder: BidderApp
+    admin_live: Live
+    bidder_live: Live
+    bidder_name: str
+
+    def row(self, app: AdminApp | BidderApp, auction_id: int) -> dict[str, str]:
+        return app.table.row(str(auction_id))
+
+
+def _stores(live: Live) -> TokenStore:
+    return TokenStore(live.config / "auctioneer")
+
+
+@pytest.fixture
+def desk(xvfb: str, live_server: RunningServer, tmp_path: Path) -> Iterator[Desk]:
+    admin_live = Live(live_server, tmp_path / "admin-config")
+    admin_live.admin_login()
+    bidder_live = Live(live_server, tmp_path / "bidder-config")
+    name = bidder_live.bidder()
+    root = make_root()
+    admin = AdminApp(
+        root,
+        server=admin_live.url,
+        token_store=_stores(admin_live),
+        bridge=quick_bridge(admin_live.url),
+    )
+    top = tb.Toplevel(title="bidder")
+    bidder = BidderApp(
+        top,
+        server=bidder_live.url,
+        token_store=_stores(bidder_live),
+        bridge=quick_bridge(bidder_live.url),
+    )
+    admin.confirm = bidder.confirm = lambda _text: True
+    admin.start()
+    bidder.start()
+    try:
+        pump_until(root, lambda: admin.user and bidder.user, what="both apps logged in")
+        yield Desk(root, admin, bidder, admin_live, bidder_live, name)
+    finally:
+        bidder.dispose()
+        admin.dispose()
+        root.destroy()
+        gc.collect()  # Tk images die here, on the Tk thread, not in some later thread
+
+
+def _shows(desk: Desk, app: AdminApp | BidderApp, auction_id: int) -> None:
+    pump_until(desk.root, lambda: str(auction_id) in app.table.ids(), what=f"#{auction_id} listed")
+
+
+def test_the_window_titles_begin_with_auctioneer(desk: Desk) -> None:
+    assert desk.admin.window.title().startswith("Auctioneer")
+    assert desk.bidder.window.title().startswith("Auctioneer")
+    assert desk.bidder.user is not None and desk.bidder.user["username"] == desk.bidder_name
+
+
+def test_an_auction_the_admin_creates_shows_in_the_bidder_app_within_a_second(desk: Desk) -> None:
+    name = unique("Desk lamp ")
+    form = desk.admin.form
+    form.fields.set("name", name)
+    form.fields.set("starting_bid", "125.50")
+    form.fields.set("duration_s", "5m")
+    form.create_button.invoke()
+    started = time.monotonic()
+    pump_until(
+        desk.root,
+        lambda: any(desk.bidder.table.row(i).get("name") == name for i in desk.bidder.table.ids()),
+        timeout=5,
+        what="the new auction in the bidder's table",
+    )
+    assert time.monotonic() - started < 1.0
+    rid = next(i for i in desk.bidder.table.ids() if desk.bidder.table.row(i)["name"] == name)
+    assert desk.bidder.table.row(rid)["minimum_bid"] == "125.50"
+    pump_until(desk.root, lambda: rid in desk.admin.table.ids(), what="the admin's own table")
+    assert desk.admin.table.row(rid)["status"] == "open"
+    assert "Created" in str(form.result.cget("text"))
+
+
+def test_the_form_says_what_is_wrong_next_to_the_field(desk: Desk) -> None:
+    form = desk.admin.form
+    form.fields.set("name", "Lamp")
+    form.fields.set("starting_bid", "12.345")
+    form.fields.set("duration_s", "soon")
+    form.create_button.invoke()
+    assert "two decimals" in form.fields.message("starting_bid")
+    assert "not a duration" in form.fields.message("duration_s")
+    # A rule only the server knows: its refusal lands next to the field it names.
+    form.fields.set("starting_bid", "10.00")
+    form.fields.set("duration_s", "5m")
+    form.fields.set("reserve", "5.00")
+    form.create_button.invoke()
+    pump_until(
+        desk.root,
+        lambda: (
+            "reserve" in form.fields.message("reserve").lower()
+            or "at least" in form.fields.message("reserve")
+        ),
+        what="the server's refusal",
+    )
+
+
+def test_a_bid_placed_with_enter_in_the_bidder_app_reaches_the_admin_table(desk: Desk) -> None:
+    aid = int(desk.admin_live.auction(starting_bid=1000)["id"])
+    _shows(desk, desk.bidder, aid)
+    desk.bidder.table.select(str(aid))
+    pump_until(
+        desk.root,
+        lambda: desk.bidder.detail.amount.get() == "10.00",
+        what="the lowest valid bid prefilled",
+    )
+    desk.bidder.detail.amount.focus_force()
+    desk.bidder.detail.amount.event_generate("<Return>")
+    pump_until(
+        desk.root,
+        lambda: (
+            desk.row(desk.admin, aid).get("current_bid") == "10.00"
+            and desk.bidder_name in desk.row(desk.admin, aid).get("leader", "")
+        ),
+        what="the bid and its bidder's username in the admin table",
+    )
+    assert desk.row(desk.admin, aid)["bid_count"] == "1"
+    pump_until(
+        desk.root, lambda: desk.bidder.my_bids().get("leading") == [aid], what="leading in My bids"
+    )
+
+
+async def _rival_bid(url: str, auction_id: int, amount: int) -> None:
+    async with Client(url) as client:
+        name = unique("rival")
+        await client.register(name, PASSWORD)
+        await client.login(name, PASSWORD)
+        await client.request("place_bid", auction_id=auction_id, amount=amount)
+
+
+def test_another_users_bid_updates_the_bidder_app(desk: Desk) -> None:
+    aid = int(desk.admin_live.auction(starting_bid=1000)["id"])
+    _shows(desk, desk.bidder, aid)
+    desk.bidder.open_auction(aid)
+    pump_until(desk.root, lambda: desk.bidder.detail.amount.get() == "10.00", what="detail shown")
+    desk.bidder.detail.bid_button.invoke()
+    pump_until(
+        desk.root, lambda: desk.row(desk.bidder, aid).get("current_bid") == "10.00", what="own bid"
+    )
+    asyncio.run(_rival_bid(desk.bidder_live.url, aid, 1500))
+    pump_until(
+        desk.root,
+        lambda: (
+            desk.row(desk.bidder, aid).get("current_bid") == "15.00"
+            and len(desk.bidder.detail.history_rows()) == 2
+        ),
+        what="the rival's bid in the table and the history",
+    )
+    assert desk.bidder.detail.amount.get() == "16.00"  # the server's minimum_bid, prefilled
+    pump_until(
+        desk.root,
+        lambda: any("outbid" in t for t in desk.bidder.toasts.history),
+        what="outbid toast",
+    )
+    pump_until(
+        desk.root, lambda: desk.bidder.my_bids().get("outbid") == [aid], what="outbid in My bids"
+    )
+
+
+def test_a_refused_bid_reads_as_a_sentence(desk: Desk) -> None:
+    aid = int(desk.admin_live.auction(starting_bid=1000)["id"])
+    _shows(desk, desk.bidder, aid)
+    desk.bidder.open_auction(aid)
+    pump_until(desk.root, lambda: desk.bidder.detail.amount.get() == "10.00", what="detail shown")
+    desk.bidder.place_bid("5.00")
+    pump_until(
+        desk.root,
+        lambda: "lowest valid bid is 10.00" in str(desk.bidder.detail.message.cget("text")),
+        what="the bid_too_low sentence",
+    )
+    desk.bidder.place_bid("ten")
+    assert "amount like 125.50" in str(desk.bidder.detail.message.cget("text"))
+
+
+def test_closing_the_auction_shows_won_in_the_winners_app(desk: Desk) -> None:
+    aid = int(desk.admin_live.auction(starting_bid=1000)["id"])
+    _shows(desk, desk.bidder, aid)
+    desk.bidder.open_auction(aid)
+    pump_until(desk.root, lambda: desk.bidder.detail.amount.get() == "10.00", what="detail shown")
+    desk.bidder.detail.bid_button.invoke()
+    pump_until(
+        desk.root, lambda: desk.row(desk.admin, aid).get("current_bid") == "10.00", what="the bid"
+    )
+    desk.admin.table.select(str(aid))
+    desk.admin.buttons["Close"].invoke()
+    pump_until(desk.root, lambda: desk.bidder.my_bids().get("won") == [aid], what="won in My bids")
+    pump_until(
+        desk.root, lambda: any("You won" in t for t in desk.bidder.toasts.history), what="won toast"
+    )
+    assert desk.row(desk.admin, aid)["status"] == "closed"
+    assert "You won" in str(desk.bidder.detail.standing.cget("text"))
+
+
+def test_the_admin_exports_the_table_as_csv(desk: Desk, tmp_path: Path) -> None:
+    aid = int(desk.admin_live.auction(starting_bid=1234)["id"])
+    _shows(desk, desk.admin, aid)
+    out = tmp_path / "auctions.csv"
+    count = desk.admin.export_csv(out)
+    lines = out.read_text().splitlines()
+    assert count == len(lines) - 1 >= 1
+    assert lines[0].startswith("id,name,status")
+    assert any(line.startswith(f"{aid},") and ",12.34," in line for line in lines)

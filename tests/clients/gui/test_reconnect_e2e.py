@@ -1,0 +1,80 @@
+"""The bidder app survives a server crash: a banner while it is down, then live again.
+
+A server of its own (the shared one must not be killed), on fixed ports so
+that the restarted server is found at the same address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import itertools
+from pathlib import Path
+
+import ttkbootstrap as tb
+
+from auctioneer.clients.cli.config import TokenStore
+from auctioneer.clients.tk.bidder import BidderApp
+from auctioneer.clients.tk.bridge import Bridge
+from auctioneer.clients.tk.launch import make_root
+from tests.clients.live import ADMIN, ADMIN_PASSWORD, Live, close_output
+from tests.clients.test_resume_e2e import free_port
+from tests.helpers.server import RunningServer, add_user, start_server
+
+from .conftest import pump_until
+from .test_apps_e2e import _rival_bid
+
+__all__: list[str] = []
+
+
+def test_the_bidder_app_shows_a_banner_while_the_server_is_down_and_recovers(
+    xvfb: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "auctioneer.db"
+    ports = ("--http-port", str(free_port()), "--tcp-port", str(free_port()))
+    servers: list[RunningServer] = [start_server(db, *ports)]
+    root: tb.App | None = None
+    app: BidderApp | None = None
+    try:
+        add_user(servers[0].db_url, ADMIN, ADMIN_PASSWORD, admin=True)
+        live = Live(servers[0], tmp_path / "config")
+        live.bidder()
+        aid = int(live.auction(starting_bid=1000)["id"])
+        root = make_root()
+        bridge = Bridge(live.url, backoff_delays=lambda: itertools.repeat(0.2))
+        app = BidderApp(
+            root, server=live.url, token_store=TokenStore(live.config / "auctioneer"), bridge=bridge
+        )
+        app.start()
+        pump_until(root, lambda: str(aid) in app.table.ids(), what="the auction listed")
+        app.open_auction(aid)
+        pump_until(root, lambda: app.detail.amount.get() == "10.00", what="the detail pane")
+
+        servers[0].kill()
+        pump_until(root, lambda: "reconnecting" in app.banner.text, what="the banner")
+        servers.append(start_server(db, *ports))
+        pump_until(root, lambda: not app.banner.visible, timeout=15, what="the banner gone")
+        assert bridge.reconnects >= 1
+
+        asyncio.run(_rival_bid(live.url, aid, 1200))
+        pump_until(
+            root,
+            lambda: (
+                app.table.row(str(aid)).get("current_bid") == "12.00"
+                and len(app.detail.history_rows()) == 1
+            ),
+            what="a bid after the restart in the table and the history",
+        )
+        app.place_bid("13.00")
+        pump_until(
+            root, lambda: app.table.row(str(aid)).get("current_bid") == "13.00", what="own bid"
+        )
+    finally:
+        if app is not None:
+            app.dispose()
+        if root is not None:
+            root.destroy()
+            gc.collect()
+        for server in servers:
+            server.stop()
+            close_output(server)
