@@ -84,7 +84,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
     pdf.setFont("Helvetica", 8)
     pdf.setFillColor(colors.HexColor("#5b6673"))
-    note = f"Buyer's premium: {h.premium_text()}. {h.tax_text()}".strip()
+    note = f"Terms: {h.premium_text()}. {h.tax_text()}".strip()
     pdf.drawString(_LEFT, 20 * mm, _fit(note, 130))
     pdf.drawString(
         _LEFT, 16 * mm, "Premium and tax are each rounded once to the cent, half a cent up."

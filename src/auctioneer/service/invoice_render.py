@@ -115,7 +115,7 @@ def invoice_html(invoice: Invoice) -> str:
 <tr class="total"><td>{escape(label)}</td>
 <td class="amount" id="invoice-total">{_money(invoice, total)}</td></tr>
 </tbody></table>
-<footer class="muted">Buyer's premium: {escape(h.premium_text())}{_tax_note(invoice)}.
+<footer class="muted">Terms: {escape(h.premium_text())}{_tax_note(invoice)}.
 Amounts in {escape(h.currency)}; each of premium and tax is rounded once to the nearest
 cent, half a cent up.</footer>
 </main></body></html>

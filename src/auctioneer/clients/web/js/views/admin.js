@@ -8,6 +8,7 @@ import { formMessage } from "../ui/form.js";
 import { auctionFields } from "./auction-form.js";
 import { adminDashboard } from "./admin-dashboard.js";
 import { adminAnalytics } from "./admin-analytics.js";
+import { unpaidInvoices } from "./invoices.js";
 
 export function adminView(app) {
   const { session, store } = app;
@@ -43,6 +44,8 @@ export function adminView(app) {
 
   const dashboard = adminDashboard(app, report);
   const analytics = adminAnalytics(app);
+  const invoices = unpaidInvoices(session, report);
+  invoices.refresh();
   const stops = [store.on("auctions", dashboard.render), analytics.unmount];
 
   const node = h(
@@ -55,6 +58,7 @@ export function adminView(app) {
       h("a", { href: "#/admin", onclick: jump("new-auction") }, "New auction"),
       h("a", { href: "#/admin", onclick: jump("dashboard") }, "Dashboard"),
       h("a", { href: "#/admin", onclick: jump("analytics") }, "Analytics"),
+      h("a", { href: "#/admin", onclick: jump("invoices") }, "Invoices"),
       h("a", { href: "#/admin/sale" }, "New sale (several lots)"),
     ),
     feedback.el,
@@ -67,6 +71,7 @@ export function adminView(app) {
       h("div", { class: "actions" }, h("button", { type: "submit" }, "Create auction")),
     ),
     dashboard.node,
+    invoices.node,
     analytics.node,
   );
   return { title: "Admin", node, unmount: () => stops.forEach((s) => s()) };

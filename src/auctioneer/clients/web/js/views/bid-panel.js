@@ -8,6 +8,7 @@ import { formatMoney, moneyInputValue, parseMoney } from "../lib/money.js";
 import { field, formMessage } from "../ui/form.js";
 import { buyNowAvailable, isFinished, minimumBid } from "../state/auction-model.js";
 import { go } from "../router.js";
+import { houseTerms } from "../net/house.js";
 
 const ERROR_TEXT = {
   already_leading: "You are already the highest bidder.",
@@ -146,7 +147,15 @@ export function bidPanel({ session, store }, id) {
     buyRow,
   );
   const closedNote = h("p", { class: "muted", hidden: true });
-  const node = h("section", { class: "bid-panel", "aria-label": "Bidding" }, loggedOut, forms, closedNote, message.el);
+  // The house's terms, stated before anyone bids ("+ 20% buyer's premium").
+  const premiumNote = h("p", { class: "hint premium-note", hidden: true });
+  houseTerms(session)
+    .then(({ house }) => {
+      setText(premiumNote, [house.premium_text, house.tax_text].filter(Boolean).join("; "));
+      premiumNote.hidden = false;
+    })
+    .catch(() => {});
+  const node = h("section", { class: "bid-panel", "aria-label": "Bidding" }, premiumNote, loggedOut, forms, closedNote, message.el);
 
   function render() {
     const a = auction();

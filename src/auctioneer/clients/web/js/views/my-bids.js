@@ -6,6 +6,7 @@ import { h, replace } from "../lib/dom.js";
 import { formatMoney } from "../lib/money.js";
 import { formatDateTime } from "../lib/time.js";
 import { standing, standingText } from "../state/auction-model.js";
+import { myInvoices } from "./invoices.js";
 
 const GROUPS = ["leading", "outbid", "won", "lost"];
 const SCAN_LIMIT = 200;
@@ -93,8 +94,10 @@ export function myBidsView({ session, store, notifications }) {
     }
   }
 
+  const invoices = myInvoices(session);
   const stops = [
     store.on("mine", render),
+    notifications.on("change", () => invoices.refresh()), // a "won" brings an invoice
     store.on("auctions", () => {
       render();
       renderNotes(); // notifications name their auction
@@ -105,6 +108,7 @@ export function myBidsView({ session, store, notifications }) {
   render();
   renderNotes();
   scan();
+  invoices.refresh();
   return {
     title: "My bids",
     node: h(
@@ -113,6 +117,7 @@ export function myBidsView({ session, store, notifications }) {
       h("h1", {}, "My bids"),
       scanning,
       groups,
+      invoices.node,
       h("section", { "aria-labelledby": "notes-title", class: "card" }, h("h2", { id: "notes-title" }, "Your notifications"), noteList),
     ),
     unmount: () => stops.forEach((stop) => stop()),
