@@ -175,8 +175,11 @@ def _flatten(image: Image.Image) -> Image.Image:
 def _jpeg(image: Image.Image, longest: int, quality: int) -> bytes:
     copy = image.copy()
     copy.thumbnail((longest, longest), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    # Pillow writes some of the source's metadata back from `info` (the JPEG
+    # comment, for one): empty it, and pass no exif=, icc_profile= or comment=,
+    # so the file carries pixels only.
+    copy.info.clear()
     out = io.BytesIO()
-    # No exif=, icc_profile= or comment=: the file carries pixels only.
     copy.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
     return out.getvalue()
 
