@@ -100,7 +100,7 @@ def serve(
     ] = False,
 ) -> None:
     """Run the auction server (SQLite in this folder and in-process pubsub by default)."""
-    from auctioneer.gateways.server import run
+    from auctioneer.gateways.server import PortInUse, run
 
     try:
         settings = Settings.load(
@@ -142,7 +142,12 @@ def serve(
     except ValueError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
-    raise typer.Exit(run(settings))
+    try:
+        code = run(settings)
+    except PortInUse as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
+    raise typer.Exit(code)
 
 
 @user_app.command("add")

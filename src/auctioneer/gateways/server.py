@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import logging
 import signal
@@ -26,7 +27,7 @@ from auctioneer.gateways.tcp.server import TcpGateway
 from auctioneer.gateways.ws.server import WebSocketGateway
 from auctioneer.service.settings import Settings
 
-__all__ = ["run", "serve", "tune_runtime"]
+__all__ = ["PortInUse", "run", "serve", "tune_runtime"]
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +40,35 @@ class _Uvicorn(uvicorn.Server):
         yield
 
 
+class PortInUse(OSError):
+    """A door's port is taken (most often by another auctioneer)."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(errno.EADDRINUSE, f"port {port} is in use (another auctioneer?)")
+        self.port = port
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on (host, port).
+
+    Raises:
+        PortInUse: the port is taken; nothing is left open.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.setblocking(False)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+        sock.setblocking(False)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise PortInUse(port) from None
+        raise
     return sock
 
 
@@ -56,7 +79,20 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    house = await build_house(settings)
+    # Both doors first: a port in use stops start-up before anything (such as
+    # a new database file) is created.
+    sock = _bind(settings.host, settings.http_port)
+    try:
+        tcp_sock = _bind(settings.host, settings.tcp_port)
+    except OSError:
+        sock.close()
+        raise
+    try:
+        house = await build_house(settings)
+    except BaseException:
+        sock.close()
+        tcp_sock.close()
+        raise
     lag: asyncio.Task[None] | None = None
     try:
         if settings.demo:
@@ -65,7 +101,6 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
         ws = WebSocketGateway(house.api, house.hub, settings)
         tune_runtime()
         lag = loop.create_task(house.auctions.metrics.sample_loop_lag())
-        sock = _bind(settings.host, settings.http_port)
         config = uvicorn.Config(
             app,
             log_level="warning",
@@ -76,7 +111,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
         )
         web = _Uvicorn(config)
         tcp = TcpGateway(house.api, house.hub, settings)
-        tcp_host, tcp_port = await tcp.start(settings.host, settings.tcp_port)
+        tcp_host, tcp_port = await tcp.start(sock=tcp_sock)
         web_task = loop.create_task(web.serve(sockets=[sock]))
         while not web.started and not web_task.done():
             await asyncio.sleep(0.01)

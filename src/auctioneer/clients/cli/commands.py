@@ -204,11 +204,18 @@ def watch(
 def room(
     host: Annotated[str, typer.Argument(help="TCP host of the server.")] = DEFAULT_TCP[0],
     port: Annotated[int, typer.Argument(help="TCP port of the server.")] = DEFAULT_TCP[1],
-    auction_id: Annotated[int | None, typer.Option("--auction", help="Stay on this lot.")] = None,
+    auction_id: Annotated[
+        int | None,
+        typer.Option("--auction", help="Start on this lot (and follow its sale, if any)."),
+    ] = None,
+    sale_id: Annotated[
+        int | None, typer.Option("--sale", help="Follow this sale (default: the live one).")
+    ] = None,
     server: ServerOpt = DEFAULT_SERVER,
 ) -> None:
     """Join the live room over the TCP socket: type a bid per line, `quit` to leave.
 
+    The room follows one sale: the lot on sale until it ends, then the next lot.
     Bids use your login for --server (see `auctioneer login`).
     """
 
@@ -218,7 +225,7 @@ def room(
             server, url=url, reconnect=True, ping_interval=30.0, queue_events=False
         ) as client:
             console = Console(highlight=False, soft_wrap=True)  # one line per message, for pipes
-            await Room(client, console, auction_id=auction_id).run()
+            await Room(client, console, auction_id=auction_id, sale_id=sale_id).run()
 
     run(main())
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 
 from auctioneer.gateways.door import Door, Doors
 from auctioneer.gateways.errors import MessageTooLarge
@@ -73,12 +74,19 @@ class TcpGateway:
         self.doors = Doors(api, hub, settings)
         self.server: asyncio.Server | None = None
 
-    async def start(self, host: str, port: int) -> tuple[str, int]:
-        """Listen; returns the bound address (port 0 picks a free one)."""
+    async def start(
+        self, host: str | None = None, port: int | None = None, *, sock: socket.socket | None = None
+    ) -> tuple[str, int]:
+        """Listen on (host, port), or on a socket already bound; returns the bound address.
+
+        Port 0 picks a free one.
+        """
         loop = asyncio.get_running_loop()
-        self.server = await loop.create_server(
-            lambda: TcpDoor(self.doors), host, port, backlog=2048
-        )
+        factory = lambda: TcpDoor(self.doors)  # noqa: E731
+        if sock is not None:
+            self.server = await loop.create_server(factory, sock=sock, backlog=2048)
+        else:
+            self.server = await loop.create_server(factory, host, port or 0, backlog=2048)
         sockname = self.server.sockets[0].getsockname()
         return str(sockname[0]), int(sockname[1])
 
