@@ -32,7 +32,7 @@ def test_serve_on_a_port_in_use_says_so_in_one_line_and_creates_nothing(
                 "--db",
                 f"sqlite:///{db}",
                 *(item for pair in ports.items() for item in pair),
-            ],  # fmt: skip
+            ],
             capture_output=True,
             text=True,
             timeout=60,
