@@ -374,3 +374,50 @@ async def test_an_upload_retried_with_its_idempotency_key_answers_the_same(
     assert retry.content == first.content
     await asyncio.sleep(50 * MS)
     assert len((await admin.ok("get_auction", auction_id=auction["id"]))["auction"]["images"]) == 1
+
+
+async def test_a_body_without_a_length_is_capped_as_it_streams_in(
+    house: House, admin_photos: Photos
+) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin)
+    files = [(f"{i}.png", picture("PNG", (30, 30), (i * 25, 9, 9)), "image/png") for i in range(9)]
+    assert (await admin_photos.upload(auction["id"], *files)).status_code == 200
+    # One slot left: the body may be about 10 MB. Small form fields (each under
+    # its own cap), sent chunked with no Content-Length, pass that in total.
+    field = b"x" * 60_000
+
+    async def body() -> Any:
+        for i in range(200):  # 12 MB
+            yield (
+                b'--b\r\nContent-Disposition: form-data; name="f%d"\r\n\r\n' % i + field + b"\r\n"
+            )
+        yield b"--b--\r\n"
+
+    response = await admin_photos.http.post(
+        f"/api/auctions/{auction['id']}/images",
+        content=body(),
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["message"].startswith("The upload may be at most")
+    assert len((await admin.ok("get_auction", auction_id=auction["id"]))["auction"]["images"]) == 9
+
+
+async def test_a_malformed_multipart_body_is_a_bad_request(
+    house: House, admin_photos: Photos
+) -> None:
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin)
+    url = f"/api/auctions/{auction['id']}/images"
+    cases = [
+        ("multipart/form-data; boundary=b", b"--b\r\nno headers end here"),
+        ("multipart/form-data; boundary=b", b"garbage before any boundary"),
+        ("multipart/form-data", b"--b--\r\n"),
+    ]
+    for content_type, content in cases:
+        response = await admin_photos.http.post(
+            url, content=content, headers={"Content-Type": content_type}
+        )
+        assert response.status_code == 400, (content, response.text)
+        assert error_of(response) == "bad_request"

@@ -137,3 +137,12 @@ def test_the_media_folder_defaults_next_to_the_sqlite_file(tmp_path: Path) -> No
     assert media_root(Settings(db="memory://")) is None
     assert media_root(Settings(db=str(db), media="/srv/photos")) == Path("/srv/photos")
     assert Settings.load({"AUCTIONEER_MEDIA": "/srv/shared"}).media == "/srv/shared"
+
+
+def test_a_big_jpeg_decoded_at_a_smaller_scale_is_still_upright_and_full_size() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turn 90° clockwise
+    data = encoded(Image.new("RGB", (4000, 3000), "olive"), "JPEG", exif=exif.tobytes())
+    versions = process_image(data)
+    assert opened(versions["large"]).size == (1200, LARGE_PX)
+    assert opened(versions["thumb"]).size == (300, THUMB_PX)
