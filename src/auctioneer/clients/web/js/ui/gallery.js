@@ -34,7 +34,7 @@ export function gallery() {
       h(
         "figure",
         { class: "gallery-main" },
-        h("a", { href: main.large, target: "_blank", rel: "noopener", title: "Open the full photo" }, h("img", { class: "picture large photo", src: main.large, alt: label })),
+        h("a", { href: main.large, target: "_blank", rel: "noopener", title: "Open the full photo" }, h("img", { class: "picture large gallery-photo", src: main.large, alt: label })),
       ),
       images.length > 1
         ? h(
