@@ -18,7 +18,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "auctioneer"
 ALLOWED: dict[str, set[str]] = {
     "engine": set(),
     "wire": {"engine"},
-    "service": {"engine", "wire", "pubsub"},
+    "service": {"engine", "wire"},
     "store": {"engine", "service"},
     "pubsub": {"service"},
     "gateways": {"engine", "service", "wire", "pubsub", "store"},
@@ -117,3 +117,41 @@ def test_the_desktop_apps_view_models_import_no_tk() -> None:
         if name.split(".")[0] in ("tkinter", "ttkbootstrap", "PIL")
     ]
     assert wrong == []
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(SRC.parent).with_suffix("").parts).removesuffix(".__init__")
+
+
+def test_no_module_imports_itself_back_through_others() -> None:
+    """No import cycles between modules (a lazy import inside a function counts too).
+
+    A package's `__init__` re-exporting its modules is not a cycle of theirs,
+    so edges into an `__init__` are followed only when it is imported by name.
+    """
+    paths = {_module_name(p): p for p in SRC.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        if path.name == "__init__.py":
+            continue
+        targets = set()
+        for imported in _imports(path):
+            if imported in paths and imported != name:
+                targets.add(imported)
+        graph[name] = {t for t in targets if paths[t].name != "__init__.py"}
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == 1:
+                cycles.append([*trail[trail.index(target) :], target])
+            elif target not in state:
+                visit(target, [*trail, target])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert cycles == []

@@ -974,7 +974,7 @@ async def test_a_retry_after_the_reply_cache_was_cleared_still_gets_the_first_re
     await stack.create(people.admin)
     first = await stack.raw(people.admin, "update_auction", id="u1", auction_id=1, name="New")
     # What 200,000 idempotent writes in one process do: the next write clears the cache.
-    stack.auctions._idempotent.update({(999, str(i)): b"{}" for i in range(200_001)})
+    stack.auctions.replies._cache.update({(999, str(i)): b"{}" for i in range(200_001)})
     await stack.raw(people.bob, "place_bid", id="x", auction_id=1, amount=1000)
     retry, other = await asyncio.gather(
         stack.raw(people.admin, "update_auction", id="u1", auction_id=1, name="New"),

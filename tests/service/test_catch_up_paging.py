@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from auctioneer.service.auctions import CATCH_UP_PAGE, FRAME_CACHE
+from auctioneer.service.publisher import CATCH_UP_PAGE, FRAME_CACHE
 from auctioneer.wire import codec
 from tests.service.stack import Stack
 
@@ -49,7 +49,7 @@ async def test_a_catch_up_that_ends_early_in_a_long_log_stops_reading_there() ->
     await stack.create(admin, duration_s=3600)
     for i in range(CATCH_UP_PAGE + 20):
         await stack.raw(ann if i % 2 else bob, "place_bid", auction_id=1, amount=1000 + 100 * i)
-    stack.auctions._frames.clear()  # as after a restart: the store answers
+    stack.auctions.publisher._frames.clear()  # as after a restart: the store answers
     reads = 0
     load = stack.store.load_events
 

@@ -37,6 +37,8 @@ from auctioneer.engine.softclose import *  # noqa: F403
 from auctioneer.engine.softclose import __all__ as _softclose_all
 from auctioneer.engine.state import *  # noqa: F403
 from auctioneer.engine.state import __all__ as _state_all
+from auctioneer.engine.units import *  # noqa: F403
+from auctioneer.engine.units import __all__ as _units_all
 
 __all__ = [
     *_auction_all,
@@ -54,4 +56,5 @@ __all__ = [
     *_sale_all,
     *_softclose_all,
     *_state_all,
+    *_units_all,
 ]

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from auctioneer.engine.units import format_amount
+
 __all__ = [
     "AlreadyLeading",
     "AuctionError",
@@ -91,8 +93,6 @@ class BidTooLow(BidRejected):
     code = "bid_too_low"
 
     def __init__(self, minimum: int) -> None:
-        from auctioneer.engine.money import format_amount
-
         super().__init__(f"Bid must be at least {format_amount(minimum)}", minimum=minimum)
         self.minimum = minimum
 

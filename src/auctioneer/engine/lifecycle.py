@@ -63,10 +63,11 @@ from auctioneer.engine.events import (
     Event,
 )
 from auctioneer.engine.fold import Draft
-from auctioneer.engine.money import check_amount, format_amount
+from auctioneer.engine.money import check_amount
 from auctioneer.engine.multiunit import close_round, emit_close
 from auctioneer.engine.softclose import MS, deadline_passed, first_ends_at
 from auctioneer.engine.state import Auction, Status
+from auctioneer.engine.units import format_amount
 
 __all__ = [
     "LIMITS",

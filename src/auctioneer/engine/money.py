@@ -1,5 +1,6 @@
 """Money is an int of minor units (cents) everywhere; this module is the only
-place that turns text into money and back.
+place that turns text into money (the way back, `format_amount`, is in
+units.py, which errors.py uses too).
 
 Why not float: 0.1 + 0.2 != 0.3, and a seed program let NaN and Infinity break
 auctions for good. The wire carries integers; people type "125.50".
@@ -10,11 +11,11 @@ from __future__ import annotations
 import re
 
 from auctioneer.engine.errors import InvalidAmount
+from auctioneer.engine.units import MINOR_PER_MAJOR
 
-__all__ = ["MAX_AMOUNT", "MINOR_PER_MAJOR", "check_amount", "format_amount", "parse_amount"]
+__all__ = ["MAX_AMOUNT", "check_amount", "parse_amount"]
 
 MAX_AMOUNT = 10**12
-MINOR_PER_MAJOR = 100
 _DECIMAL = re.compile(r"^\s*(\d{1,10})(?:\.(\d{1,2}))?\s*$")
 
 
@@ -48,10 +49,3 @@ def parse_amount(text: str) -> int:
         raise InvalidAmount(f"not an amount: {text!r} (write it like 125.50)")
     whole, frac = match.group(1), (match.group(2) or "").ljust(2, "0")
     return check_amount(int(whole) * MINOR_PER_MAJOR + int(frac))
-
-
-def format_amount(minor: int) -> str:
-    """Format minor units for people: 12550 -> "125.50"."""
-    sign = "-" if minor < 0 else ""
-    whole, frac = divmod(abs(minor), MINOR_PER_MAJOR)
-    return f"{sign}{whole}.{frac:02d}"

@@ -22,15 +22,16 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from auctioneer import __version__
 from auctioneer.engine.errors import AuctionError
 from auctioneer.pubsub.hub import Hub
 from auctioneer.service.api import Api
-from auctioneer.service.errors import Internal, Unauthorized
+from auctioneer.service.errors import Internal
 from auctioneer.service.ports import Frame
+from auctioneer.service.subscriptions import Grant, auctions_feed
 from auctioneer.service.users import Caller
 from auctioneer.wire import codec
 from auctioneer.wire import messages as m
@@ -38,11 +39,8 @@ from auctioneer.wire.timefmt import format_time
 from auctioneer.wire.topics import (
     AUCTIONS,
     AUCTIONS_ADMIN,
-    Topic,
     TopicKind,
-    auction_topic,
     parse_topic,
-    user_topic,
 )
 
 __all__ = ["Connection", "Sink"]
@@ -75,17 +73,19 @@ class _Slot:
 
 @dataclass(eq=False)
 class _Subscription:
-    topic: str  # internal topic (auction:ID, user:ID, auctions, auctions:admin)
-    wire: str
+    # What the service granted, and to whom: a feed ends when the connection's
+    # identity no longer matches (logout here or elsewhere, auth as someone else).
+    grant: Grant
     mode: str
     live: bool = False
     last_seq: int = 0
     buffer: list[Frame] = field(default_factory=list)
     latest: Frame | None = None  # latest mode: the newest frame not yet sent
-    # Who it was authorized for: a feed ends when the connection's identity no
-    # longer matches (logout here or on another connection, auth as someone else).
-    for_user: int | None = None
-    for_admin: bool = False
+
+    @property
+    def topic(self) -> str:
+        """The internal topic (auction:ID, user:ID, auctions, auctions:admin)."""
+        return self.grant.topic
 
 
 @dataclass(eq=False)
@@ -244,37 +244,22 @@ class Connection:
 
     # -- subscriptions ---------------------------------------------------------
     async def _subscribe(self, slot: _Slot, req: m.Subscribe, rid: str | None) -> None:
-        topic = parse_topic(req.topic)
-        if topic.kind is TopicKind.AUCTIONS:
-            internal = AUCTIONS_ADMIN if self.caller.is_admin else AUCTIONS
-        elif topic.kind is TopicKind.USER:
-            if self.caller.user is None:
-                raise Unauthorized("Log in to subscribe to user:me")
-            internal = user_topic(self.caller.user.id)
-        else:
-            assert topic.auction_id is not None
-            await self.api.visible_auction(self.caller, topic.auction_id)
-            internal = auction_topic(topic.auction_id)
+        subscriptions = self.api.subscriptions
+        grant = await subscriptions.grant(self.caller, req.topic)  # the service decides
+        internal = grant.topic
         old = self._subs.pop(internal, None)
         if old is not None:
             await self.hub.detach(internal, self)
         # Latest-value mode keeps one frame per topic: right for one auction's
         # feed, wrong where each frame is about something else (a summary of
         # another auction, a notice), so those feeds always deliver everything.
-        mode = req.mode if topic.kind is TopicKind.AUCTION else "full"
-        sub = _Subscription(internal, topic.wire, mode)
-        user = self.caller.user
-        if topic.kind is TopicKind.USER and user is not None:
-            sub.for_user = user.id
-        elif topic.kind is TopicKind.AUCTIONS:
-            sub.for_admin = internal == AUCTIONS_ADMIN
-        elif topic.auction_id is not None:
-            state = await self.api.auctions.state(topic.auction_id)
-            hidden = state is None or state.spec is None or not state.spec.public or state.deleted
-            sub.for_admin = hidden and self.caller.is_admin
+        mode = req.mode if grant.kind is TopicKind.AUCTION else "full"
+        sub = _Subscription(grant, mode)
         self._subs[internal] = sub
         try:
-            seq, backlog = await self._catch_up(sub, topic, req.since)
+            await self.hub.attach(internal, self, latest=mode == "latest")
+            # Live frames now reach sub.buffer; what the store has up to `seq` is the catch-up.
+            seq, backlog = await subscriptions.catch_up(grant, req.since)
             if self.closed:  # the client left meanwhile: leave nothing attached
                 raise ConnectionError("closed during subscribe")
         except BaseException:
@@ -294,31 +279,12 @@ class Connection:
 
         slot.then = [*backlog, *slot.then]  # frames parked meanwhile come after the catch-up
         slot.on_sent = go_live
-        self._fill(slot, _reply(rid, codec.encode({"topic": topic.wire, "seq": seq})))
-
-    async def _catch_up(
-        self, sub: _Subscription, topic: Topic, since: int | None
-    ) -> tuple[int, list[Frame]]:
-        """Go live (buffered), then read the topic's seq now and what `since` missed."""
-        await self.hub.attach(sub.topic, self, latest=sub.mode == "latest")
-        # Live frames now reach sub.buffer; what the store has up to `seq` is the catch-up.
-        if topic.kind is TopicKind.AUCTIONS:
-            return 0, []
-        if topic.kind is TopicKind.USER:
-            assert self.caller.user is not None
-            seq = await self.api.store.last_notice_seq(self.caller.user.id)
-            start = seq if since is None else min(since, seq)
-            return seq, await self.api.auctions.notice_frames(self.caller.user.id, start, seq)
-        assert topic.auction_id is not None
-        state = await self.api.auctions.state(topic.auction_id)
-        seq = state.seq if state else 0
-        start = seq if since is None else min(since, seq)
-        return seq, await self.api.auctions.frames(topic.auction_id, start, seq)
+        self._fill(slot, _reply(rid, codec.encode({"topic": grant.wire, "seq": seq})))
 
     async def _unsubscribe(self, req: m.Unsubscribe) -> bytes:
         topic = parse_topic(req.topic)
         for internal, sub in list(self._subs.items()):
-            if sub.wire == topic.wire:
+            if sub.grant.wire == topic.wire:
                 del self._subs[internal]
                 await self.hub.detach(internal, self)
         return codec.encode({})
@@ -343,8 +309,7 @@ class Connection:
             return
         del self._subs[sub.topic]
         await self.hub.detach(sub.topic, self)
-        switched = _Subscription(wanted, AUCTIONS, sub.mode, live=True)
-        switched.for_admin = wanted == AUCTIONS_ADMIN
+        switched = _Subscription(auctions_feed(self.caller), sub.mode, live=True)
         self._subs[wanted] = switched
         await self.hub.attach(wanted, self, latest=sub.mode == "latest")
 
@@ -387,7 +352,8 @@ class Connection:
             self._push(frame)
         if frame.hides:
             if self.caller.is_admin:
-                sub.for_admin = True  # admins go on seeing it, only while admins
+                # Admins go on seeing it, only while admins.
+                sub.grant = replace(sub.grant, for_admin=True)
             else:
                 self._end(sub)  # invisible to this bidder from now on: the feed ends here
 
@@ -398,10 +364,7 @@ class Connection:
             self.overflow()
 
     def _still_allowed(self, sub: _Subscription) -> bool:
-        user = self.caller.user
-        if sub.for_user is not None and (user is None or user.id != sub.for_user):
-            return False
-        return not (sub.for_admin and not self.caller.is_admin)
+        return sub.grant.allows(self.caller)
 
     def _end(self, sub: _Subscription) -> None:
         """Stop a subscription from inside delivery (detaching is async)."""

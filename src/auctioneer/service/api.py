@@ -19,6 +19,7 @@ from auctioneer.engine.errors import InvalidCommand
 from auctioneer.engine.events import BidPlaced
 from auctioneer.engine.state import Auction
 from auctioneer.service.actor import Work
+from auctioneer.service.auction_view import people_in
 from auctioneer.service.auctions import AuctionService
 from auctioneer.service.emails import EmailService
 from auctioneer.service.errors import Forbidden, NotFound, RateLimited, Unauthorized
@@ -31,6 +32,7 @@ from auctioneer.service.ports import UserRecord
 from auctioneer.service.ratelimit import TokenBucket
 from auctioneer.service.replies import first_reply
 from auctioneer.service.settings import Settings
+from auctioneer.service.subscriptions import Subscriptions
 from auctioneer.service.users import Caller, UserService
 from auctioneer.wire import codec
 from auctioneer.wire import messages as m
@@ -61,6 +63,7 @@ class Api:
         self.store = auctions.store
         self.clock = auctions.clock
         self._bids = TokenBucket(settings.bid_rate, settings.bid_burst)
+        self.subscriptions = Subscriptions(auctions, self.store, self.visible_auction)
         self._sales_in_flight: dict[tuple[int, str], asyncio.Task[bytes]] = {}
         self.photos = Photos(self, media or MediaStore(Path(settings.media or "auctioneer-media")))
         self._table: dict[str, Handler] = {
@@ -131,7 +134,7 @@ class Api:
         return state
 
     async def view(self, caller: Caller, state: Auction) -> dict[str, Any]:
-        names = await self.users.names(_people(state)) if caller.is_admin else {}
+        names = await self.users.names(people_in([state])) if caller.is_admin else {}
         admin_object = auction_object(state, names=names)
         if not caller.is_admin:
             return public_view(admin_object)
@@ -362,13 +365,6 @@ def _require_admin(caller: Caller) -> UserRecord:
 
 def _user(user: UserRecord) -> dict[str, Any]:
     return user_object(user_id=user.id, username=user.username, role=user.role, paddle=user.paddle)
-
-
-def _people(state: Auction) -> set[int]:
-    ids = {sale.winner_id for sale in state.sales}
-    if state.leader_id is not None:
-        ids.add(state.leader_id)
-    return ids
 
 
 def _time(text: str | None, field: str) -> int | None:

@@ -1,4 +1,4 @@
-"""The auction service: load, decide, append, then reply and publish.
+"""The write path: load, decide, append, then reply and publish.
 
 Per auction, commands go through one writer (service/actor.py). For a batch
 the worker first lets any passed deadline happen (a Tick at the deadline's own
@@ -6,6 +6,10 @@ time, so an auction that ended while the server was down closes at its real
 end), then decides each command against the state in memory, writes all the
 events, the current-state row, the notices, the purchases and the idempotency
 records in one commit, and only after the commit replies and publishes.
+
+Beside it: `publisher.py` (frames and summaries), `scheduler.py` (timers and
+sale lots), `idempotency.py` (first replies for retries), `auction_view.py`
+(one state rendered once).
 """
 
 from __future__ import annotations
@@ -13,26 +17,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from orjson import Fragment
-
 from auctioneer import engine
-from auctioneer.engine.commands import CreateAuction, OpenLot, Tick
+from auctioneer.engine.commands import CreateAuction
 from auctioneer.engine.errors import AuctionError
-from auctioneer.engine.events import (
-    AuctionClosed,
-    AuctionDeleted,
-    AuctionUpdated,
-    Event,
-    UnitSold,
-)
+from auctioneer.engine.events import Event
 from auctioneer.engine.state import Auction, Status
-from auctioneer.pubsub.hub import Hub
 from auctioneer.service.actor import ActorPool, Work
+from auctioneer.service.auction_view import AuctionView, people_in
+from auctioneer.service.commits import commit_of, notice_records, purchases_of
 from auctioneer.service.errors import Conflict, Internal, NotFound
+from auctioneer.service.idempotency import Replies
 from auctioneer.service.metrics import Metrics
 from auctioneer.service.ports import (
     Clock,
@@ -43,23 +40,18 @@ from auctioneer.service.ports import (
     PurchaseRecord,
     StoredNotice,
 )
+from auctioneer.service.publisher import FanOut, Publisher
 from auctioneer.service.replies import first_reply, is_refusal, refusal, refusal_bytes
+from auctioneer.service.scheduler import Scheduler, due_events
 from auctioneer.service.users import UserService
-from auctioneer.wire import codec
-from auctioneer.wire.topics import AUCTIONS, AUCTIONS_ADMIN, USER_ME, auction_topic, user_topic
-from auctioneer.wire.views import auction_object, public_view
 
 __all__ = ["AuctionService"]
 
 log = logging.getLogger(__name__)
 
-FRAME_CACHE = 1024  # recent public frames per auction, for cheap resumes
-CATCH_UP_PAGE = 500  # events read, folded and encoded per turn of the loop in a catch-up
-MAX_CATCH_UP_ROUNDS = 100_000
-IDEMPOTENCY_WINDOW_MS = 7 * 24 * 3600 * 1000  # a retry older than a week runs again
 CONFLICT_ATTEMPTS = 3  # tries at a batch that keeps losing races before `conflict`
-FORGET_EVERY_S = 3600.0  # how often stored replies older than the window are deleted
-FORGET_CHUNK = 5000  # replies deleted per write, so other writes are not held up
+
+Outcome = Auction | bytes | AuctionError
 
 
 class AuctionService:
@@ -68,7 +60,7 @@ class AuctionService:
     def __init__(
         self,
         store: EventStore,
-        hub: Hub,
+        hub: FanOut,
         clock: Clock,
         users: UserService,
         metrics: Metrics | None = None,
@@ -79,44 +71,33 @@ class AuctionService:
         self.clock = clock
         self.users = users
         self._states: dict[int, Auction] = {}
-        self._frames: dict[int, deque[Frame]] = {}
-        self._timers: dict[int, asyncio.TimerHandle] = {}
-        self._idempotent: dict[tuple[int, str], bytes] = {}
-        self._known_request_ids: set[tuple[int, str]] = set()
         self._actors = ActorPool(self._process, self.metrics)
         # The in-process broker delivers only to this process's subscribers.
-        self._inline = bool(getattr(hub.broker, "delivers_inline", False))
-        self._background: set[asyncio.Task[None]] = set()
-        self._saving: set[asyncio.Task[None]] = set()  # refusals being stored
-        self._forgetting: asyncio.Task[None] | None = None
+        broker = getattr(hub, "broker", None)
+        self._inline = bool(getattr(broker, "delivers_inline", False))
+        self.publisher = Publisher(hub, store, inline=self._inline)
+        self.replies = Replies(store, clock)
+        self.scheduler = Scheduler(self._actors, self.state, store, clock)
         self.conflicts_retried = 0  # batches decided again after losing a race
 
     # -- lifecycle -----------------------------------------------------------
     async def start(self) -> None:
         """Load every unfinished auction and set its timer again."""
-        since = self.clock.now_ms() - IDEMPOTENCY_WINDOW_MS
-        self._known_request_ids = set(await self.store.request_ids(since))
+        await self.replies.start()
         waiting: list[Auction] = []
         for auction_id in await self.store.unfinished_auction_ids():
             state = await self.state(auction_id)
             if state is not None:
-                self._schedule(state)
+                self.scheduler.schedule(state)
                 if state.waits_for_previous and state.status is Status.SCHEDULED:
                     waiting.append(state)
-        await self._resume_sales(waiting)
-        self._forgetting = asyncio.get_running_loop().create_task(self._forget_old_replies())
+        await self.scheduler.resume_sales(waiting)
 
     async def stop(self) -> None:
         """Finish in-flight writes, then cancel every timer."""
-        if self._forgetting is not None:
-            self._forgetting.cancel()
-            await asyncio.wait({self._forgetting})
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
+        self.scheduler.stop()
         await self._actors.drain()
-        if self._saving:  # refusals still on their way to the store
-            await asyncio.wait(self._saving, timeout=5)
+        await self.replies.stop()
 
     # -- reads ---------------------------------------------------------------
     async def state(self, auction_id: int) -> Auction | None:
@@ -132,31 +113,15 @@ class AuctionService:
 
     async def frames(self, auction_id: int, after_seq: int, upto_seq: int) -> list[Frame]:
         """The public event frames with after_seq < seq <= upto_seq, in order."""
-        if upto_seq <= after_seq:
-            return []
-        cache = self._frames.get(auction_id)
-        if cache and _covers(cache, after_seq + 1, upto_seq):
-            return [f for f in cache if f.seq is not None and after_seq < f.seq <= upto_seq]
-        # A page at a time (issue 20, item 7): a catch-up from seq 0 of a long
-        # log folds and encodes CATCH_UP_PAGE events per turn of the event loop,
-        # never the whole log in one go, and stops reading at `upto_seq`.
-        state = engine.new_auction(auction_id)
-        frames: list[Frame] = []
-        version = 0
-        while True:
-            events = await self.store.load_events(auction_id, version, limit=CATCH_UP_PAGE)
-            for event in events:
-                state = engine.evolve(state, event)
-                if event.seq is not None and after_seq < event.seq <= upto_seq:
-                    frames.append(self._frame(event, state))
-            if len(events) < CATCH_UP_PAGE or (frames and frames[-1].seq == upto_seq):
-                return frames
-            version = events[-1].version
-            await asyncio.sleep(0)  # let other work in between pages
+        return await self.publisher.frames(auction_id, after_seq, upto_seq)
 
     async def notice_frames(self, user_id: int, after_seq: int, upto_seq: int) -> list[Frame]:
         notices = await self.store.notices(user_id, after_seq)
-        return [self._notice_frame(n) for n in notices if n.seq <= upto_seq]
+        return [self.publisher.notice_frame(n) for n in notices if n.seq <= upto_seq]
+
+    async def stored_reply(self, key: tuple[int, str]) -> bytes | None:
+        """The first reply to this (user, request id), if there was one."""
+        return await self.replies.stored(key)
 
     # -- writes --------------------------------------------------------------
     async def create(self, command: CreateAuction, work: Work) -> bytes:
@@ -209,17 +174,18 @@ class AuctionService:
         steps: list[tuple[Event, Auction]] = []
         notices: list[NoticeRecord] = []
         purchases: list[PurchaseRecord] = []
-        done: list[tuple[Work, Auction | bytes | AuctionError]] = []
+        done: list[tuple[Work, Outcome]] = []
         refused: list[tuple[int, str, bytes]] = []  # kept like replies: a retry is refused again
         seen: set[tuple[int, str]] = set()
+        replies = self.replies
 
         def fold(events: Sequence[Event], at_state: Auction) -> Auction:
             if not events:
                 return at_state
             folded = engine.fold_steps(at_state, events)  # the decision's own states
             steps.extend(folded)
-            notices.extend(_notice_records(engine.notices(at_state, events), events[-1].at))
-            purchases.extend(_purchases(events))
+            notices.extend(notice_records(engine.notices(at_state, events), events[-1].at))
+            purchases.extend(purchases_of(events))
             return folded[-1][1]
 
         for work in batch:
@@ -233,19 +199,19 @@ class AuctionService:
                 if key in seen:  # a retry inside this batch gets the first reply
                     done.append((work, b""))
                     continue
-                stored = self._idempotent.get(key)  # `stored_reply` without a coroutine
-                if stored is None and (again or key in self._known_request_ids):
-                    stored = await self.store.stored_reply(*key)
+                stored = replies.cached(key)  # no coroutine on the usual path
+                if stored is None and (again or replies.may_be_stored(key)):
+                    stored = await replies.stored(key, ask_store=True)
                 if stored is not None:
                     done.append((work, stored))
                     continue
-            state = fold(self._due(state, real_now), state)
+            state = fold(due_events(state, real_now), state)
             try:
                 events = engine.decide(state, work.command, work.now or real_now)
             except AuctionError as e:
                 if key is not None:
                     refused.append((*key, refusal_bytes(e)))
-                    self._remember(*refused[-1])
+                    replies.remember(*refused[-1])
                 if state is start and self._inline:
                     # It rests on committed state only, and no other process
                     # writes here (in-process broker): answer it at once.
@@ -260,11 +226,11 @@ class AuctionService:
                 seen.add(key)
             done.append((work, state))
 
-        final, replies = await self._render(state, done)
+        final, rendered = await self._render(state, done)
         if steps:
             try:
-                kept = [*replies, *refused]
-                commit = _commit_of(start, final, steps, notices, purchases, kept)
+                kept = [*rendered, *refused]
+                commit = commit_of(start, final, steps, notices, purchases, kept)
                 stored_notices = await self._commit(commit)
             except BaseException as e:
                 self._forget_deferred_refusals(done)  # decided on a state never written
@@ -281,7 +247,7 @@ class AuctionService:
                     raise
                 return True
             # Cache the frames with the state, so a resume that reads this seq finds them.
-            frames = self._remember_frames(state.id, steps)
+            frames = self.publisher.remember(state.id, steps)
             self._states[auction_id] = state
         else:
             stored_notices, frames = [], []
@@ -292,24 +258,23 @@ class AuctionService:
                 self._forget_deferred_refusals(done)
                 return False
             if refused:
-                self._keep_refusals(refused)
+                replies.keep_refusals(refused)
         self._resolve(done)
         # Always re-arm: a timer that fired a little early decided nothing, and
         # must not leave the auction without a timer.
-        self._schedule(state)
+        self.scheduler.schedule(state)
         if steps:
             # Replies first (their tasks wake on the futures above), then the events.
-            self._actors.loop.call_soon(self._publish, start, final, frames, stored_notices)
-            self._open_next_lots(state, steps)
+            publish = self.publisher.publish
+            self._actors.loop.call_soon(publish, start, final, frames, stored_notices)
+            self.scheduler.open_next_lot(state, steps)
         return True
 
-    def _forget_deferred_refusals(
-        self, done: list[tuple[Work, Auction | bytes | AuctionError]]
-    ) -> None:
+    def _forget_deferred_refusals(self, done: list[tuple[Work, Outcome]]) -> None:
         """The batch is decided again: its unanswered refusals may turn out otherwise."""
         for work, outcome in done:
             if isinstance(outcome, AuctionError) and work.user_id and work.request_id:
-                self._idempotent.pop((work.user_id, work.request_id), None)
+                self.replies.forget((work.user_id, work.request_id))
 
     async def _catch_up(self, auction_id: int) -> bool:
         """Fold into the cached state what other writers appended; True if they had.
@@ -330,47 +295,32 @@ class AuctionService:
         for event in newer:
             state = engine.evolve(state, event)
         self._states[auction_id] = state
-        self._frames.pop(auction_id, None)  # its seqs now have a gap
+        self.publisher.forget(auction_id)  # its seqs now have a gap
         return True
 
-    def _due(self, state: Auction, now: int) -> list[Event]:
-        """The events of every deadline that passed, each decided at its own time."""
-        events: list[Event] = []
-        for _ in range(MAX_CATCH_UP_ROUNDS):
-            deadline = engine.next_deadline(state)
-            if deadline is None or deadline > now:
-                break
-            step = engine.decide(state, Tick(), deadline)
-            if not step:
-                break
-            for event in step:
-                state = engine.evolve(state, event)
-            events.extend(step)
-        return events
-
     async def _render(
-        self, state: Auction, done: list[tuple[Work, Auction | bytes | AuctionError]]
-    ) -> tuple[_View, list[tuple[int, str, bytes]]]:
+        self, state: Auction, done: list[tuple[Work, Outcome]]
+    ) -> tuple[AuctionView, list[tuple[int, str, bytes]]]:
         """Encode each accepted command's result (in place); the ones to keep for retries.
 
         Every accepted command gets a result here, also one that emitted no
         event (a no-op such as stopping a maximum that was never set). The
         batch's final state is rendered once, for its results, the stored
-        row and the summaries (returned as a `_View`).
+        row and the summaries.
         """
         names = await self.users.names(
-            _people([state, *(s for _, s in done if isinstance(s, Auction))])
+            people_in([state, *(s for _, s in done if isinstance(s, Auction))])
         )
-        final = _View(state, names)
-        replies: list[tuple[int, str, bytes]] = []
+        final = AuctionView(state, names)
+        kept: list[tuple[int, str, bytes]] = []
         for index, (work, outcome) in enumerate(done):
             if isinstance(outcome, Auction):
-                view = final if outcome is state else _View(outcome, names)
-                result = view.result(work)
+                view = final if outcome is state else AuctionView(outcome, names)
+                result = view.result(empty=work.result == "empty", admin=work.admin)
                 done[index] = (work, result)
                 if work.user_id and work.request_id:
-                    replies.append((work.user_id, work.request_id, result))
-        return final, replies
+                    kept.append((work.user_id, work.request_id, result))
+        return final, kept
 
     async def _commit(self, commit: Commit) -> list[StoredNotice]:
         """Append one batch; once durable, its replies answer retries from memory."""
@@ -378,7 +328,7 @@ class AuctionService:
         stored = await self.store.append(commit)
         self.metrics.commit.observe(time.perf_counter() - started)
         for user_id, request_id, result in commit.idempotency:
-            self._remember(user_id, request_id, result)
+            self.replies.remember(user_id, request_id, result)
         return stored
 
     async def create_lots(
@@ -401,17 +351,18 @@ class AuctionService:
         self.validate_lots(commands)
         ids = await self.store.allocate_ids("auction", len(commands))
         now = self.clock.now_ms()
-        lots: list[tuple[Auction, _View, list[tuple[Event, Auction]], list[NoticeRecord]]] = []
+        lots: list[tuple[Auction, AuctionView, list[tuple[Event, Auction]], list[NoticeRecord]]]
+        lots = []
         for auction_id, command in zip(ids, commands, strict=True):
             start = engine.new_auction(auction_id)
             events = engine.decide(start, command, now)
             steps = engine.fold_steps(start, events)
-            notices = _notice_records(engine.notices(start, events), events[-1].at)
-            lots.append((start, _View(steps[-1][1], {}), steps, notices))
+            notices = notice_records(engine.notices(start, events), events[-1].at)
+            lots.append((start, AuctionView(steps[-1][1], {}), steps, notices))
         result = reply([view.admin for _, view, _, _ in lots])
-        replies = [(*key, result)] if key is not None else []
+        kept = [(*key, result)] if key is not None else []
         commits = [
-            _commit_of(start, view, steps, notices, [], replies if index == len(lots) - 1 else [])
+            commit_of(start, view, steps, notices, [], kept if index == len(lots) - 1 else [])
             for index, (start, view, steps, notices) in enumerate(lots)
         ]
         try:
@@ -425,12 +376,13 @@ class AuctionService:
                 log.exception("creating %d lots failed", len(commits))
             raise (Conflict("Try again") if _is_conflict(e) else Internal()) from e
         if key is not None:
-            self._remember(*key, result)
+            self.replies.remember(*key, result)
         for (start, view, steps, _), stored_notices in zip(lots, stored, strict=True):
-            frames = self._remember_frames(view.state.id, steps)
+            frames = self.publisher.remember(view.state.id, steps)
             self._states[view.state.id] = view.state
-            self._schedule(view.state)
-            self._actors.loop.call_soon(self._publish, start, view, frames, stored_notices)
+            self.scheduler.schedule(view.state)
+            publish = self.publisher.publish
+            self._actors.loop.call_soon(publish, start, view, frames, stored_notices)
         return result
 
     def validate_lots(self, commands: Iterable[CreateAuction]) -> None:
@@ -443,65 +395,7 @@ class AuctionService:
         for command in commands:
             engine.validate_create(command, now)
 
-    async def _forget_old_replies(self) -> None:
-        """Delete stored replies past the window, now and then every hour.
-
-        They are honoured for IDEMPOTENCY_WINDOW_MS only, so keeping them
-        would only grow the database (a bid's reply holds the whole auction).
-        """
-        while True:
-            try:
-                await self._forget_replies_before(self.clock.now_ms() - IDEMPOTENCY_WINDOW_MS)
-            except Exception:  # tried again next time; nothing depends on it
-                log.exception("deleting old stored replies failed")
-            await asyncio.sleep(FORGET_EVERY_S)
-
-    async def _forget_replies_before(self, before_ms: int) -> int:
-        """Delete every stored reply written before `before_ms`, a chunk per write."""
-        total = 0
-        while (gone := await self.store.forget_replies(before_ms, FORGET_CHUNK)) > 0:
-            total += gone
-            if gone < FORGET_CHUNK:
-                break
-        return total
-
-    async def stored_reply(self, key: tuple[int, str]) -> bytes | None:
-        """The first reply to this (user, request id), if there was one.
-
-        The store is asked only for ids it may hold (written before this
-        process started): a fresh id costs no read on the hot path.
-        """
-        cached = self._idempotent.get(key)
-        if cached is not None:
-            return cached
-        if key not in self._known_request_ids:
-            return None
-        return await self.store.stored_reply(*key)
-
-    def _remember(self, user_id: int, request_id: str, result: bytes) -> None:
-        if len(self._idempotent) > 200_000:
-            # Bounded memory: forget the replies but not that they exist, so a
-            # retry of one of them asks the store instead of running again.
-            self._known_request_ids.update(self._idempotent)
-            self._idempotent.clear()
-        self._idempotent[(user_id, request_id)] = result
-
-    def _keep_refusals(self, refused: list[tuple[int, str, bytes]]) -> None:
-        """Store refusals that came without a commit, off the auction's path.
-
-        They are remembered in memory already; the store makes them outlive a
-        restart and reach other processes. One group commit takes them all.
-        """
-
-        async def keep() -> None:
-            try:
-                await asyncio.gather(*(self.store.save_reply(*row) for row in refused))
-            except Exception:  # a retry would run again: nothing was changed either way
-                log.exception("storing %d refusals failed", len(refused))
-
-        self._in_background(keep(), self._saving)
-
-    def _resolve(self, done: list[tuple[Work, Auction | bytes | AuctionError]]) -> None:
+    def _resolve(self, done: list[tuple[Work, Outcome]]) -> None:
         first: dict[tuple[int, str], bytes] = {}
         for work, outcome in done:
             if work.future.done():
@@ -515,173 +409,7 @@ class AuctionService:
                 first.setdefault(key, outcome)
                 work.future.set_result(outcome)
             elif isinstance(outcome, bytes):  # a retry inside the same batch
-                work.future.set_result(first.get(key) or self._idempotent.get(key, b"{}"))
-
-    # -- publishing ----------------------------------------------------------
-    def _frame(self, event: Event, after: Auction) -> Frame:
-        data = codec.encode_event(
-            event.event,
-            codec.event_data(event, after),
-            topic=auction_topic(event.auction_id),
-            seq=event.seq,
-            at=event.at,
-        )
-        assert after.spec is not None
-        hides = isinstance(event, AuctionDeleted) or (
-            isinstance(event, AuctionUpdated) and event.public is False
-        )
-        return Frame(data, event.seq, hides)
-
-    def _notice_frame(self, notice: StoredNotice) -> Frame:
-        data = codec.encode_event(
-            notice.kind, notice.data, topic=USER_ME, seq=notice.seq, at=notice.at
-        )
-        return Frame(data, notice.seq)
-
-    def _remember_frames(self, auction_id: int, steps: list[tuple[Event, Auction]]) -> list[Frame]:
-        cache = self._frames.setdefault(auction_id, deque(maxlen=FRAME_CACHE))
-        frames = [self._frame(event, after) for event, after in steps if event.seq is not None]
-        cache.extend(frames)
-        return frames
-
-    def _publish(
-        self,
-        start: Auction,
-        final: _View,
-        frames: list[Frame],
-        notices: list[StoredNotice],
-    ) -> None:
-        topic = auction_topic(final.state.id)
-        for frame in frames:
-            self.hub.post(topic, frame)
-        for notice in notices:
-            if self._heard(topic := user_topic(notice.user_id)):
-                self.hub.post(topic, self._notice_frame(notice))
-        self._publish_summary(start, final)
-
-    def _heard(self, topic: str) -> bool:
-        """Whether a frame posted to `topic` can reach anyone, so is worth encoding.
-
-        Through a remote broker always (other processes may listen); with the
-        in-process broker only when this process has a subscriber.
-        """
-        return not self._inline or bool(self.hub.subscribers(topic))
-
-    def _publish_summary(self, start: Auction, final: _View) -> None:
-        state = final.state
-        if self._heard(AUCTIONS_ADMIN):
-            admin_frame = Frame(
-                codec.encode_event(
-                    "auction_summary", Fragment(final.admin_json), topic=AUCTIONS, seq=state.seq
-                )
-            )
-            self.hub.post(AUCTIONS_ADMIN, admin_frame)
-        assert state.spec is not None
-        visible = state.spec.public and not state.deleted
-        was_visible = start.spec is not None and start.spec.public and not start.deleted
-        if not self._heard(AUCTIONS):
-            return
-        if visible:
-            data = Fragment(final.public_json)
-            frame = Frame(
-                codec.encode_event("auction_summary", data, topic=AUCTIONS, seq=state.seq)
-            )
-            self.hub.post(AUCTIONS, frame)
-        elif was_visible:
-            hidden = {"auction_id": state.id}
-            frame = Frame(
-                codec.encode_event("auction_hidden", hidden, topic=AUCTIONS, seq=state.seq)
-            )
-            self.hub.post(AUCTIONS, frame)
-
-    # -- timers and sales ------------------------------------------------------
-    def _schedule(self, state: Auction) -> None:
-        timer = self._timers.pop(state.id, None)
-        if timer is not None:
-            timer.cancel()
-        deadline = engine.next_deadline(state)
-        if deadline is None:
-            return
-        loop = self._actors.loop
-        # +1 ms: the loop's monotonic timer may fire a hair before the wall-clock deadline.
-        delay = max(0.0, (deadline - self.clock.now_ms() + 1) / 1000)
-        self._timers[state.id] = loop.call_later(delay, self._fire, state.id)
-
-    def _fire(self, auction_id: int) -> None:
-        self._timers.pop(auction_id, None)
-        if self._actors.closed:
-            return
-        future = self._actors.submit(auction_id, Work(Tick(), result="empty"))
-        future.add_done_callback(_log_failure)
-
-    def _open_next_lots(self, state: Auction, steps: list[tuple[Event, Auction]]) -> None:
-        """A running lot of a sale closed: open the next one, at the close time."""
-        events = [event for event, _ in steps]
-        lot = engine.next_lot_number(events)
-        if lot is None or state.sale_id is None:
-            return
-        closed_at = next(e.at for e in events if isinstance(e, AuctionClosed))
-        self._in_background(self._open_lot(state.sale_id, lot, closed_at))
-
-    def _in_background(
-        self, work: Coroutine[Any, Any, None], tasks: set[asyncio.Task[None]] | None = None
-    ) -> None:
-        """Run `work` beside the auctions, kept referenced (in `tasks`) until it ends."""
-        keep = self._background if tasks is None else tasks
-        task = self._actors.loop.create_task(work)
-        keep.add(task)
-        task.add_done_callback(keep.discard)
-
-    async def _open_lot(self, sale_id: int, lot: int, at: int) -> None:
-        """Open lot `lot`; a lot cancelled while it waited is skipped (engine/sale.py)."""
-        lots = await self.store.sale_lots(sale_id)
-        for auction_id in lots[lot - 1 :]:
-            try:
-                await self.submit(auction_id, Work(OpenLot(), now=at, result="empty"))
-                return
-            except AuctionError:
-                state = await self.state(auction_id)
-                if state is None or state.status in (Status.SCHEDULED, Status.OPEN):
-                    return  # already running (opened by someone else): nothing to do
-                # closed or deleted before its turn: the lot after it goes
-
-    async def _resume_sales(self, waiting: list[Auction]) -> None:
-        """After a restart: open each waiting lot whose previous lot already closed."""
-        for state in waiting:
-            if state.sale_id is None or state.lot is None or state.lot < 2:
-                continue
-            lots = await self.store.sale_lots(state.sale_id)
-            previous = await self.state(lots[state.lot - 2])
-            if previous is not None and previous.status in (Status.CLOSED, Status.CANCELLED):
-                at = previous.closed_at or self.clock.now_ms()
-                await self._open_lot(state.sale_id, state.lot, at)
-
-
-def _commit_of(
-    start: Auction,
-    final: _View,
-    steps: list[tuple[Event, Auction]],
-    notices: list[NoticeRecord],
-    purchases: list[PurchaseRecord],
-    replies: list[tuple[int, str, bytes]],
-) -> Commit:
-    """The store's record of one auction's decided batch."""
-    state = final.state
-    assert state.spec is not None
-    return Commit(
-        auction_id=state.id,
-        expected_version=start.version,
-        events=[event for event, _ in steps],
-        row=final.admin,
-        status=state.status.value,
-        public=state.spec.public,
-        deleted=state.deleted,
-        sale_id=state.sale_id,
-        notices=notices,
-        purchases=purchases,
-        idempotency=replies,
-        row_json=final.admin_json,
-    )
+                work.future.set_result(first.get(key) or self.replies.cached(key) or b"{}")
 
 
 def _fail(work: Work, error: BaseException) -> None:
@@ -690,82 +418,5 @@ def _fail(work: Work, error: BaseException) -> None:
         work.future.set_exception(error)
 
 
-def _covers(cache: deque[Frame], first: int, last: int) -> bool:
-    """Whether the cached frames hold every seq from `first` to `last`."""
-    low, high = cache[0].seq, cache[-1].seq
-    return low is not None and high is not None and low <= first and high >= last
-
-
-class _View:
-    """One state's auction object, built and encoded at most once (lazily).
-
-    A batch's final state serves its last result, the stored row and both
-    summaries; each encoding is made once and embedded where it goes.
-    """
-
-    __slots__ = ("_admin", "_admin_json", "_public_json", "names", "state")
-
-    def __init__(self, state: Auction, names: dict[int, str]) -> None:
-        self.state = state
-        self.names = names
-        self._admin: dict[str, Any] | None = None
-        self._admin_json: bytes | None = None
-        self._public_json: bytes | None = None
-
-    @property
-    def admin(self) -> dict[str, Any]:
-        if self._admin is None:
-            self._admin = auction_object(self.state, names=self.names)
-        return self._admin
-
-    @property
-    def admin_json(self) -> bytes:
-        if self._admin_json is None:
-            self._admin_json = codec.encode(self.admin)
-        return self._admin_json
-
-    @property
-    def public_json(self) -> bytes:
-        if self._public_json is None:
-            self._public_json = codec.encode(public_view(self.admin))
-        return self._public_json
-
-    def result(self, work: Work) -> bytes:
-        """The encoded result of `work`: `{}` or `{"auction": ...}` in its caller's view."""
-        if work.result == "empty" or self.state.spec is None:
-            return _EMPTY
-        return b'{"auction":' + (self.admin_json if work.admin else self.public_json) + b"}"
-
-
-_EMPTY = codec.encode({})
-
-
-def _people(states: Iterable[Auction]) -> set[int]:
-    ids: set[int] = set()
-    for state in states:
-        if state.leader_id is not None:
-            ids.add(state.leader_id)
-        ids.update(sale.winner_id for sale in state.sales)
-    return ids
-
-
-def _notice_records(notices: Iterable[Any], at: int) -> list[NoticeRecord]:
-    return [NoticeRecord(n.user_id, n.kind, dict(n.data), at) for n in notices]
-
-
-def _purchases(events: Iterable[Event]) -> list[PurchaseRecord]:
-    return [
-        PurchaseRecord(e.auction_id, e.round, e.winner_id, e.price, e.at, e.buy_now)
-        for e in events
-        if isinstance(e, UnitSold)
-    ]
-
-
 def _is_conflict(e: BaseException) -> bool:
     return getattr(e, "code", None) == "conflict"
-
-
-def _log_failure(future: asyncio.Future[bytes]) -> None:
-    error = None if future.cancelled() else future.exception()
-    if error is not None and (not isinstance(error, AuctionError) or isinstance(error, Internal)):
-        log.error("timer command failed: %r", error)

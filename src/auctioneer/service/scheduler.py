@@ -1,0 +1,141 @@
+"""Timers and sales: when to send an auction a Tick, and a sale its next lot.
+
+The engine says when an auction's next deadline is (`next_deadline`) and
+what happens then (`decide(state, Tick(), deadline)`); this module only
+keeps one loop timer per auction for it, and opens a sale's next lot when
+the running one closes, at the close time. An auction whose deadline passed
+while the server was down is caught up by `due_events`, each deadline
+decided at its own time, before the next command is decided.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
+
+from auctioneer import engine
+from auctioneer.engine.commands import OpenLot, Tick
+from auctioneer.engine.errors import AuctionError
+from auctioneer.engine.events import AuctionClosed, Event
+from auctioneer.engine.state import Auction, Status
+from auctioneer.service.actor import ActorPool, Work
+from auctioneer.service.errors import Internal
+from auctioneer.service.ports import Clock, EventStore
+
+__all__ = ["MAX_CATCH_UP_ROUNDS", "Scheduler", "due_events"]
+
+log = logging.getLogger(__name__)
+
+MAX_CATCH_UP_ROUNDS = 100_000
+
+StateOf = Callable[[int], Awaitable[Auction | None]]
+
+
+def due_events(state: Auction, now: int) -> list[Event]:
+    """The events of every deadline that passed by `now`, each decided at its own time."""
+    events: list[Event] = []
+    for _ in range(MAX_CATCH_UP_ROUNDS):
+        deadline = engine.next_deadline(state)
+        if deadline is None or deadline > now:
+            break
+        step = engine.decide(state, Tick(), deadline)
+        if not step:
+            break
+        for event in step:
+            state = engine.evolve(state, event)
+        events.extend(step)
+    return events
+
+
+class Scheduler:
+    """One loop timer per auction with a deadline, and the sales' next lots.
+
+    Args:
+        actors: the auctions' writers (timer commands are queued there).
+        state_of: an auction's current state.
+        store: read for a sale's lots.
+        clock: wall-clock epoch ms (deadlines are wall-clock times).
+    """
+
+    def __init__(
+        self, actors: ActorPool, state_of: StateOf, store: EventStore, clock: Clock
+    ) -> None:
+        self._actors = actors
+        self._state_of = state_of
+        self._store = store
+        self._clock = clock
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._background: set[asyncio.Task[None]] = set()
+
+    def schedule(self, state: Auction) -> None:
+        """(Re)arm the auction's timer for its next deadline, if it has one."""
+        timer = self._timers.pop(state.id, None)
+        if timer is not None:
+            timer.cancel()
+        deadline = engine.next_deadline(state)
+        if deadline is None:
+            return
+        # +1 ms: the loop's monotonic timer may fire a hair before the wall-clock deadline.
+        delay = max(0.0, (deadline - self._clock.now_ms() + 1) / 1000)
+        self._timers[state.id] = self._actors.loop.call_later(delay, self._fire, state.id)
+
+    def stop(self) -> None:
+        """Cancel every timer."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+
+    def _fire(self, auction_id: int) -> None:
+        self._timers.pop(auction_id, None)
+        if self._actors.closed:
+            return
+        future = self._actors.submit(auction_id, Work(Tick(), result="empty"))
+        future.add_done_callback(_log_failure)
+
+    # -- sales -------------------------------------------------------------------
+    def open_next_lot(self, state: Auction, steps: Sequence[tuple[Event, Auction]]) -> None:
+        """A running lot of a sale closed: open the next one, at the close time."""
+        events = [event for event, _ in steps]
+        lot = engine.next_lot_number(events)
+        if lot is None or state.sale_id is None:
+            return
+        closed_at = next(e.at for e in events if isinstance(e, AuctionClosed))
+        self._in_background(self._open_lot(state.sale_id, lot, closed_at))
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` beside the auctions, kept referenced until it ends."""
+        task = self._actors.loop.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _open_lot(self, sale_id: int, lot: int, at: int) -> None:
+        """Open lot `lot`; a lot cancelled while it waited is skipped (engine/sale.py)."""
+        lots = await self._store.sale_lots(sale_id)
+        for auction_id in lots[lot - 1 :]:
+            try:
+                await self._actors.submit(auction_id, Work(OpenLot(), now=at, result="empty"))
+                return
+            except AuctionError:
+                state = await self._state_of(auction_id)
+                if state is None or state.status in (Status.SCHEDULED, Status.OPEN):
+                    return  # already running (opened by someone else): nothing to do
+                # closed or deleted before its turn: the lot after it goes
+
+    async def resume_sales(self, waiting: list[Auction]) -> None:
+        """After a restart: open each waiting lot whose previous lot already closed."""
+        for state in waiting:
+            if state.sale_id is None or state.lot is None or state.lot < 2:
+                continue
+            lots = await self._store.sale_lots(state.sale_id)
+            previous = await self._state_of(lots[state.lot - 2])
+            if previous is not None and previous.status in (Status.CLOSED, Status.CANCELLED):
+                at = previous.closed_at or self._clock.now_ms()
+                await self._open_lot(state.sale_id, state.lot, at)
+
+
+def _log_failure(future: asyncio.Future[bytes]) -> None:
+    error = None if future.cancelled() else future.exception()
+    if error is not None and (not isinstance(error, AuctionError) or isinstance(error, Internal)):
+        log.error("timer command failed: %r", error)
