@@ -18,8 +18,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.e2e.support import House, new_auction
-from tests.helpers.server import RunningServer
+from tests.e2e.support import House, new_auction, stop_server
+from tests.helpers.server import RunningServer, start_server
 from tests.helpers.wire_clients import MS, TIMEOUT
 
 REGULARS = 1
@@ -421,3 +421,30 @@ async def test_a_malformed_multipart_body_is_a_bad_request(
         )
         assert response.status_code == 400, (content, response.text)
         assert error_of(response) == "bad_request"
+
+
+async def test_a_second_server_process_on_the_same_database_serves_the_photos(
+    house: House, admin_photos: Photos
+) -> None:
+    """Several processes share photos through one folder: here the default one
+    next to the shared SQLite file (with PostgreSQL, the same --media on each)."""
+    admin = await house.admin_client("tcp")
+    auction = await new_auction(admin)
+    response = await admin_photos.upload(auction["id"], ("p.png", picture("PNG", (70, 70)), "x"))
+    (image,) = response.json()["auction"]["images"]
+    second = start_server(house.server.db_url, "--bid-rate", "0")
+    try:
+        other = Photos(second, house.admin.token)
+        try:
+            served = await other.http.get(image["large"])
+            assert served.status_code == 200
+            assert served.content == (await admin_photos.http.get(image["large"])).content
+            shown = await other.http.get(f"/api/auctions/{auction['id']}")
+            assert shown.json()["auction"]["images"] == [image]
+            more = await other.upload(auction["id"], ("q.png", picture("PNG", (71, 70)), "x"))
+            added = more.json()["auction"]["images"][1]
+            assert (await admin_photos.http.get(added["thumb"])).status_code == 200
+        finally:
+            await other.close()
+    finally:
+        stop_server(second)
