@@ -213,3 +213,21 @@ def test_the_smtp_url_and_security_are_read(
 def test_a_bad_smtp_setting_is_named(url: str, security: str) -> None:
     with pytest.raises(ValueError, match="AUCTIONEER_SMTP"):
         SmtpConfig.from_settings(Settings(smtp=url, smtp_security=security))
+
+
+async def test_a_notice_wakes_the_mailer_through_the_hub_long_before_its_next_full_pass(
+    mail: Mail, sink: MailSink
+) -> None:
+    await verified(mail, sink)
+    mail.mailer.hub = mail.stack.hub
+    mail.mailer.poll_s = 30.0  # only a wake-up can deliver within this test's time
+    mail.mailer.full_scan_s = 3600.0
+    mail.mailer.start()
+    for _ in range(200):  # the first (full) pass follows ann's topic
+        if mail.mailer._followed:
+            break
+        await asyncio.sleep(0.01)
+    assert mail.people.ann.user is not None
+    assert mail.mailer._followed == {mail.people.ann.user.id}
+    await outbid_ann(mail)
+    await asyncio.to_thread(sink.wait_for, 1, to=ANN, kind="outbid", timeout=5)

@@ -156,6 +156,7 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
             sender=settings.mail_from,
             public_url=settings.public_url or f"http://{settings.host}:{settings.http_port}",
             poll_s=settings.mail_poll_s,
+            hub=hub,
         )
     built = House(settings, store, hub, users, auctions, api, scratch_media=scratch, mailer=mailer)
     if close_windows is not None:

@@ -18,6 +18,16 @@ or outage loses or repeats a mail. While the server is down (or answers
 4xx) the mailer keeps the cursor where it is and retries with exponential
 back-off, 1 s doubling up to `max_backoff_s`.
 
+Finding new notices without reading every user's head each second: the
+mailer subscribes to the `user:ID` topic of every verified address through
+the hub (as a connection would), so a notice frame marks its user due and
+wakes the mailer at once; only those users are read (plus one query a round
+for newly verified addresses, which are followed and read once). A full pass
+over every verified address runs at start and every `full_scan_s`, as a
+safety net for a frame lost on the way (a broker is a hint; the store is
+the truth).
+Without a hub every round is a full pass.
+
 One mailer per database: with several server processes, give `--smtp` to
 one of them.
 """
@@ -27,11 +37,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 from typing import cast
 from urllib.parse import quote
 
+from auctioneer.pubsub.hub import Hub
 from auctioneer.service.emails import unsubscribe_token
 from auctioneer.service.house import House
 from auctioneer.service.invoice_pdf import invoice_pdf
@@ -41,12 +53,14 @@ from auctioneer.service.ports import (
     Clock,
     EmailRecord,
     EventStore,
+    Frame,
     HouseRecords,
     MailDeferred,
     MailRefused,
     MailTransport,
     StoredNotice,
 )
+from auctioneer.wire.topics import user_topic
 
 __all__ = ["Mailer", "backoff_delays"]
 
@@ -78,6 +92,8 @@ class Mailer:
         poll_s: float = 1.0,
         first_backoff_s: float = 1.0,
         max_backoff_s: float = 60.0,
+        hub: Hub | None = None,
+        full_scan_s: float = 30.0,
     ) -> None:
         self.store = store
         self.records = cast(HouseRecords, store)
@@ -93,6 +109,18 @@ class Mailer:
         self.sent = 0
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.hub = hub
+        self.full_scan_s = full_scan_s
+        self._due: set[int] = set()  # users whose notice frames arrived since the last round
+        self._wake = asyncio.Event()
+        self._followed: set[int] = set()  # users whose topic this mailer listens to
+
+    def deliver(self, topic: str, frame: Frame) -> None:
+        """A frame on `user:ID` (the hub calls this): that user has mail due."""
+        _, _, user = topic.partition(":")
+        if user.isdigit():
+            self._due.add(int(user))
+            self._wake.set()
 
     # -- running -----------------------------------------------------------------
 
@@ -108,26 +136,61 @@ class Mailer:
 
     async def run(self) -> None:
         """Rounds until stopped: mail what is due, then wait (longer after a failure)."""
+        loop = asyncio.get_running_loop()
+        next_full = loop.time()
         while not self._stop.is_set():
+            full = self.hub is None or loop.time() >= next_full or self.failures > 0
+            due, self._due = self._due, set()
+            self._wake.clear()
             try:
-                await self.round()
+                due |= await self._follow()
+                await self.round(None if full else sorted(due))
+                if full:
+                    next_full = loop.time() + self.full_scan_s
                 self.failures = 0
                 delay = self.poll_s
             except MailDeferred as e:
+                self._due |= due
                 delay = self._delays[min(self.failures, len(self._delays) - 1)]
                 self.failures += 1
                 log.warning("mail server unavailable (%s); next try in %.0f s", e, delay)
             except Exception:  # the store may be briefly unavailable; never die
+                self._due |= due
+                self.failures += 1
                 log.exception("mailer round failed")
-                delay = self._delays[-1] if self.failures else self.poll_s
+                delay = self._delays[-1]
             finally:
                 with contextlib.suppress(Exception):
                     await self.transport.close()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), delay)
+            await self._sleep(delay, wake=self.failures == 0)
 
-    async def round(self) -> int:
-        """Send every mail due now; returns how many the server accepted.
+    async def _sleep(self, delay: float, *, wake: bool) -> None:
+        """Wait `delay`, or less when stopped or (unless backing off) woken by a notice."""
+        waits = [asyncio.ensure_future(self._stop.wait())]
+        if wake:
+            waits.append(asyncio.ensure_future(self._wake.wait()))
+        try:
+            await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
+
+    async def _follow(self) -> set[int]:
+        """Listen to the `user:ID` topic of every verified address not followed yet
+        (one query a round); returns those users, due once now that they are."""
+        if self.hub is None:
+            return set()
+        new = set()
+        for record in await self.records.verified_emails():
+            if record.user_id not in self._followed:
+                await self.hub.attach(user_topic(record.user_id), self)
+                self._followed.add(record.user_id)
+                new.add(record.user_id)
+        return new
+
+    async def round(self, users: Sequence[int] | None = None) -> int:
+        """Send every mail due now (for `users` only, when given); returns how many
+        the server accepted.
 
         Raises:
             MailDeferred: the server cannot take mail now; cursors stay put.
@@ -144,7 +207,12 @@ class Mailer:
                 if await self._send(self._message(to, text, f"verify.{mail.id}", record)):
                     sent += 1
             await self.records.mail_sent(mail.id, self.clock.now_ms())
-        for record in await self.records.verified_emails():
+        if users is None:
+            records = await self.records.verified_emails()
+        else:
+            found = [await self.records.email_of(user_id) for user_id in users]
+            records = [r for r in found if r is not None and r.verified_at is not None]
+        for record in records:
             sent += await self._mail_notices(record)
         return sent
 
