@@ -104,7 +104,7 @@ def test_a_missing_auction_id_is_a_bad_request(action: str) -> None:
     error = wire({"action": action, **fields})
     assert error == {
         "code": "bad_request",
-        "message": "auction_id: Field required",
+        "message": "auction_id is required",
         "field": "auction_id",
     }
 
@@ -153,7 +153,9 @@ def test_money_in_range_is_accepted_as_an_int(value: int) -> None:
 
 def test_money_messages_say_what_is_wrong() -> None:
     too_big = wire({"action": "place_bid", "auction_id": 1, "amount": 10**12 + 1})
-    assert too_big["message"] == "amount must be at most 1000000000000"
+    assert too_big["message"] == "amount is too large: the most is 10000000000.00"
+    huge = wire({"action": "place_bid", "auction_id": 1, "amount": 10**30})
+    assert huge["message"] == "amount is too large: the most is 10000000000.00"
     negative = wire({"action": "place_bid", "auction_id": 1, "amount": -5})
     assert negative["message"] == "amount must not be negative"
     floating = wire({"action": "place_bid", "auction_id": 1, "amount": 5.0})
@@ -243,7 +245,7 @@ def test_wrong_types_and_ranges_are_bad_requests_naming_the_field(
     error = wire({"id": "r2", "action": action, **VALID[action], field: bad})
     assert error["code"] == "bad_request"
     assert error["field"] == field
-    assert error["message"].startswith(f"{field}: ")
+    assert error["message"].startswith(f"{field} ")  # a sentence about the field
 
 
 def test_a_bad_list_item_is_named_by_its_position() -> None:
@@ -396,3 +398,19 @@ def test_register_takes_an_optional_address() -> None:
         {"action": "register", "username": "ann", "password": "12345678", "email": "a@ex.test"}
     )
     assert isinstance(request, m.Register) and request.email == "a@ex.test"
+
+
+def test_validation_messages_speak_to_people() -> None:
+    cases = [
+        ({"action": "get_auctions", "status": ["bogus"]},
+         "status.0 must be one of 'scheduled', 'open', 'closed' or 'cancelled'"),
+        ({"action": "get_bids", "auction_id": 1, "limit": 0}, "limit must be at least 1"),
+        ({"action": "get_bids", "auction_id": 1, "limit": 501}, "limit must be at most 500"),
+        ({"action": "get_auction", "auction_id": "7"}, "auction_id must be a whole number"),
+        ({"action": "update_auction", "auction_id": 1, "public": "yes"},
+         "public must be true or false"),
+        ({"action": "create_auction", "name": "", "starting_bid": 100, "duration_s": 60},
+         "name must not be empty"),
+    ]  # fmt: skip
+    for request, message in cases:
+        assert wire(request)["message"] == message

@@ -26,6 +26,8 @@ def check_amount(value: object, *, field: str = "amount") -> int:
         InvalidAmount: for bools, floats (NaN and Infinity too), strings,
             negatives and values above MAX_AMOUNT.
     """
+    if isinstance(value, float) and value.is_integer() and abs(value) > MAX_AMOUNT:
+        value = int(value)  # a huge integer that JSON parsing turned into a float
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidAmount(
             f"{field} must be an integer number of minor units (e.g. 12550 for 125.50)",
@@ -34,7 +36,9 @@ def check_amount(value: object, *, field: str = "amount") -> int:
     if value < 0:
         raise InvalidAmount(f"{field} must not be negative", field=field)
     if value > MAX_AMOUNT:
-        raise InvalidAmount(f"{field} must be at most {MAX_AMOUNT}", field=field)
+        raise InvalidAmount(
+            f"{field} is too large: the most is {format_amount(MAX_AMOUNT)}", field=field
+        )
     return value
 
 

@@ -1,18 +1,33 @@
 """Gateway errors: the peer misbehaved at the framing level.
 
     AuctionError (engine)
-    └── PeerProtocolError        a bad frame from a peer; closes only that connection
-        └── MessageTooLarge      message_too_large (over 65,536 bytes)
+    ├── PeerProtocolError        a bad frame from a peer; closes only that connection
+    │   └── MessageTooLarge      message_too_large (over 65,536 bytes)
+    ├── RouteNotFound            not_found: no HTTP route (or web file) at that path
+    └── MethodNotAllowed         method_not_allowed: the path exists, the method does not
 
 HTTP status codes for every wire error code live in `HTTP_STATUS`, the one
-table the HTTP gateway's exception handler reads.
+table the HTTP gateway's exception handler reads. `HTTP_ERRORS` says which
+wire error a bare HTTP status (raised by the router or the static files, not
+by an action) becomes, so every HTTP error body is the protocol's envelope.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from auctioneer.engine.errors import AuctionError
 
-__all__ = ["HTTP_STATUS", "MessageTooLarge", "PeerProtocolError", "http_status"]
+__all__ = [
+    "HTTP_ERRORS",
+    "HTTP_STATUS",
+    "MessageTooLarge",
+    "MethodNotAllowed",
+    "PeerProtocolError",
+    "RouteNotFound",
+    "error_for_status",
+    "http_status",
+]
 
 
 class PeerProtocolError(AuctionError):
@@ -26,6 +41,23 @@ class MessageTooLarge(PeerProtocolError):
         super().__init__(f"Message larger than {limit} bytes", limit=limit)
 
 
+class RouteNotFound(AuctionError):
+    code = "not_found"
+
+    def __init__(self, method: str, path: str) -> None:
+        where = "API route" if path.startswith("/api/") else "page"
+        hint = " (the API is described at /openapi.json)" if where == "API route" else ""
+        super().__init__(f"There is no {where} {method} {path}{hint}")
+
+
+class MethodNotAllowed(AuctionError):
+    code = "method_not_allowed"
+
+    def __init__(self, method: str, path: str, allow: str = "") -> None:
+        allowed = f"; use {allow.replace(', ', ' or ')}" if allow else ""
+        super().__init__(f"{path} does not take {method}{allowed}")
+
+
 HTTP_STATUS: dict[str, int] = {
     "bad_request": 400,
     "invalid_amount": 422,
@@ -33,6 +65,7 @@ HTTP_STATUS: dict[str, int] = {
     "forbidden": 403,
     "not_found": 404,
     "unknown_action": 404,
+    "method_not_allowed": 405,
     "auction_not_open": 409,
     "bid_too_low": 409,
     "already_leading": 409,
@@ -50,3 +83,18 @@ HTTP_STATUS: dict[str, int] = {
 
 def http_status(code: str) -> int:
     return HTTP_STATUS.get(code, 400)
+
+
+# A bare HTTP status (from the router or the static files) as a wire error.
+HTTP_ERRORS: dict[int, Callable[[str, str, str], AuctionError]] = {
+    404: lambda method, path, allow: RouteNotFound(method, path),
+    405: lambda method, path, allow: MethodNotAllowed(method, path, allow),
+}
+
+
+def error_for_status(status: int, method: str, path: str, allow: str = "") -> AuctionError:
+    """The wire error for a bare HTTP status; `bad_request` for one the table lacks."""
+    make = HTTP_ERRORS.get(status)
+    if make is not None:
+        return make(method, path, allow)
+    return PeerProtocolError(f"The request could not be handled (HTTP {status})")

@@ -339,15 +339,57 @@ def parse_fields(model: type[Request], fields: dict[str, Any]) -> Request:
     return request
 
 
+# Validation failures in words for people, by pydantic error type; `{field}` is
+# the field's name and the other names come from the error's context.
+_MESSAGES: dict[str, str] = {
+    "missing": "{field} is required",
+    "int_type": "{field} must be a whole number",
+    "int_parsing": "{field} must be a whole number",
+    "int_from_float": "{field} must be a whole number",
+    "greater_than_equal": "{field} must be at least {ge}",
+    "greater_than": "{field} must be more than {gt}",
+    "less_than_equal": "{field} must be at most {le}",
+    "less_than": "{field} must be less than {lt}",
+    "literal_error": "{field} must be one of {expected}",
+    "string_type": "{field} must be text",
+    "string_too_short": "{field} must be at least {min_length} characters",
+    "string_too_long": "{field} must be at most {max_length} characters",
+    "string_pattern_mismatch": "{field} has characters or a length that is not allowed",
+    "bool_type": "{field} must be true or false",
+    "list_type": "{field} must be a list",
+    "model_type": "{field} must be an object",
+    "dict_type": "{field} must be an object",
+    "too_short": "{field} must have at least {min_length} items",
+    "too_long": "{field} must have at most {max_length} items",
+}
+
+
+def _message(err: Any, field: str) -> str:
+    """One validation failure as a sentence (pydantic's own wording as a fallback)."""
+    template = _MESSAGES.get(err["type"])
+    if (
+        err["type"] in ("string_too_short", "too_short")
+        and (err.get("ctx") or {}).get("min_length") == 1
+    ):
+        template = "{field} must not be empty"
+    context = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, (int, str))}
+    if template is not None:
+        try:
+            return template.format(field=field or "the request", **context)
+        except (KeyError, IndexError):
+            pass
+    return f"{field}: {err['msg']}" if field else str(err["msg"])
+
+
 def _to_error(e: ValidationError) -> AuctionError:
-    errors = e.errors(include_url=False, include_context=False, include_input=False)
+    errors = e.errors(include_url=False, include_input=False)
     for err in errors:
         if err["type"] == "invalid_amount":
             field = ".".join(str(p) for p in err["loc"])
             return InvalidAmount(err["msg"], field=field)
     first = errors[0]
     field = ".".join(str(p) for p in first["loc"])
-    return InvalidCommand(f"{field}: {first['msg']}" if field else first["msg"], field=field)
+    return InvalidCommand(_message(first, field), field=field)
 
 
 def parse_request(obj: object) -> tuple[str | None, str, Request]:

@@ -13,12 +13,15 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from auctioneer.engine.errors import AuctionError, InvalidCommand
-from auctioneer.gateways.errors import MessageTooLarge, http_status
+from auctioneer.gateways.errors import MessageTooLarge, error_for_status, http_status
 from auctioneer.service.api import Api
-from auctioneer.service.errors import Internal, Unauthorized
+from auctioneer.service.errors import Internal, NotFound, Unauthorized
 from auctioneer.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from auctioneer.service.settings import Settings
 from auctioneer.service.users import Caller
@@ -44,8 +47,45 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": Internal().to_wire()}, status_code=500)
 
+    async def on_http_status(request: Request, exc: Exception) -> Response:
+        """A route or file that is not there, or a method a path does not take."""
+        assert isinstance(exc, StarletteHTTPException)
+        allow = (exc.headers or {}).get("Allow", "")
+        if exc.status_code == 405:  # the router names only the first route of the path
+            allow = _allowed_methods(app, request.url.path) or allow
+        error = error_for_status(exc.status_code, request.method, request.url.path, allow)
+        response = await on_auction_error(request, error)
+        response.status_code = exc.status_code if exc.status_code >= 400 else 400
+        if allow:
+            response.headers["Allow"] = allow
+        return response
+
+    async def on_invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return await on_auction_error(request, InvalidCommand("The request is not valid"))
+
     app.add_exception_handler(AuctionError, on_auction_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_status)
+    app.add_exception_handler(RequestValidationError, on_invalid)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def _allowed_methods(app: FastAPI, path: str) -> str:
+    """Every method some API route of `app` takes at `path` ("GET, POST"), for `Allow`.
+
+    Asked route by route with each method, so routers included in any way
+    count; the web files' mount (which takes any path) does not.
+    """
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {"type": "http", "path": path, "method": method, "root_path": ""}
+        for route in app.router.routes:
+            if isinstance(route, Mount):
+                continue
+            if route.matches(scope)[0] is Match.FULL:
+                allowed.append(method)
+                break
+    return ", ".join(allowed)
 
 
 async def http_caller(api: Api, request: Request) -> Caller:
@@ -102,7 +142,7 @@ def build_router(api: Api, settings: Settings) -> APIRouter:
         async def endpoint(request: Request) -> Response:
             fields: dict[str, Any] = await body_of(request) if body else {}
             fields.update(_query(request, action))
-            fields.update({k: _int(v) for k, v in request.path_params.items()})
+            fields.update({k: _path_id(k, v) for k, v in request.path_params.items()})
             response = await run(request, action, fields)
             response.status_code = status
             return response
@@ -156,7 +196,7 @@ def build_router(api: Api, settings: Settings) -> APIRouter:
     async def auction_events(request: Request, auction_id: str) -> Response:
         """Catch-up: the auction's events after `since`, the same objects as pushed."""
         caller = await caller_of(request)
-        fields = m.parse_fields(m.GetAuction, {"auction_id": _int(auction_id)})
+        fields = m.parse_fields(m.GetAuction, {"auction_id": _path_id("auction_id", auction_id)})
         assert isinstance(fields, m.GetAuction)
         since = _int(request.query_params.get("since", "0"))
         if not isinstance(since, int) or since < 0:
@@ -182,6 +222,18 @@ def _query(request: Request, action: str) -> dict[str, Any]:
         elif key in _INT_FIELDS:
             fields[key] = _int(request.query_params[key])
     return fields
+
+
+def _path_id(name: str, text: str) -> int:
+    """An id in a path: a path whose id is not one (``-1``, ``abc``, ``0``) names nothing.
+
+    Raises:
+        NotFound: "No such auction" (or purchase, ...), as for an id nobody has.
+    """
+    value = _int(text)
+    if not isinstance(value, int) or not 1 <= value <= 2**53:
+        raise NotFound(name.removesuffix("_id").replace("_", " "))
+    return value
 
 
 def _int(text: str) -> int | str:
