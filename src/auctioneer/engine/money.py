@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from auctioneer.engine.errors import InvalidAmount
-from auctioneer.engine.units import MINOR_PER_MAJOR
+from auctioneer.engine.units import MINOR_PER_MAJOR, format_amount
 
 __all__ = ["MAX_AMOUNT", "check_amount", "parse_amount"]
 
