@@ -40,10 +40,9 @@ import logging
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
-from typing import cast
+from typing import Protocol, cast
 from urllib.parse import quote
 
-from auctioneer.pubsub.hub import Hub
 from auctioneer.service.emails import unsubscribe_token
 from auctioneer.service.house import House
 from auctioneer.service.invoice_pdf import invoice_pdf
@@ -62,9 +61,15 @@ from auctioneer.service.ports import (
 )
 from auctioneer.wire.topics import user_topic
 
-__all__ = ["Mailer", "backoff_delays"]
+__all__ = ["Follow", "Mailer", "backoff_delays"]
 
 log = logging.getLogger(__name__)
+
+
+class Follow(Protocol):
+    """What the mailer needs of the process's hub (pubsub/hub.py): to follow a topic."""
+
+    async def attach(self, topic: str, subscriber: Mailer) -> None: ...
 
 
 def backoff_delays(first_s: float, most_s: float) -> list[float]:
@@ -92,7 +97,7 @@ class Mailer:
         poll_s: float = 1.0,
         first_backoff_s: float = 1.0,
         max_backoff_s: float = 60.0,
-        hub: Hub | None = None,
+        hub: Follow | None = None,
         full_scan_s: float = 30.0,
     ) -> None:
         self.store = store
