@@ -139,6 +139,10 @@ def serve(
         from auctioneer.service.house import House
 
         House.from_settings(settings)  # fail fast, naming the setting
+        if settings.smtp:
+            from auctioneer.gateways.smtp import SmtpConfig
+
+            SmtpConfig.from_settings(settings)
     except ValueError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
