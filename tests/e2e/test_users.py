@@ -1,9 +1,11 @@
 """Users over the wire: register, login, auth, logout, and the rate limits.
 
 PROTOCOL.md: `logout` makes the token stop working, and every connection
-that authenticated with it is anonymous again; 10 failed logins per username
-per minute (here 3, via `--login-failures`) are answered `rate_limited` while
-a correct password still logs in; bids count against a per-user rate.
+that authenticated with it is anonymous again; past 10 failed logins per
+username and address per minute (here 3, via `--login-failures`) every
+login for that username from that address is answered `rate_limited`
+without a password check, the right one too; bids count against a
+per-user rate.
 """
 
 from __future__ import annotations

@@ -143,6 +143,10 @@ def serve(
             from auctioneer.gateways.smtp import SmtpConfig
 
             SmtpConfig.from_settings(settings)
+        from auctioneer.gateways.guard import OriginPolicy, TrustedProxies
+
+        TrustedProxies(settings.forwarded_allow_ips)  # fail fast, naming the key
+        OriginPolicy(settings.allowed_origins)
     except ValueError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None

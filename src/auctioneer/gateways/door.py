@@ -14,7 +14,12 @@ Subclasses own the framing: they turn bytes into messages (`_message`,
   drained by one short-lived task, and past `INBOX_LIMIT` the door stops
   reading from the socket until the inbox drains;
 - the transport's high-water mark pauses the Connection's output (it then
-  queues, bounded, and drops the client when it overflows);
+  queues, bounded, and drops the client when it overflows) and stops reading
+  the socket until the client takes its output: a client that sends requests
+  and never reads the replies cannot make the server queue them without end
+  (issue 20, item 5); what it can owe is bounded by `max_in_flight` replies;
+- the connection cap per address (gateways/guard.py): the socket's count is
+  released when it closes, whichever door served it;
 - closing: the transport is closed after a last flush, and aborted if the
   peer does not take that flush within `LINGER_S`.
 """
@@ -30,6 +35,7 @@ from typing import cast
 
 from auctioneer.engine.errors import AuctionError
 from auctioneer.gateways.connection import Connection
+from auctioneer.gateways.guard import ConnectionGuard, peer_host
 from auctioneer.pubsub.hub import Hub
 from auctioneer.service.api import Api
 from auctioneer.service.ports import Frame
@@ -55,10 +61,13 @@ KEEPALIVE = (
 class Doors:
     """Every connection of one door kind, so a shutdown can close them all."""
 
-    def __init__(self, api: Api, hub: Hub, settings: Settings) -> None:
+    def __init__(
+        self, api: Api, hub: Hub, settings: Settings, *, guard: ConnectionGuard | None = None
+    ) -> None:
         self.api = api
         self.hub = hub
         self.settings = settings
+        self.guard = guard
         self.open: set[Door] = set()
         self._finishing: set[asyncio.Task[None]] = set()
 
@@ -86,7 +95,10 @@ class Door(asyncio.Protocol):
         self.conn: Connection | None = None
         self._inbox: deque[bytes | str | AuctionError] = deque()
         self._pump: asyncio.Task[None] | None = None
-        self._reading_paused = False
+        self._read_blockers: set[str] = set()  # why the socket is not read now
+        self._output_free = asyncio.Event()  # cleared while the client does not read
+        self._output_free.set()
+        self.address = ""  # the client's address (a trusted proxy's X-Forwarded-For)
         self._lost = False
         self._linger: asyncio.TimerHandle | None = None
         self._fd = -1  # the socket's descriptor when `_send` may write to it itself
@@ -95,6 +107,7 @@ class Door(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
         self.transport.set_write_buffer_limits(high=HIGH_WATER)
+        self.address = peer_host(transport)
         sock = self.transport.get_extra_info("socket")
         if sock is not None:
             with contextlib.suppress(OSError):  # not a TCP socket (a test's pipe, say)
@@ -107,13 +120,12 @@ class Door(asyncio.Protocol):
     def _open_connection(self) -> Connection:
         """Start serving: call once the door's own handshake (if any) is done."""
         assert self.transport is not None
-        peer = self.transport.get_extra_info("peername")
         settings = self.doors.settings
         self.conn = Connection(
             self.doors.api,
             self.doors.hub,
             sink=self,
-            address=str(peer[0]) if peer else "",
+            address=self.address,
             queue_limit=settings.queue_limit,
             max_in_flight=settings.max_in_flight,
         )
@@ -126,7 +138,7 @@ class Door(asyncio.Protocol):
         conn = self.conn
         if conn is None or conn.closed:
             return
-        if self._pump is None and conn.has_room():
+        if self._pump is None and conn.has_room() and self._output_free.is_set():
             barrier = conn.submit(raw)
             if barrier is not None:
                 self._pump = asyncio.get_running_loop().create_task(self._drain(barrier))
@@ -146,9 +158,8 @@ class Door(asyncio.Protocol):
         self._inbox.append(item)
         if self._pump is None:
             self._pump = asyncio.get_running_loop().create_task(self._drain(None))
-        if len(self._inbox) >= INBOX_LIMIT and not self._reading_paused and self.transport:
-            self._reading_paused = True
-            self.transport.pause_reading()
+        if len(self._inbox) >= INBOX_LIMIT:
+            self._block_reading("inbox")
 
     async def _drain(self, barrier: asyncio.Task[None] | None) -> None:
         conn = self.conn
@@ -157,6 +168,9 @@ class Door(asyncio.Protocol):
             if barrier is not None:
                 await barrier
             while self._inbox and not conn.closed:
+                if not self._output_free.is_set():  # no new work while it owes reading
+                    await self._output_free.wait()
+                    continue
                 item = self._inbox.popleft()
                 if isinstance(item, AuctionError):
                     conn.reject_and_close(item)
@@ -164,9 +178,19 @@ class Door(asyncio.Protocol):
                     await conn.receive(item)
         finally:
             self._pump = None
-            if self._reading_paused and not self._lost and self.transport is not None:
-                self._reading_paused = False
-                self.transport.resume_reading()
+            self._unblock_reading("inbox")
+
+    def _block_reading(self, reason: str) -> None:
+        if not self._read_blockers and self.transport is not None and not self._lost:
+            self.transport.pause_reading()
+        self._read_blockers.add(reason)
+
+    def _unblock_reading(self, reason: str) -> None:
+        if reason not in self._read_blockers:
+            return
+        self._read_blockers.discard(reason)
+        if not self._read_blockers and self.transport is not None and not self._lost:
+            self.transport.resume_reading()
 
     # -- writing (the Connection's Sink) ----------------------------------------------
     def write(self, items: list[bytes | Frame]) -> None:
@@ -197,12 +221,19 @@ class Door(asyncio.Protocol):
         transport.write(data)
 
     def pause_writing(self) -> None:
+        # No new requests while the client does not read: what is read already
+        # waits in the inbox (then reading stops), so only replies to requests
+        # in flight (at most max_in_flight) can still queue.
+        self._output_free.clear()
+        self._block_reading("output")
         if self.conn is not None:
             self.conn.pause_writing()
 
     def resume_writing(self) -> None:
         if self.conn is not None:
             self.conn.resume_writing()
+        self._output_free.set()
+        self._unblock_reading("output")
 
     def _overflowed(self) -> None:
         """Dropped as a slow consumer: the close was sent by `closed()`; nothing more."""
@@ -228,6 +259,8 @@ class Door(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
         self.doors.open.discard(self)
+        if self.doors.guard is not None and self.transport is not None:
+            self.doors.guard.release(self.transport)
         if self._linger is not None:
             self._linger.cancel()
         self._inbox.clear()

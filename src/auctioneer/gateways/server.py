@@ -23,6 +23,7 @@ import uvicorn
 from auctioneer.gateways.asgi.app import create_app
 from auctioneer.gateways.compose import build_house
 from auctioneer.gateways.demo import load_demo
+from auctioneer.gateways.guard import ConnectionGuard, TrustedProxies, guarded_http
 from auctioneer.gateways.tcp.server import TcpGateway
 from auctioneer.gateways.ws.server import WebSocketGateway
 from auctioneer.service.settings import Settings
@@ -98,7 +99,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
         if settings.demo:
             await load_demo(house, out=sys.stdout)
         app = create_app(house.api, settings)
-        ws = WebSocketGateway(house.api, house.hub, settings)
+        proxies = TrustedProxies(settings.forwarded_allow_ips)
+        guard = ConnectionGuard(settings.max_connections_per_address, proxies)
+        ws = WebSocketGateway(house.api, house.hub, settings, guard=guard)
         tune_runtime()
         lag = loop.create_task(house.auctions.metrics.sample_loop_lag())
         config = uvicorn.Config(
@@ -106,11 +109,15 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
             log_level="warning",
             lifespan="off",
             ws=ws.protocol,  # type: ignore[arg-type]  # uvicorn calls it like a class
+            http=guarded_http(guard, settings.header_timeout_s),
+            # X-Forwarded-For only from the proxies named (uvicorn would trust loopback).
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=settings.forwarded_allow_ips or None,
             access_log=False,
             timeout_graceful_shutdown=5,
         )
         web = _Uvicorn(config)
-        tcp = TcpGateway(house.api, house.hub, settings)
+        tcp = TcpGateway(house.api, house.hub, settings, guard=guard)
         tcp_host, tcp_port = await tcp.start(sock=tcp_sock)
         web_task = loop.create_task(web.serve(sockets=[sock]))
         while not web.started and not web_task.done():

@@ -133,6 +133,20 @@ def _user(row: tuple[Any, ...]) -> UserRecord:
     return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7])
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (0600), if it is new.
+
+    It holds password hashes and token hashes (issue 20, item 11). SQLite
+    gives its `-wal` and `-shm` files the database file's permissions. An
+    existing file keeps the permissions its owner chose.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 class SQLiteStore(SQLiteHouseRecords):
     """The EventStore Protocol on one SQLite file.
 
@@ -172,6 +186,7 @@ class SQLiteStore(SQLiteHouseRecords):
         # `timeout` is SQLite's busy timeout: wait that long for another
         # process's write lock (e.g. `auctioneer user add` beside the server).
         self._file.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(self._file)
         return sqlite3.connect(
             self._file,
             isolation_level=None,

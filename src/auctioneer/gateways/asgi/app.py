@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from auctioneer import __version__
+from auctioneer.gateways.asgi.headers import SecurityHeaders
 from auctioneer.gateways.asgi.house_http import build_house_router
 from auctioneer.gateways.asgi.http import SCHEMA_DEFS, build_router, install_error_handlers
 from auctioneer.gateways.asgi.media import build_media_router
@@ -35,6 +36,7 @@ def create_app(api: Api, settings: Settings) -> FastAPI:
         openapi_url="/openapi.json",
     )
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders, hsts=settings.behind_tls)
     app.include_router(build_router(api, settings))
     app.include_router(build_media_router(api))
     app.include_router(build_house_router(api))

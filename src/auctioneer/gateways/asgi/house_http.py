@@ -14,12 +14,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from auctioneer.engine.errors import InvalidCommand
+from auctioneer.gateways.asgi.bodies import read_json_body
 from auctioneer.service.api import Api
 from auctioneer.service.errors import Unauthorized
 from auctioneer.service.invoice_pdf import invoice_pdf
 from auctioneer.service.invoice_render import invoice_html, invoices_csv
 from auctioneer.service.users import Caller
-from auctioneer.wire import codec
 from auctioneer.wire import messages as m
 
 __all__ = ["build_house_router"]
@@ -44,15 +44,7 @@ def build_house_router(api: Api) -> APIRouter:
         return caller
 
     async def body_of(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if len(raw) > _MAX_BODY:
-            raise InvalidCommand("The body is too large")
-        if not raw.strip():
-            return {}
-        value = codec.decode(raw)
-        if not isinstance(value, dict):
-            raise InvalidCommand("The body must be a JSON object")
-        return value
+        return await read_json_body(request, _MAX_BODY)
 
     async def run(request: Request, action: str, fields: dict[str, Any]) -> Response:
         caller = await caller_of(request)

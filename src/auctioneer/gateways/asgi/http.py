@@ -19,13 +19,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from auctioneer.engine.errors import AuctionError, InvalidCommand
+from auctioneer.gateways.asgi.bodies import read_json_body
 from auctioneer.gateways.errors import MessageTooLarge, error_for_status, http_status
 from auctioneer.service.api import Api
 from auctioneer.service.errors import Internal, NotFound, Unauthorized
 from auctioneer.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from auctioneer.service.settings import Settings
 from auctioneer.service.users import Caller
-from auctioneer.wire import codec
 from auctioneer.wire import messages as m
 
 __all__ = ["SCHEMA_DEFS", "build_router", "http_caller", "install_error_handlers"]
@@ -42,6 +42,8 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {}
         if exc.code == "rate_limited":
             headers["Retry-After"] = str(max(1, round(exc.fields.get("retry_after_s", 1))))
+        elif exc.code == "message_too_large":
+            headers["Connection"] = "close"  # the rest of the body is not read
         return Response(body, status_code=http_status(exc.code), media_type=JSON, headers=headers)
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
@@ -113,15 +115,7 @@ def build_router(api: Api, settings: Settings) -> APIRouter:
         return await http_caller(api, request)
 
     async def body_of(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if len(raw) > limit:
-            raise MessageTooLarge(limit)
-        if not raw.strip():
-            return {}
-        value = codec.decode(raw)
-        if not isinstance(value, dict):
-            raise InvalidCommand("The body must be a JSON object")
-        return value
+        return await read_json_body(request, limit)
 
     async def run(request: Request, action: str, fields: dict[str, Any]) -> Response:
         # Logging in needs no token, and a stale one must not stand in its way.
@@ -163,6 +157,8 @@ def build_router(api: Api, settings: Settings) -> APIRouter:
     route("POST", "/login", "login", body=True)
     route("POST", "/auth", "auth", body=True)
     route("POST", "/logout", "logout", body=False)
+    route("POST", "/change-password", "change_password", body=True)
+    route("POST", "/logout-everywhere", "logout_everywhere", body=False)
     route("GET", "/ping", "ping", body=False)
     route("GET", "/auctions", "get_auctions", body=False)
     route("POST", "/auctions", "create_auction", body=True, status=201)

@@ -9,6 +9,10 @@ event's bytes, encoded once for every subscriber). Why: through uvicorn +
 Starlette a push cost about 32 µs and an idle connection about 37 KB
 (docs/benchmarks.md).
 
+Who may connect: a browser handshake whose `Origin` is neither the server's
+own nor one of `--allowed-origins` is refused with 403 (gateways/guard.py);
+behind a trusted proxy the client's address comes from `X-Forwarded-For`.
+
 Limits and closes: a message over `max_message_bytes` closes with 1009 and a
 text frame that is not UTF-8 with 1007 (both by `websockets`); a subscriber
 that falls too far behind is closed with 1008 and a reason, and can resume
@@ -32,6 +36,7 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from auctioneer.gateways.door import Door, Doors
+from auctioneer.gateways.guard import ConnectionGuard, OriginPolicy
 from auctioneer.pubsub.hub import Hub
 from auctioneer.service.api import Api
 from auctioneer.service.ports import Frame
@@ -77,8 +82,11 @@ def _bytes(data: bytes | bytearray | memoryview) -> bytes:
 class WebSocketDoor(Door):
     """One WebSocket client, from the upgrade request on."""
 
-    def __init__(self, doors: Doors, uvicorn_state: Any = None) -> None:
+    def __init__(
+        self, doors: Doors, uvicorn_state: Any = None, origins: OriginPolicy | None = None
+    ) -> None:
         super().__init__(doors)
+        self.origins = origins or OriginPolicy()
         self.ws = ServerProtocol(max_size=doors.settings.max_message_bytes, logger=_quiet)
         self._uvicorn_state = uvicorn_state  # its shutdown waits for these connections
         self._parts: list[bytes] = []
@@ -110,10 +118,16 @@ class WebSocketDoor(Door):
         return None
 
     def _handshake(self, request: Request) -> None:
+        headers = request.headers
         if urlsplit(request.path).path != PATH:
             response = self.ws.reject(404, "Not Found\n")
+        elif not self.origins.allows(headers.get("Origin"), headers.get("Host")):
+            response = self.ws.reject(403, "This Origin may not open a WebSocket here\n")
         else:
             response = self.ws.accept(request)
+            guard = self.doors.guard
+            if guard is not None:
+                self.address = guard.proxies.client(self.address, headers.get("X-Forwarded-For"))
         self.ws.send_response(response)
         if response.status_code == 101:
             self._send_pending()
@@ -204,15 +218,18 @@ class WebSocketDoor(Door):
 class WebSocketGateway:
     """The WebSocket connections of one server; `protocol` is uvicorn's `ws` hook."""
 
-    def __init__(self, api: Api, hub: Hub, settings: Settings) -> None:
-        self.doors = Doors(api, hub, settings)
+    def __init__(
+        self, api: Api, hub: Hub, settings: Settings, *, guard: ConnectionGuard | None = None
+    ) -> None:
+        self.doors = Doors(api, hub, settings, guard=guard)
+        self.origins = OriginPolicy(settings.allowed_origins)
         self._ticker: asyncio.TimerHandle | None = None
 
     def protocol(self, *, config: Any = None, server_state: Any = None, **_: Any) -> WebSocketDoor:
         """Called by uvicorn's HTTP protocol for each upgrade request."""
         if self._ticker is None and self.doors.settings.ping_interval_s > 0:
             self._tick()
-        return WebSocketDoor(self.doors, server_state)
+        return WebSocketDoor(self.doors, server_state, self.origins)
 
     def _tick(self) -> None:
         """Check every connection's silence, twice per interval."""
