@@ -20,7 +20,7 @@ from starlette.routing import Match, Mount
 
 from auctioneer.engine.errors import AuctionError, InvalidCommand
 from auctioneer.gateways.asgi.bodies import read_json_body
-from auctioneer.gateways.errors import MessageTooLarge, error_for_status, http_status
+from auctioneer.gateways.errors import error_for_status, http_status
 from auctioneer.service.api import Api
 from auctioneer.service.errors import Internal, NotFound, Unauthorized
 from auctioneer.service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
