@@ -98,7 +98,7 @@ def notice_mail(
     if links.invoice is not None:
         actions.append(("Your invoice", links.invoice))
     footer = (
-        f"You get this mail because you have an account at {house}. "
+        f"You get this mail because you have an account at {_sentence(house)} "
         f"Stop {_KIND_NAMES[kind]} mails: {links.unsubscribe}"
     )
     text = "\n".join([sentence, "", *(f"{label}: {url}" for label, url in actions), "", footer])
@@ -111,11 +111,16 @@ def notice_mail(
         '<!doctype html><html><body style="font-family:Arial,sans-serif;color:#1d232a">'
         f'<p style="font-size:16px">{escape(sentence)}</p><p>{buttons}</p>'
         f'<p style="font-size:12px;color:#5b6673">You get this mail because you have an account '
-        f"at {escape(house)}. "
+        f"at {escape(_sentence(house))} "
         f'<a href="{escape(links.unsubscribe)}">Stop {escape(_KIND_NAMES[kind])} mails</a>.</p>'
         "</body></html>"
     )
     return MailText(f"{subject} - {house}", text, html)
+
+
+def _sentence(text: str) -> str:
+    """End a sentence with the name: "Ashby & Co." takes no second full stop."""
+    return text if text.endswith(".") else text + "."
 
 
 def verification_mail(*, house: str, email: str, link: str) -> MailText:

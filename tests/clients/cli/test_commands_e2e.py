@@ -84,6 +84,7 @@ def test_show_prints_details_and_bids_and_an_unknown_id_is_not_found(live: Live)
     assert live.cli("bid", str(a["id"]), "10.00").exit_code == 0
     shown = live.cli("show", str(a["id"]))
     assert shown.exit_code == 0 and a["name"] in shown.stdout and "10.00" in shown.stdout
+    assert "Terms: No buyer's premium" in shown.stdout  # the house's terms, as stated
     data = json.loads(live.cli("show", str(a["id"]), "--json").stdout)
     assert data["bids"][0]["amount"] == 1000
     missing = live.cli("show", "999999")

@@ -100,6 +100,9 @@ def show(auction_id: IdArg, server: ServerOpt = DEFAULT_SERVER, json: JsonOpt = 
                     server=server,
                 )
                 stdout().print(detail)
+                house = (await client.request("get_house"))["house"]
+                terms = "; ".join(t for t in (house["premium_text"], house["tax_text"]) if t)
+                stdout().print(f"Terms: {terms}")  # stated by the server, before any bid
 
     run(main())
 
