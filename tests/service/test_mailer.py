@@ -231,3 +231,34 @@ async def test_a_notice_wakes_the_mailer_through_the_hub_long_before_its_next_fu
     assert mail.mailer._followed == {mail.people.ann.user.id}
     await outbid_ann(mail)
     await asyncio.to_thread(sink.wait_for, 1, to=ANN, kind="outbid", timeout=5)
+
+
+async def test_a_won_mail_waits_a_while_for_its_purchase_then_goes_without_the_pdf(
+    mail: Mail, sink: MailSink
+) -> None:
+    from auctioneer.service.ports import Commit, NoticeRecord
+
+    await verified(mail, sink)
+    ann = mail.people.ann.user
+    assert ann is not None
+    won = {"auction_id": 99, "name": "Ghost", "price": 500, "round": 1, "buy_now": False}
+    await mail.stack.store.append(  # a notice whose purchase is not readable (yet)
+        Commit(
+            auction_id=99,
+            expected_version=0,
+            events=(),
+            row={"id": 99, "name": "Ghost"},
+            status="closed",
+            public=True,
+            deleted=False,
+            sale_id=None,
+            notices=[NoticeRecord(ann.id, "won", won, mail.stack.clock.now_ms())],
+        )
+    )
+    assert await mail.mailer.round() == 0
+    assert await mail.stack.store.mail_cursor(ann.id) == 0  # it waits, not skipped
+    mail.stack.clock.advance(61)
+    assert await mail.mailer.round() == 1
+    (sent,) = sink.received(to=ANN, kind="won")
+    assert list(sent.iter_attachments()) == []
+    assert "/api/purchases/99-1/invoice" in body(sent, "plain")

@@ -66,6 +66,10 @@ __all__ = ["Follow", "Mailer", "backoff_delays"]
 log = logging.getLogger(__name__)
 
 
+INVOICE_WAIT_MS = 60_000  # how long a "won" mail waits for its purchase to be readable
+_NOT_YET = object()
+
+
 class Follow(Protocol):
     """What the mailer needs of the process's hub (pubsub/hub.py): to follow a topic."""
 
@@ -231,7 +235,10 @@ class Mailer:
         for notice in await self.store.notices(user_id, cursor):
             if notice.kind not in off:
                 message = await self._notice_message(record, notice)
-                if message is not None and await self._send(message):
+                if message is _NOT_YET:
+                    self._due.add(user_id)  # this user's later notices wait behind it
+                    break
+                if isinstance(message, EmailMessage) and await self._send(message):
                     sent += 1
             await self.records.advance_mail_cursor(user_id, notice.seq)
         return sent
@@ -250,7 +257,10 @@ class Mailer:
 
     async def _notice_message(
         self, record: EmailRecord, notice: StoredNotice
-    ) -> EmailMessage | None:
+    ) -> EmailMessage | object | None:
+        """The mail of a notice; None when it is not mailed; `_NOT_YET` for a "won"
+        whose purchase is not readable yet (a projection written behind the
+        reply), for up to `INVOICE_WAIT_MS` after the notice, then sent without."""
         data = notice.data
         auction_id = data.get("auction_id")
         unsubscribe = self._unsubscribe_url(record, notice.kind)
@@ -263,6 +273,8 @@ class Mailer:
             if invoice is not None:
                 pdf = await asyncio.to_thread(invoice_pdf, invoice)
                 attachment = (f"{invoice.number}.pdf", pdf)
+            elif self.clock.now_ms() < notice.at + INVOICE_WAIT_MS:
+                return _NOT_YET
         links = Links(
             auction=f"{self.public_url}/#/auction/{auction_id}",
             unsubscribe=unsubscribe,
