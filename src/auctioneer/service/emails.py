@@ -19,12 +19,14 @@ import secrets
 from typing import Any, cast
 
 from auctioneer.engine.errors import InvalidCommand
+from auctioneer.service.errors import RateLimited
 from auctioneer.service.ports import Clock, EventStore, HouseRecords, UserRecord
 
 __all__ = ["MAIL_KINDS", "VERIFY_TTL_MS", "EmailService", "unsubscribe_token"]
 
 MAIL_KINDS = ("outbid", "won", "auction_lost", "auto_bid_exhausted")
 VERIFY_TTL_MS = 3 * 24 * 3600 * 1000  # a verification link lives three days
+RESEND_MS = 60_000  # at most one verification mail a minute per account
 
 
 def unsubscribe_token(user_id: int, kind: str, secret: str) -> str:
@@ -45,9 +47,18 @@ class EmailService:
         """Store `email` unverified and queue its verification mail.
 
         Returns the caller's `email` object (docs/protocol.md).
+
+        Raises:
+            RateLimited: a verification mail was asked for less than a minute
+                ago and is still pending.
         """
-        token = secrets.token_urlsafe(32)
         now = self.clock.now_ms()
+        old = await self.records.email_of(user.id)
+        if old is not None and old.verify_hash is not None and now - old.updated_at < RESEND_MS:
+            # Each call mails a link: without a pause, an account could flood an inbox.
+            wait = (old.updated_at + RESEND_MS - now) / 1000
+            raise RateLimited("Wait a minute before asking for another verification mail", wait)
+        token = secrets.token_urlsafe(32)
         await self.records.set_email(
             user.id,
             email,
