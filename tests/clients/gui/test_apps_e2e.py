@@ -29,7 +29,7 @@ from auctioneer.clients.tk.launch import make_root
 from tests.clients.live import PASSWORD, Live, unique
 from tests.helpers.server import RunningServer
 
-from .conftest import pump_until
+from .conftest import pump, pump_until
 
 __all__: list[str] = []
 
@@ -96,6 +96,16 @@ def test_the_window_titles_begin_with_auctioneer(desk: Desk) -> None:
     assert desk.admin.window.title().startswith("Auctioneer")
     assert desk.bidder.window.title().startswith("Auctioneer")
     assert desk.bidder.user is not None and desk.bidder.user["username"] == desk.bidder_name
+
+
+def test_the_apps_timers_do_not_multiply(desk: Desk) -> None:
+    def pending() -> int:
+        return len(desk.root.tk.splitlist(desk.root.tk.call("after", "info")))
+
+    pump(desk.root, 0.3)
+    before = pending()
+    pump(desk.root, 1.2)  # several countdown ticks
+    assert pending() <= before + 2 < 40
 
 
 def test_an_auction_the_admin_creates_shows_in_the_bidder_app_within_a_second(desk: Desk) -> None:

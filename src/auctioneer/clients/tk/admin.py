@@ -236,7 +236,6 @@ class AdminApp(AppShell):
             auction = self.auctions.get(int(rid))
             if auction is not None:
                 self.table.set_cell(rid, "left", countdown(auction, now))
-        self.every(TICK_MS, "tick", self._tick)
 
     def sort_by(self, column: str) -> None:
         if self.sort_column == column:

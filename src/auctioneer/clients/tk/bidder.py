@@ -257,7 +257,6 @@ class BidderApp(AppShell):
                 self.table.set_cell(rid, "left", countdown(auction, now))
         self.detail.tick(now)
         self.room.tick(now)
-        self.every(TICK_MS, "tick", self._tick)
 
     def sort_by(self, column: str) -> None:
         if self.sort_column == column:
