@@ -1,19 +1,19 @@
-"""Schemathesis against the server's own /openapi.json: no 5xx, no response that
-breaks its declared schema, for every operation, as anonymous, bidder and admin.
+"""Schemathesis against the server's own /openapi.json: no 5xx, and every answer
+within its declared schema, for every operation, as anonymous, bidder and admin.
 
-The served schema is thin: the routes are generic (one handler per action),
-so every success is declared as `200` with an empty schema, and the paths
-with `{auction_id}` (all but the events route) do not declare that path
-parameter. We test the schema as served, after adding the missing path
-parameter declarations (else nothing could fill `{auction_id}`), and check:
+The served schema declares every path and query parameter, each route's
+success body (the action's result: auction, bid, user, sale... objects), the
+error envelope on every error status, 201 for creations, and the bearer
+scheme (issue 18 item 13). The suite checks:
 
-- `not_a_server_error` (the property that matters here: no 5xx, ever);
-- `response_schema_conformance` and `content_type_conformance` (cheap with
-  such a schema, but they catch a non-JSON body or a wrong content type).
+- `not_a_server_error` (no 5xx, ever);
+- `response_schema_conformance`: every body, success or error, matches its
+  declared schema;
+- `status_code_conformance`: every status the server answers is declared;
+- `content_type_conformance`: the declared content type.
 
-`status_code_conformance` is left out on purpose: the schema declares only 200
-while the contract answers 201 for creations and 4xx for errors; that gap is a
-documentation finding reported in the test output, not a server fault.
+The only change the test makes to the served schema narrows the path ids
+(`auction_id` 1..6) so that most cases reach auctions that exist.
 
 Authenticated roles never call `POST /api/logout` (it would revoke the token
 the rest of the run uses); logout runs anonymously, and once at the end with
@@ -36,13 +36,19 @@ from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from tests.helpers.server import RunningServer, start_server
 from tests.reliability.conftest import close_server, copy_db
 from tests.reliability.support import ADMIN, ADMIN_PASSWORD, PASSWORD
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+]
 ROLES = ("anonymous", "bidder", "admin")
 CALL_TIMEOUT_S = 10.0
 
@@ -61,25 +67,25 @@ def _login(http: httpx.Client, name: str, password: str) -> str:
     return str(reply.json()["token"])
 
 
-def _declare_path_parameters(spec: dict[str, Any]) -> list[str]:
-    """Add `in: path` declarations the served schema lacks; returns what was missing."""
+def _undeclared_path_parameters(spec: dict[str, Any]) -> list[str]:
+    """Path parameters the served schema fails to declare (there should be none)."""
     missing = []
     for path, item in spec["paths"].items():
         for name in re.findall(r"{(\w+)}", path):
             for method, op in item.items():
-                params = op.setdefault("parameters", [])
+                params = op.get("parameters", [])
                 if not any(p.get("in") == "path" and p.get("name") == name for p in params):
                     missing.append(f"{method.upper()} {path}: path parameter {name}")
-                    params.append(
-                        {
-                            "name": name,
-                            "in": "path",
-                            "required": True,
-                            # Small ids: most cases reach real auctions (1-3 exist).
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 6},
-                        }
-                    )
     return missing
+
+
+def _narrow_auction_ids(spec: dict[str, Any]) -> None:
+    """Small ids: most cases reach real auctions (1-3 exist)."""
+    for item in spec["paths"].values():
+        for op in item.values():
+            for param in op.get("parameters", []):
+                if param.get("in") == "path" and param.get("name") == "auction_id":
+                    param["schema"] = {"type": "integer", "minimum": 1, "maximum": 6}
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +107,8 @@ def target(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
             assert r.status_code == 201, r.text
             bidder = _login(http, "apibidder", PASSWORD)
             spec = http.get("/openapi.json").json()
-        findings = [f"undeclared {m}" for m in _declare_path_parameters(spec)]
+        findings = [f"undeclared {m}" for m in _undeclared_path_parameters(spec)]
+        _narrow_auction_ids(spec)
         schema = schemathesis.openapi.from_dict(spec)
         schema.config.update(base_url=server.http_url)
         yield Target(server, schema, {"bidder": bidder, "admin": admin}, findings)
@@ -144,10 +151,9 @@ def _run(target: Target, role: str, max_examples: int) -> dict[str, int]:
 def test_every_operation_answers_without_5xx_and_within_its_schema(
     target: Target, role: str
 ) -> None:
+    assert target.findings == []  # every path parameter is declared
     statuses = _run(target, role, max_examples=5)
     print(f"\n[reliability] schemathesis as {role}: statuses {statuses}")
-    if role == "anonymous" and target.findings:
-        print("[reliability] schema findings: " + "; ".join(target.findings))
     assert not any(s.startswith("5") for s in statuses)
 
 

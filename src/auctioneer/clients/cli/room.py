@@ -54,6 +54,9 @@ UNSOLD = {
     "admin": "was closed by the auctioneer",
 }
 
+#: Seconds between a lot's close and "Waiting for the next lot" (it usually opens at once).
+WAIT_NOTE_S = 2.0
+
 Line = tuple[str, int | None]  # a typed line and the lot shown when it was entered
 
 
@@ -238,7 +241,9 @@ class Room:
                 if running:
                     await self._show(int(running[0]["id"]))
                 elif any(a.get("status") == "scheduled" for a in lots):
-                    self._waiting("Waiting for the next lot of the sale to open...")
+                    # The server opens the next lot the moment one closes: say
+                    # we wait only if it has not opened a moment later.
+                    self._spawn(self._wait_note("Waiting for the next lot of the sale to open..."))
                 elif lots and self.current is not None:
                     self._waiting("That was the last lot of this sale. Thank you!")
                 else:
@@ -256,6 +261,11 @@ class Room:
                 open_lots, key=lambda a: (a.get("ends_at") is None, a.get("ends_at") or "", a["id"])
             )
             await self._show(int(first["id"]))
+
+    async def _wait_note(self, text: str) -> None:
+        await asyncio.sleep(WAIT_NOTE_S)
+        if not self._current_open():
+            self._waiting(text)
 
     def _waiting(self, text: str) -> None:
         """Say why the room waits, once (not again on every change of another lot)."""

@@ -6,6 +6,7 @@ to gateways/ws/server.py directly (see there for why).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,12 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from auctioneer import __version__
+from auctioneer.gateways.asgi.docs import build_docs_router
 from auctioneer.gateways.asgi.headers import SecurityHeaders
 from auctioneer.gateways.asgi.house_http import build_house_router
 from auctioneer.gateways.asgi.http import SCHEMA_DEFS, build_router, install_error_handlers
 from auctioneer.gateways.asgi.media import build_media_router
+from auctioneer.gateways.asgi.openapi import finish_openapi
 from auctioneer.service.api import Api
 from auctioneer.service.settings import Settings
 
@@ -30,13 +33,19 @@ def create_app(api: Api, settings: Settings) -> FastAPI:
     app = FastAPI(
         title="Auctioneer",
         version=__version__,
-        description="A real-time auction house. See PROTOCOL.md for the wire contract.",
-        docs_url="/api/docs",
+        description=(
+            "A real-time auction house. The same actions run over WebSocket (/ws) and the "
+            "TCP JSON-lines socket; docs/protocol.md in the repository is the whole contract. "
+            "Money is integer minor units (12550 is 125.50). Log in with POST /api/login and "
+            "use the token as `Authorization: Bearer TOKEN` (the Authorize button)."
+        ),
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders, hsts=settings.behind_tls)
+    app.include_router(build_docs_router())
     app.include_router(build_router(api, settings))
     app.include_router(build_media_router(api))
     app.include_router(build_house_router(api))
@@ -51,11 +60,13 @@ def _add_shared_schemas(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = build()
+            with warnings.catch_warnings():  # finish_openapi makes the ids unique
+                warnings.filterwarnings("ignore", "Duplicate Operation ID", UserWarning)
+                schema = build()
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             for name, definition in SCHEMA_DEFS.items():
                 schemas.setdefault(name, definition)
-            app.openapi_schema = schema
+            app.openapi_schema = finish_openapi(schema)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

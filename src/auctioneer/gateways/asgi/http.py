@@ -20,6 +20,13 @@ from starlette.routing import Match, Mount
 
 from auctioneer.engine.errors import AuctionError, InvalidCommand
 from auctioneer.gateways.asgi.bodies import read_json_body
+from auctioneer.gateways.asgi.openapi import (
+    ERROR_STATUSES,
+    QUERY_PARAMETERS,
+    ref,
+    result_response,
+    security_of,
+)
 from auctioneer.gateways.errors import error_for_status, http_status
 from auctioneer.service.api import Api
 from auctioneer.service.errors import Internal, NotFound, Unauthorized
@@ -150,7 +157,7 @@ def build_router(api: Api, settings: Settings) -> APIRouter:
             summary=action.replace("_", " "),
             status_code=status,
             responses=_ERROR_RESPONSES,
-            openapi_extra=_openapi(action, path, body=body),
+            openapi_extra=_openapi(action, path, body=body, status=status),
         )
 
     route("POST", "/register", "register", body=True, status=201)
@@ -181,18 +188,31 @@ def build_router(api: Api, settings: Settings) -> APIRouter:
         name="metrics",
         summary="metrics",
         response_class=PlainTextResponse,
-        responses={200: {"description": "Prometheus text exposition format"}, **_ERROR_RESPONSES},
+        responses={
+            200: {
+                "description": "Prometheus text exposition format",
+                "content": {METRICS_CONTENT_TYPE: {"schema": {"type": "string"}}},
+            },
+            **_ERROR_RESPONSES,
+        },
+        openapi_extra={"security": security_of("metrics")},
     )
     async def metrics(request: Request) -> Response:
         """The server's metrics in Prometheus' text format (admins only)."""
         caller = await caller_of(request)
         return Response(api.metrics_text(caller), media_type=METRICS_CONTENT_TYPE)
 
-    @router.get("/auctions/{auction_id}/events", name="auction_events")
-    async def auction_events(request: Request, auction_id: str) -> Response:
+    @router.get(
+        "/auctions/{auction_id}/events",
+        name="auction_events",
+        summary="auction events",
+        openapi_extra=_openapi("auction_events", "/auctions/{auction_id}/events", body=False),
+    )
+    async def auction_events(request: Request) -> Response:
         """Catch-up: the auction's events after `since`, the same objects as pushed."""
         caller = await caller_of(request)
-        fields = m.parse_fields(m.GetAuction, {"auction_id": _path_id("auction_id", auction_id)})
+        auction_id = _path_id("auction_id", request.path_params["auction_id"])
+        fields = m.parse_fields(m.GetAuction, {"auction_id": auction_id})
         assert isinstance(fields, m.GetAuction)
         since = _int(request.query_params.get("since", "0"))
         if not isinstance(since, int) or since < 0:
@@ -244,44 +264,32 @@ def _int(text: str) -> int | str:
 # the app to add to the OpenAPI components.
 SCHEMA_DEFS: dict[str, Any] = {}
 
-_ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-        }
-    },
-}
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": description, "content": {JSON: {"schema": _ERROR_SCHEMA}}}
-    for status, description in {
-        400: "bad_request",
-        401: "unauthorized",
-        403: "forbidden",
-        404: "not_found or unknown_action",
-        409: "a rule refused it (bid_too_low, already_leading, ...)",
-        413: "message_too_large",
-        422: "invalid_amount",
-        429: "rate_limited",
-    }.items()
+    status: {"description": description, "content": {JSON: {"schema": ref("ErrorBody")}}}
+    for status, description in ERROR_STATUSES.items()
 }
 
 
-def _openapi(action: str, path: str, *, body: bool) -> dict[str, Any]:
-    """Path parameters and the request body, from the same models that validate."""
-    extra: dict[str, Any] = {}
+def _openapi(action: str, path: str, *, body: bool, status: int = 200) -> dict[str, Any]:
+    """Parameters, request body, result and security of a route (gateways/asgi/openapi.py).
+
+    The request body comes from the same models that validate it.
+    """
+    extra: dict[str, Any] = {
+        "parameters": list(QUERY_PARAMETERS.get(action, [])),
+        "responses": result_response(action, status),
+        "security": security_of(action),
+    }
     if "{auction_id}" in path:
-        extra["parameters"] = [
+        extra["parameters"].insert(
+            0,
             {
                 "name": "auction_id",
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer", "minimum": 1},
-            }
-        ]
+                "schema": {"type": "integer", "minimum": 1, "maximum": 2**53},
+            },
+        )
     if body:
         schema = m.ACTIONS[action].model_json_schema(ref_template="#/components/schemas/{model}")
         SCHEMA_DEFS.update(schema.pop("$defs", {}))
