@@ -15,9 +15,9 @@ scheme (issue 18 item 13). The suite checks:
 The only change the test makes to the served schema narrows the path ids
 (`auction_id` 1..6) so that most cases reach auctions that exist.
 
-Authenticated roles never call `POST /api/logout` (it would revoke the token
-the rest of the run uses); logout runs anonymously, and once at the end with
-a throwaway token.
+Authenticated roles never call `POST /api/logout` or `/api/logout-everywhere`
+(they would revoke the token the rest of the run uses); logout runs
+anonymously, and once at the end with a throwaway token.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ CHECKS = [
 ]
 ROLES = ("anonymous", "bidder", "admin")
 CALL_TIMEOUT_S = 10.0
+# Calls that would end the token the rest of the run uses.
+REVOKING = ("POST /api/logout", "POST /api/logout-everywhere")
 
 
 @dataclass
@@ -124,7 +126,7 @@ def _run(target: Target, role: str, max_examples: int) -> dict[str, int]:
     headers = {"Authorization": f"Bearer {target.tokens[role]}"} if role != "anonymous" else {}
     statuses: dict[str, int] = {}
     for operation in _operations(target.schema):
-        if role != "anonymous" and operation.label == "POST /api/logout":
+        if role != "anonymous" and operation.label in REVOKING:
             continue
 
         @settings(
@@ -187,6 +189,7 @@ def test_auto_bid_writes_that_change_nothing_still_answer(target: Target) -> Non
             json={"name": "no max lot", "starting_bid": 100, "duration_s": 3600},
             headers={"Authorization": f"Bearer {target.tokens['admin']}"},
         )
+        assert created.status_code == 201, created.text
         aid = created.json()["auction"]["id"]
         try:
             stop = http.delete(f"/api/auctions/{aid}/auto-bid", headers=auth)

@@ -198,6 +198,8 @@ RESULTS: dict[str, dict[str, Any]] = {
     "login": _result({"token": _STR, "user": ref("User")}),
     "auth": _result({"user": ref("User")}),
     "logout": ref("Empty"),
+    "change_password": ref("Empty"),
+    "logout_everywhere": ref("Empty"),
     "ping": _result({"server_time": _STR}),
     "get_auctions": _result({"auctions": _list_of("Auction")}),
     "get_auction": _result({"auction": ref("Auction"), "bids": _list_of("Bid")}),
