@@ -73,18 +73,21 @@ def test_the_bidder_app_shows_a_banner_while_the_server_is_down_and_recovers(
         pump_until(root, lambda: not app.banner.visible, timeout=15, what="the banner gone")
         assert bridge.reconnects >= 1
 
-        asyncio.run(_rival_bid(live.url, aid, 1200))
+        asyncio.run(_rival_bid(live.url, aid, start))
+        price = format_amount(start)
         pump_until(
             root,
             lambda: (
-                app.table.row(str(aid)).get("current_bid") == "12.00"
+                app.table.row(str(aid)).get("current_bid") == price
                 and len(app.detail.history_rows()) == 1
             ),
             what="a bid after the restart in the table and the history",
         )
-        app.place_bid("13.00")
+        app.place_bid(app.detail.amount.get())  # the server's minimum_bid, prefilled
         pump_until(
-            root, lambda: app.table.row(str(aid)).get("current_bid") == "13.00", what="own bid"
+            root,
+            lambda: app.table.row(str(aid)).get("leader") == app.paddle,
+            what="the app's own bid after the restart",
         )
     finally:
         if app is not None:
