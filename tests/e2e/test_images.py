@@ -145,6 +145,7 @@ async def test_files_are_served_with_a_strong_etag_immutable_caching_and_304(
         etag = first.headers["etag"]
         assert etag == f'"{image["id"]}-thumb"' and not etag.startswith("W/")
         assert first.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert first.headers["x-content-type-options"] == "nosniff"
         again = await anonymous.get(image["thumb"], headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b""
         assert again.headers["etag"] == etag
@@ -329,6 +330,11 @@ async def test_remove_and_reorder_over_http_and_the_sockets(
     assert [i["id"] for i in reordered.json()["auction"]["images"]] == [c, a, b]
     not_all = await admin_photos.http.put(path, json={"image_ids": [c, a]})
     assert not_all.status_code == 400 and not_all.json()["error"]["field"] == "image_ids"
+    body = f'{{"image_ids": ["{a}", "{b}", "{c}"]}}'
+    as_text = await admin_photos.http.put(
+        path, content=body, headers={"Content-Type": "text/plain"}
+    )
+    assert as_text.status_code == 415  # JSON bodies only, as on every route
 
     removed = await admin_photos.http.delete(f"{path}/{a}")
     assert removed.status_code == 200

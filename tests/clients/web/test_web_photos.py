@@ -124,7 +124,11 @@ def test_an_admin_manages_photos_and_a_visitor_sees_them_live(
     )
     pending = admin.get_by_role("list", name="Photos to upload")
     expect(pending.get_by_role("img")).to_have_count(3)
-    expect(pending.get_by_role("img", name="Preview of blue.webp")).to_be_visible()
+    preview = pending.get_by_role("img", name="Preview of blue.webp")
+    expect(preview).to_be_visible()
+    # Shown from the file itself (a blob: URL), before anything is sent.
+    admin.wait_for_function("(img) => img.complete", arg=preview.element_handle())
+    assert admin.evaluate("(img) => img.naturalWidth", preview.element_handle()) == 900
     photos_card = admin.get_by_role("region", name="Photos")
     photos_card.screenshot(path=str(screenshot_dir / "admin-photos-previews.png"))
     admin.get_by_role("button", name="Upload 3 photos").click()

@@ -47,7 +47,7 @@ def create_app(api: Api, settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders, hsts=settings.behind_tls)
     app.include_router(build_docs_router())
     app.include_router(build_router(api, settings))
-    app.include_router(build_media_router(api))
+    app.include_router(build_media_router(api, settings))
     app.include_router(build_house_router(api))
     app.mount("/", StaticFiles(directory=WEB_ROOT, html=True, check_dir=False), name="web")
     _add_shared_schemas(app)

@@ -1,8 +1,11 @@
 """Security headers on every HTTP response (issue 20, item 10).
 
-- `Content-Security-Policy: default-src 'self'; frame-ancestors 'none';
-  object-src 'none'`: the web app loads only its own scripts, styles, images
-  and sockets, and no other site may frame it (clickjacking). The API docs
+- `Content-Security-Policy: default-src 'self'; img-src 'self' blob:;
+  frame-ancestors 'none'; object-src 'none'`: the web app loads only its own
+  scripts, styles, images and sockets, and no other site may frame it
+  (clickjacking). `blob:` images are the admin's photo previews, shown from
+  the chosen files before they are uploaded (a page can only make blob URLs
+  of its own data). The API docs
   page (Swagger UI, `/api/docs`) starts itself with an inline script, so its
   policy adds `'unsafe-inline'` for scripts and styles, still from this
   server only: no CDN.
@@ -30,7 +33,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-CSP = "default-src 'self'; frame-ancestors 'none'; object-src 'none'"
+CSP = "default-src 'self'; img-src 'self' blob:; frame-ancestors 'none'; object-src 'none'"
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';"
     " img-src 'self' data:; frame-ancestors 'none'; object-src 'none'"

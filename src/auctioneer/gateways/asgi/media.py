@@ -21,11 +21,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from auctioneer.engine.errors import InvalidCommand
+from auctioneer.gateways.asgi.bodies import read_json_body
 from auctioneer.gateways.asgi.http import http_caller
 from auctioneer.gateways.asgi.uploads import read_images
 from auctioneer.service.api import Api
 from auctioneer.service.errors import NotFound
-from auctioneer.wire import codec
+from auctioneer.service.settings import Settings
 from auctioneer.wire import messages as m
 from auctioneer.wire.views import MEDIA_PATH
 
@@ -35,9 +36,10 @@ JSON = "application/json"
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 
 
-def build_media_router(api: Api) -> APIRouter:
+def build_media_router(api: Api, settings: Settings) -> APIRouter:
     """The photo routes: /api/auctions/{id}/images... and /media/..."""
     router = APIRouter()
+    limit = settings.max_message_bytes
     photos = api.photos
 
     @router.post("/api/auctions/{auction_id}/images", name="add_images", summary="add images")
@@ -66,10 +68,7 @@ def build_media_router(api: Api) -> APIRouter:
     @router.put("/api/auctions/{auction_id}/images", name="reorder_images", summary="order images")
     async def reorder_images(request: Request, auction_id: str) -> Response:
         """Set the order: body `{"image_ids": [...]}`, every image once (admins only)."""
-        raw = await request.body()
-        body = codec.decode(raw) if raw.strip() else {}
-        if not isinstance(body, dict):
-            raise InvalidCommand("The body must be a JSON object")
+        body = await read_json_body(request, limit)  # JSON only, capped as it is read
         fields = {**body, "auction_id": _auction_id(auction_id)}
         return await _run(api, request, "reorder_images", fields)
 
