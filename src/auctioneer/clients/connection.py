@@ -230,6 +230,15 @@ class Client:
         await self.request("logout")
         self._token = None
 
+    async def logout_everywhere(self) -> None:
+        """End every session of this user (every token), this one too."""
+        await self.request("logout_everywhere")
+        self._token = None
+
+    async def change_password(self, old_password: str, new_password: str) -> None:
+        """Set a new password; the user's other sessions end, this one stays."""
+        await self.request("change_password", old_password=old_password, new_password=new_password)
+
     async def subscribe(self, topic: str, *, since: int | None = None) -> dict[str, Any]:
         """Subscribe to `topic`; kept (and resumed) across reconnects."""
         return await self.request("subscribe", topic=topic, since=since)

@@ -1,4 +1,4 @@
-"""`auctioneer register | login | logout`: accounts and the stored token.
+"""`auctioneer register | login | logout [--everywhere] | passwd`: accounts and the stored token.
 
 Why registering also logs in: a new user's next step is always to bid, and
 the token file (config.TokenStore, mode 0600) is what every later command
@@ -15,7 +15,7 @@ from auctioneer.clients.cli.common import CliError, ServerOpt, connected, run, s
 from auctioneer.clients.cli.config import DEFAULT_SERVER, Login, TokenStore
 from auctioneer.clients.errors import RequestFailed
 
-__all__ = ["login", "logout", "register", "register_account"]
+__all__ = ["change_password", "login", "logout", "register", "register_account"]
 
 PasswordOpt = Annotated[
     str,
@@ -79,7 +79,16 @@ def login(
     run(main())
 
 
-def logout(server: ServerOpt = DEFAULT_SERVER) -> None:
+def logout(
+    server: ServerOpt = DEFAULT_SERVER,
+    everywhere: Annotated[
+        bool,
+        typer.Option(
+            "--everywhere",
+            help="End every session of your account (browsers, bots), not just this.",
+        ),
+    ] = False,
+) -> None:
     """Log out: the token stops working and is deleted."""
     store = TokenStore()
     stored = store.get(server)
@@ -90,12 +99,48 @@ def logout(server: ServerOpt = DEFAULT_SERVER) -> None:
     async def main() -> None:
         try:
             async with connected(server, login=True) as client:
-                await client.logout()
+                if everywhere:
+                    await client.logout_everywhere()
+                else:
+                    await client.logout()
         except RequestFailed as e:
-            if e.code != "unauthorized":
+            if e.code != "unauthorized" or everywhere:
                 raise
         store.delete(server)
-        stdout().print(f"Logged out{' ' + stored.username if stored.username else ''}.")
+        who = " " + stored.username if stored.username else ""
+        stdout().print(f"Logged out{who}{' everywhere' if everywhere else ''}.")
+
+    run(main())
+
+
+def change_password(
+    old_password: Annotated[
+        str,
+        typer.Option(
+            "--old-password",
+            prompt="Current password",
+            hide_input=True,
+            help="Your current password; asked for when left out.",
+        ),
+    ],
+    new_password: Annotated[
+        str,
+        typer.Option(
+            "--new-password",
+            prompt="New password",
+            hide_input=True,
+            confirmation_prompt=True,
+            help="At least 8 characters and hard to guess; asked for when left out.",
+        ),
+    ],
+    server: ServerOpt = DEFAULT_SERVER,
+) -> None:
+    """Change your password; your other sessions end, this login stays."""
+
+    async def main() -> None:
+        async with connected(server, login=True) as client:
+            await client.change_password(old_password, new_password)
+        stdout().print("Password changed; your other sessions were logged out.")
 
     run(main())
 
@@ -105,7 +150,8 @@ async def _raise(error: Exception) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add `register`, `login` and `logout` to `app`."""
+    """Add `register`, `login`, `logout` and `passwd` to `app`."""
     app.command("register")(register_account)
     app.command("login")(login)
     app.command("logout")(logout)
+    app.command("passwd")(change_password)

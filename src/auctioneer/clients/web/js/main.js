@@ -15,6 +15,7 @@ import { loginView } from "./views/login.js";
 import { listView } from "./views/list.js";
 import { auctionView } from "./views/auction.js";
 import { myBidsView } from "./views/my-bids.js";
+import { accountView } from "./views/account.js";
 import { adminView } from "./views/admin.js";
 import { adminAuctionView } from "./views/admin-auction.js";
 import { adminSaleView } from "./views/admin-sale.js";
@@ -24,6 +25,7 @@ const VIEWS = {
   login: loginView,
   auction: auctionView,
   myBids: myBidsView,
+  account: accountView,
   admin: adminView,
   adminAuction: adminAuctionView,
   adminSale: adminSaleView,

@@ -1,6 +1,6 @@
 /**
  * Hash routes keep the app a static site: #/, #/login, #/auction/42,
- * #/my-bids, #/admin, #/admin/auction/42, #/admin/sale.
+ * #/my-bids, #/account, #/admin, #/admin/auction/42, #/admin/sale.
  */
 
 const ROUTES = [
@@ -8,6 +8,7 @@ const ROUTES = [
   [/^#\/login$/, "login"],
   [/^#\/auction\/(\d+)$/, "auction"],
   [/^#\/my-bids$/, "myBids"],
+  [/^#\/account$/, "account"],
   [/^#\/admin$/, "admin"],
   [/^#\/admin\/auction\/(\d+)$/, "adminAuction"],
   [/^#\/admin\/sale$/, "adminSale"],

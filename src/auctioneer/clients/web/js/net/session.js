@@ -69,6 +69,21 @@ export class Session extends Emitter {
     }
   }
 
+  /** Set a new password; every other session of this user ends, this one stays. */
+  async changePassword(oldPassword, newPassword) {
+    await this.request("change_password", { old_password: oldPassword, new_password: newPassword });
+  }
+
+  /** End every session of this user, on every device, this one too. */
+  async logoutEverywhere() {
+    try {
+      await this.request("logout_everywhere", {});
+    } finally {
+      localStorage.removeItem(TOKEN_KEY);
+      this.#setUser(null);
+    }
+  }
+
   /**
    * Follow a topic until the returned function is called.
    *

@@ -1,6 +1,7 @@
 /**
- * The header: navigation, who is logged in (with paddle), "Log out", and the
- * connection state ("Reconnecting…" while the socket is down).
+ * The header: navigation, who is logged in (with paddle; a link to "Your
+ * account": password, log out everywhere), "Log out", and the connection
+ * state ("Reconnecting…" while the socket is down).
  */
 import { h, replace, setText } from "../lib/dom.js";
 import { go } from "../router.js";
@@ -41,7 +42,13 @@ export function mountHeader({ session, notifications }) {
     }
     replace(
       account,
-      h("span", { class: "who" }, user.username, " ", h("span", { class: "paddle", title: "Your paddle number" }, `#${user.paddle}`)),
+      h(
+        "a",
+        { class: "who", href: "#/account", title: "Your account: password, sessions" },
+        user.username,
+        " ",
+        h("span", { class: "paddle", title: "Your paddle number" }, `#${user.paddle}`),
+      ),
       h(
         "button",
         {
