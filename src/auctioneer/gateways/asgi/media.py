@@ -42,7 +42,12 @@ def build_media_router(api: Api, settings: Settings) -> APIRouter:
     limit = settings.max_message_bytes
     photos = api.photos
 
-    @router.post("/api/auctions/{auction_id}/images", name="add_images", summary="add images")
+    @router.post(
+        "/api/auctions/{auction_id}/images",
+        name="add_images",
+        summary="add images",
+        openapi_extra=_UPLOAD_BODY,
+    )
     async def add_images(request: Request, auction_id: str) -> Response:
         """Attach images (multipart/form-data, one file part each; admins only)."""
         caller = await http_caller(api, request)
@@ -65,7 +70,12 @@ def build_media_router(api: Api, settings: Settings) -> APIRouter:
         fields = {"auction_id": _auction_id(auction_id), "image_ids": [image_id]}
         return await _run(api, request, "remove_images", fields)
 
-    @router.put("/api/auctions/{auction_id}/images", name="reorder_images", summary="order images")
+    @router.put(
+        "/api/auctions/{auction_id}/images",
+        name="reorder_images",
+        summary="order images",
+        openapi_extra=_REORDER_BODY,
+    )
     async def reorder_images(request: Request, auction_id: str) -> Response:
         """Set the order: body `{"image_ids": [...]}`, every image once (admins only)."""
         body = await read_json_body(request, limit)  # JSON only, capped as it is read
@@ -95,6 +105,49 @@ def build_media_router(api: Api, settings: Settings) -> APIRouter:
         responses={200: {"content": {"image/jpeg": {}}}, 304: {"description": "Not Modified"}},
     )
     return router
+
+
+# The request bodies, for /openapi.json (the routes read them themselves).
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "maxItems": 10,
+                            "description": "JPEG, PNG or WebP, 10 MB each (any part name)",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+_REORDER_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image_ids"],
+                    "properties": {
+                        "image_ids": {
+                            "type": "array",
+                            "maxItems": 10,
+                            "items": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 async def _run(api: Api, request: Request, action: str, fields: dict[str, Any]) -> Response:
