@@ -150,3 +150,21 @@ async def test_get_house_states_the_premium_before_anyone_bids(stack: Stack) -> 
     assert house["premium"] == [{"from": 0, "rate_bp": 2500}, {"from": 100000, "rate_bp": 2000}]
     assert house["premium_text"] == "+ buyer's premium of 25% up to EUR 1,000.00, 20% above"
     assert house["tax_text"] == "+ 20% tax on the premium"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+@pytest.mark.skipif(
+    not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").is_file(),
+    reason="fonts-dejavu-core is not installed (the PDF falls back to Latin-1 Helvetica)",
+)
+async def test_the_pdf_prints_names_beyond_latin_1(
+    stack: Stack, people: People, tmp_path: Path
+) -> None:
+    await bought(stack, people, name="Zegar ścienny z Łodzi")
+    (invoice,) = await stack.api.invoices.invoices(people.ann)
+    path = tmp_path / "pl.pdf"
+    path.write_bytes(invoice_pdf(invoice))
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Zegar ścienny z Łodzi" in text
