@@ -8,6 +8,7 @@ reads and prints major units with two decimals. Doing that conversion with
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 __all__ = ["MAX_AMOUNT", "AmountError", "format_amount", "parse_amount"]
@@ -16,6 +17,7 @@ __all__ = ["MAX_AMOUNT", "AmountError", "format_amount", "parse_amount"]
 MAX_AMOUNT = 10**12
 
 _MINOR_PER_MAJOR = 100
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 
 
 class AmountError(ValueError):
@@ -30,14 +32,23 @@ def parse_amount(text: str | int | float | Decimal) -> int:
     so ``10.1`` means ten and ten cents, never 10.0999...
 
     Raises:
-        AmountError: not a number, negative, zero, more than two decimals, or
-            above ``MAX_AMOUNT`` minor units.
+        AmountError: not ASCII digits with an optional point (``1e2``, other scripts' digits),
+            negative, zero, more than two decimals, or above ``MAX_AMOUNT``
+            minor units.
     """
     if isinstance(text, bool):
         raise AmountError(f"not an amount: {text!r}")
     raw = str(text).strip().replace(",", "").replace("_", "")
+    negative = raw.startswith("-")
+    digits = raw[1:] if negative or raw.startswith("+") else raw
+    # ASCII digits and one point only: Decimal would also read "1e2", "Infinity"
+    # and other scripts' digits, which are not how anyone writes a price here.
+    if not _NUMBER.fullmatch(digits):
+        raise AmountError(f"not an amount: {text!r} (write it like 125.50)")
+    if negative:
+        raise AmountError(f"a negative amount: {text!r} (amounts are positive, like 125.50)")
     try:
-        value = Decimal(raw)
+        value = Decimal(digits)
     except InvalidOperation:
         raise AmountError(f"not an amount: {text!r}") from None
     if not value.is_finite():

@@ -42,8 +42,9 @@ def test_a_yaml_sale_turns_amounts_into_minor_units_and_durations_into_seconds(
 
 def test_a_json_list_of_lots_is_a_sale_named_after_the_file(tmp_path: Path) -> None:
     path = tmp_path / "lots.json"
-    path.write_text('[{"name": "Vase", "starting_bid": 5}]')
-    assert load_sale(path) == {"name": "lots", "lots": [{"name": "Vase", "starting_bid": 500}]}
+    path.write_text('[{"name": "Vase", "starting_bid": 5, "countdown": "10s"}]')
+    lots = [{"name": "Vase", "starting_bid": 500, "countdown_s": 10}]
+    assert load_sale(path) == {"name": "lots", "lots": lots}
 
 
 @pytest.mark.parametrize(
@@ -54,6 +55,9 @@ def test_a_json_list_of_lots_is_a_sale_named_after_the_file(tmp_path: Path) -> N
         ("lots: [{name: A, starting_bid: 1, colour: red}]", "unknown field 'colour'"),
         ("lots: [{starting_bid: 1}]", "needs a name"),
         ("lots: [", "not valid"),
+        ("lots: [{name: A, starting_bid: 1}]", "an auction must end: give duration, ends_at or"),
+        ("lots: [{name: A, starting_bid: 1, duration: 40d}]", "duration 40d is too long"),
+        ("lots: [{name: A, starting_bid: 1, duration: 1m, ends_at: +2m}]", "not both"),
     ],
 )
 def test_a_bad_sale_file_names_the_problem(tmp_path: Path, content: str, message: str) -> None:
@@ -70,7 +74,8 @@ def test_a_missing_sale_file_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_auction_fields_keep_private_and_times() -> None:
-    fields = auction_fields({"name": "A", "starting_bid": "1", "public": False, "starts_at": "+0s"})
+    raw = {"name": "A", "starting_bid": "1", "public": False, "starts_at": "+0s", "duration": "5m"}
+    fields = auction_fields(raw)
     assert fields["public"] is False and fields["starts_at"].endswith("Z")
 
 

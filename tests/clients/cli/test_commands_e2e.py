@@ -146,7 +146,7 @@ def test_buy_and_purchases_and_buying_twice_fails(live: Live) -> None:
 
 def test_create_needs_an_admin_and_takes_every_field(live: Live) -> None:
     live.bidder()
-    refused = live.cli("create", "Vase", "--starting-bid", "10")
+    refused = live.cli("create", "Vase", "--starting-bid", "10", "--duration", "5m")
     assert refused.exit_code == 1
     one_error_line(refused.stderr, "forbidden")
     live.admin_login()
@@ -259,3 +259,54 @@ def test_bots_refuse_an_unknown_strategy(live: Live) -> None:
     result = live.cli("bots", "--strategy", "psychic")
     assert result.exit_code == 2
     one_error_line(result.stderr, "unknown strategy")
+
+
+def test_the_command_line_keeps_its_own_promises_on_bad_input(live: Live, tmp_path: Path) -> None:
+    """Issue 18 item 7: bad input exits 2, in the command line's own words, one line."""
+    live.bidder()
+    a = live.auction()
+    cases = [
+        (("auctions", "--status", "bogus"),
+         "--status bogus: use scheduled, open, closed or cancelled"),
+        (("bid", str(a["id"]), "-5"), "a negative amount: '-5'"),
+        (("bid", str(a["id"]), "1e2"), "not an amount: '1e2'"),
+        (("bid", str(a["id"]), "\u0967\u0966\u0966"), "not an amount"),  # Devanagari 100
+        (("autobid", str(a["id"]), "-3"), "a negative amount: '-3'"),
+    ]  # fmt: skip
+    live.admin_login()
+    cases += [
+        (("create", "Lamp", "--starting-bid", "10", "--duration", "40d"),
+         "--duration 40d is too long: the longest is 31 days"),
+        (("create", "Lamp", "--starting-bid", "10", "--countdown", "2d"),
+         "--countdown 2d is too long: the longest is 1 day"),
+        (("create", "Lamp", "--starting-bid", "10"),
+         "an auction must end: give --duration (e.g. 5m), --ends-at (e.g. +1h) or --countdown"),
+        (("create", "Lamp", "--starting-bid", "10", "--duration", "1m", "--ends-at", "+5m"),
+         "give --ends-at or --duration, not both"),
+    ]  # fmt: skip
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\nlots: [\n  - {name: a\n", encoding="utf-8")
+    cases.append((("sale", str(broken)), "not valid YAML at line 3, column 3"))
+    for args, needle in cases:
+        result = live.cli(*args)
+        assert result.exit_code == 2, (args, result.output, result.stderr)
+        one_error_line(result.stderr, needle)
+    bids = live.admin("get_auction", auction_id=a["id"])["bids"]
+    assert bids == []  # nothing bad was sent on
+
+
+def test_sale_and_export_messages_read_as_english(live: Live, tmp_path: Path) -> None:
+    live.admin_login()
+    one_lot = tmp_path / "sale.yaml"
+    one_lot.write_text("name: sale\nlots:\n  - {name: Vase, starting_bid: 10, countdown: 10}\n")
+    created = live.cli("sale", str(one_lot))
+    assert created.exit_code == 0, created.output
+    assert '"sale": 1 lot (#' in created.stdout
+    assert "1 lots" not in created.stdout
+    a = live.auction()
+    out = tmp_path / "one.json"
+    exported = live.cli("export", str(a["id"]), "--format", "json", "--output", str(out))
+    assert exported.exit_code == 0, exported.output
+    assert f"Exported 1 auction to {out}." in exported.stderr
+    helped = live.cli("close", "--help")
+    assert "Close an auction now" in helped.stdout

@@ -91,7 +91,55 @@ def auction_fields(raw: Mapping[str, Any], *, where: str = "") -> dict[str, Any]
         raise CliError(f"{prefix}a lot needs a name", EXIT_INPUT)
     if "starting_bid" not in out:
         raise CliError(f"{prefix}a lot needs a starting_bid", EXIT_INPUT)
+    _check_timing(out, raw, prefix=prefix, options=not where)
     return out
+
+
+# The longest each duration may be (docs/protocol.md "Validation on create"),
+# with how a person says it.
+LONGEST = {
+    "duration_s": (31 * 86400, "31 days"),
+    "countdown_s": (86400, "1 day"),
+    "soft_close_s": (86400, "1 day"),
+}
+
+
+def _check_timing(
+    out: dict[str, Any], raw: Mapping[str, Any], *, prefix: str, options: bool
+) -> None:
+    """Durations in range and exactly one way to end, in the command line's words.
+
+    Args:
+        options: name things as command-line options (`--duration`), else as
+            the sale file's keys.
+
+    Raises:
+        CliError: exit code 2, naming the option or key to change or give.
+    """
+    # As the person wrote it: `duration` (the default) or `duration_s`.
+    names = {wire: key for key, wire in DURATION_FIELDS.items()}
+    names.update({wire: wire for wire in LONGEST if wire in raw})
+
+    def name(key: str) -> str:
+        key = names.get(key, key)
+        return "--" + key.removesuffix("_s").replace("_", "-") if options else key
+
+    for key, (longest, words) in LONGEST.items():
+        value = out.get(key)
+        if value is None:
+            continue
+        given = raw.get(names.get(key, key))
+        if value > longest:
+            raise CliError(f"{prefix}{name(key)} {given} is too long: the longest is {words}", 2)
+        if value < 1:
+            raise CliError(f"{prefix}{name(key)} {given} is too short: at least 1 second", 2)
+    if "ends_at" in out and "duration_s" in out:
+        raise CliError(f"{prefix}give {name('ends_at')} or {name('duration_s')}, not both", 2)
+    if not {"ends_at", "duration_s", "countdown_s"} & out.keys():
+        ways = f"{name('duration_s')}, {name('ends_at')} or {name('countdown_s')}"
+        if options:
+            ways = "--duration (e.g. 5m), --ends-at (e.g. +1h) or --countdown (e.g. 10s)"
+        raise CliError(f"{prefix}an auction must end: give {ways}", 2)
 
 
 def load_sale(path: Path) -> dict[str, Any]:
@@ -107,9 +155,7 @@ def load_sale(path: Path) -> dict[str, Any]:
     try:
         data = orjson.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (orjson.JSONDecodeError, yaml.YAMLError) as e:
-        raise CliError(
-            f"{path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {e}", EXIT_INPUT
-        ) from None
+        raise CliError(_syntax_error(path, e), EXIT_INPUT) from None
     if isinstance(data, list):
         data = {"lots": data}
     if not isinstance(data, dict) or not isinstance(data.get("lots"), list) or not data["lots"]:
@@ -125,6 +171,19 @@ def load_sale(path: Path) -> dict[str, Any]:
         for i, lot in enumerate(data["lots"], 1)
     ]
     return fields
+
+
+def _syntax_error(path: Path, error: Exception) -> str:
+    """A broken sale file in one line: where, and what the parser expected."""
+    kind = "JSON" if path.suffix == ".json" else "YAML"
+    mark = getattr(error, "problem_mark", None)
+    if mark is not None:  # PyYAML: a 0-based line and column, and the problem
+        problem = getattr(error, "problem", None) or "cannot be read"
+        return (
+            f"{path}: not valid {kind} at line {mark.line + 1}, column {mark.column + 1}: {problem}"
+        )
+    first = str(error).splitlines()[0] if str(error) else "cannot be read"
+    return f"{path}: not valid {kind}: {first}"
 
 
 async def _all_bids(client: Client, auction_id: int) -> list[dict[str, Any]]:

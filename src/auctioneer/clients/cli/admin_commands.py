@@ -26,7 +26,7 @@ from auctioneer.clients.cli.common import (
     stdout,
 )
 from auctioneer.clients.cli.config import DEFAULT_SERVER
-from auctioneer.clients.cli.parsing import parse_amount_range, parse_float_range
+from auctioneer.clients.cli.parsing import parse_amount_range, parse_float_range, plural
 from auctioneer.clients.money import AmountError, format_amount
 
 __all__ = ["register"]
@@ -105,9 +105,10 @@ def sale(
             return
         ids = [str(a["id"]) for a in result.get("auctions", [])]
         sale_obj = result.get("sale") or {}
+        name = sale_obj.get("name", fields["name"])
         stdout().print(
-            f"Created sale #{sale_obj.get('id', '?')} {sale_obj.get('name', fields['name'])} "
-            f"with {len(ids)} lots: {', '.join('#' + i for i in ids)}."
+            f'Created sale #{sale_obj.get("id", "?")} "{name}": {plural(len(ids), "lot")} '
+            f"({', '.join('#' + i for i in ids)})."
         )
 
     run(main())
@@ -132,7 +133,7 @@ def _simple(action: str, verb: str, done: str, extra: dict[str, Any] | None = No
 
         run(main())
 
-    command.__doc__ = f"{verb} an auction (admin)."
+    command.__doc__ = f"{verb} (admin)."
     return command
 
 
@@ -163,7 +164,8 @@ def export(
             sys.stdout.write(text)
         else:
             output.write_text(text, encoding="utf-8")
-            print(f"Exported {len(data['auctions'])} auctions to {output}.", file=sys.stderr)
+            exported = plural(len(data["auctions"]), "auction")
+            print(f"Exported {exported} to {output}.", file=sys.stderr)
 
     run(main())
 
@@ -228,12 +230,16 @@ def register(app: typer.Typer) -> None:
     """Add the admin commands and `bots` to `app`."""
     app.command()(create)
     app.command()(sale)
-    app.command("close")(_simple("close_auction", "Close now", "closed"))
-    app.command("cancel")(_simple("cancel_auction", "Cancel (no winner)", "cancelled"))
-    app.command("publish")(_simple("update_auction", "Publish", "published", {"public": True}))
+    close = "Close an auction now: the leader wins if the reserve is met"
+    app.command("close")(_simple("close_auction", close, "closed"))
+    cancel = "Cancel an auction: it closes with no winner"
+    app.command("cancel")(_simple("cancel_auction", cancel, "cancelled"))
+    publish = "Publish an auction: bidders can see it"
+    app.command("publish")(_simple("update_auction", publish, "published", {"public": True}))
     app.command("unpublish")(
-        _simple("update_auction", "Hide from bidders", "unpublished", {"public": False})
+        _simple("update_auction", "Hide an auction from bidders", "unpublished", {"public": False})
     )
-    app.command("delete")(_simple("delete_auction", "Delete (and hide)", "deleted"))
+    delete = "Delete an auction: cancelled if running, hidden from every listing"
+    app.command("delete")(_simple("delete_auction", delete, "deleted"))
     app.command()(export)
     app.command()(bots)

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from auctioneer.clients.cli import account, admin_commands, gui, images
 from auctioneer.clients.cli import invoices as invoice_commands
+from auctioneer.clients.cli.admin import ALL_STATUSES
 from auctioneer.clients.cli.common import (
     EXIT_INPUT,
     CliError,
@@ -69,10 +70,14 @@ def auctions(
     json: JsonOpt = False,
 ) -> None:
     """List auctions as a table."""
+    statuses = [part for value in status or [] for part in value.split(",") if part]
+    for value in statuses:
+        if value not in ALL_STATUSES:
+            _exit_input(f"--status {value}: use {', '.join(ALL_STATUSES[:-1])} or cancelled")
 
     async def main() -> None:
         async with connected(server) as client:
-            result = await client.request("get_auctions", status=status or None, sale_id=sale)
+            result = await client.request("get_auctions", status=statuses or None, sale_id=sale)
             if json:
                 print_json(result["auctions"])
             elif not result["auctions"]:
@@ -250,8 +255,11 @@ def _amount_or_exit(text: str) -> int:
 def register(app: typer.Typer) -> None:
     """Add every client command to the `auctioneer` app."""
     account.register(app)
-    for command in (auctions, show, bid, autobid, buy, purchases, watch, room):
+    for command in (auctions, show, buy, purchases, watch, room):
         app.command()(command)
+    # "-5" is an amount (refused as negative, in the command line's words), not an option.
+    for amount_command in (bid, autobid):
+        app.command(context_settings={"ignore_unknown_options": True})(amount_command)
     admin_commands.register(app)
     invoice_commands.register(app)
     images.register(app)

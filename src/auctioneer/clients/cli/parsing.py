@@ -20,10 +20,16 @@ __all__ = [
     "parse_duration",
     "parse_float_range",
     "parse_moment",
+    "plural",
 ]
 
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)", re.ASCII)  # ASCII digits only
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 lot``, ``2 lots``: a count with its noun, as people write it."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def parse_duration(text: str) -> int:
