@@ -5,10 +5,10 @@
   scripts, styles, images and sockets, and no other site may frame it
   (clickjacking). `blob:` images are the admin's photo previews, shown from
   the chosen files before they are uploaded (a page can only make blob URLs
-  of its own data). The API docs
-  page (Swagger UI, `/api/docs`) starts itself with an inline script, so its
-  policy adds `'unsafe-inline'` for scripts and styles, still from this
-  server only: no CDN.
+  of its own data). The API docs page (Swagger UI, `/api/docs`, served
+  from a pinned package with no inline script) runs no script but its own
+  too; its policy allows inline styles and `data:` images, which Swagger
+  UI's stylesheet and widgets use.
 - `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`,
   `X-Frame-Options: DENY` (for browsers without CSP frame-ancestors).
 - `Cache-Control: no-store` on every `/api/` reply that sets no caching
@@ -35,8 +35,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 CSP = "default-src 'self'; img-src 'self' blob:; frame-ancestors 'none'; object-src 'none'"
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';"
-    " img-src 'self' data:; frame-ancestors 'none'; object-src 'none'"
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
+    " frame-ancestors 'none'; object-src 'none'"
 )
 DOCS_PATHS = ("/api/docs",)
 HSTS = "max-age=63072000; includeSubDomains"
