@@ -89,6 +89,11 @@ def test_a_buyer_sees_the_premium_buys_and_opens_the_invoice_an_admin_marks_it_p
     expect(page.get_by_text("You bought it for 100.00.")).to_be_visible()
 
     page.goto(f"{base}/#/my-bids")
+    won = page.locator(".group-won li", has_text="Walnut desk")
+    expect(won.get_by_role("link", name="Invoice")).to_be_visible()  # beside the lot won
+    expect(won.get_by_role("link", name="PDF")).to_have_attribute(
+        "href", "/api/purchases/1-1/invoice.pdf"
+    )
     row = page.locator("li.invoice", has_text="INV-1-1")
     expect(row).to_contain_text("EUR 122.00")  # 100.00 + 20.00 premium + 2.00 tax
     expect(row).to_contain_text("unpaid")

@@ -36,21 +36,35 @@ function row(invoice, report, extra = null) {
   );
 }
 
-/** "Your invoices" for My bids; `refresh()` asks the server again. */
-export function myInvoices(session) {
+/**
+ * "Your invoices" for My bids; `refresh()` asks the server again, then calls
+ * `onChange` so the page can put "Invoice" links beside the lots you won
+ * (`linksFor(auctionId)`).
+ */
+export function myInvoices(session, onChange = () => {}) {
   const list = h("ul", { class: "plain invoices" });
   const note = h("p", { class: "muted", role: "status" });
   const report = (text) => (note.textContent = text);
+  let byAuction = new Map();
   async function refresh() {
     try {
       const { invoices } = await session.request("get_invoices", {});
+      byAuction = new Map();
+      for (const invoice of invoices) {
+        if (!byAuction.has(invoice.auction_id)) byAuction.set(invoice.auction_id, []);
+        byAuction.get(invoice.auction_id).push(invoice);
+      }
       replace(list, invoices.length ? invoices.map((i) => row(i, report)) : h("li", { class: "muted" }, "No invoices yet: they come with what you win or buy."));
+      onChange();
     } catch (err) {
       report(err.message);
     }
   }
+  function linksFor(auctionId) {
+    return (byAuction.get(auctionId) || []).map((invoice) => [" ", h("span", { class: "won-invoice" }, links(invoice, report))]);
+  }
   const node = h("section", { class: "card", "aria-labelledby": "invoices-title" }, h("h2", { id: "invoices-title" }, "Your invoices"), list, note);
-  return { node, refresh };
+  return { node, refresh, linksFor };
 }
 
 /** The admin's unpaid invoices, each with "Mark paid", and the CSV export. */

@@ -19,6 +19,7 @@ export function myBidsView({ session, store, notifications }) {
     };
   }
   const groups = h("div", { class: "groups" });
+  const invoices = myInvoices(session, () => render());
   const noteList = h("ol", { class: "notes" });
   const scanning = h("p", { class: "muted", "aria-live": "polite" }, "Checking every auction for your bids…");
 
@@ -48,6 +49,7 @@ export function myBidsView({ session, store, notifications }) {
                     h("a", { href: `#/auction/${a.id}` }, a.name),
                     " — ",
                     h("span", { class: "money" }, formatMoney(a.price ?? a.current_bid)),
+                    kind === "won" ? invoices.linksFor(a.id) : null,
                   ),
                 ),
               )
@@ -94,7 +96,6 @@ export function myBidsView({ session, store, notifications }) {
     }
   }
 
-  const invoices = myInvoices(session);
   const stops = [
     store.on("mine", render),
     notifications.on("change", () => invoices.refresh()), // a "won" brings an invoice
