@@ -64,6 +64,8 @@ def test_bars_fill_the_box_and_scale_to_the_largest_value() -> None:
     assert bars[0].x0 >= 10 and bars[-1].x1 <= 190
     assert bars[1].y0 == 10 and bars[0].y0 == 50
     assert all(b.y1 == 90 for b in bars)
+    (one,) = bar_layout([("a", 1)], 1000, 100)
+    assert one.x1 - one.x0 <= 96 and one.x0 + one.x1 == 1000  # narrow, and centred
 
 
 def test_the_csv_has_a_header_and_amounts_as_typed() -> None:

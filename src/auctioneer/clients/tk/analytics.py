@@ -146,20 +146,30 @@ class Bar:
 
 
 def bar_layout(
-    values: Sequence[tuple[str, int]], width: float, height: float, *, pad: float = 28
+    values: Sequence[tuple[str, int]],
+    width: float,
+    height: float,
+    *,
+    pad: float = 28,
+    max_slot: float = 96,
 ) -> list[Bar]:
-    """Scale `values` into bars filling a `width` x `height` box, leaving `pad` for labels."""
+    """Scale `values` into bars in a `width` x `height` box, leaving `pad` for labels.
+
+    A slot is at most `max_slot` wide, and the bars are centred, so two bars
+    do not each fill half the chart.
+    """
     if not values:
         return []
     top = max(v for _, v in values) or 1
-    slot = (width - 2 * pad) / len(values)
-    gap = min(8.0, slot * 0.2)
+    slot = min((width - 2 * pad) / len(values), max_slot)
+    left = (width - slot * len(values)) / 2
+    gap = min(12.0, slot * 0.25)
     usable = height - 2 * pad
     return [
         Bar(
-            x0=pad + i * slot + gap / 2,
+            x0=left + i * slot + gap / 2,
             y0=height - pad - usable * value / top,
-            x1=pad + (i + 1) * slot - gap / 2,
+            x1=left + (i + 1) * slot - gap / 2,
             y1=height - pad,
             label=label,
             value=value,

@@ -64,7 +64,7 @@ class DetailPane(tb.Frame):
         self.left = tb.Label(facts, text="", font=("TkDefaultFont", 18, "bold"))
         self.left.grid(row=0, column=1, sticky="e")
         facts.columnconfigure(1, weight=1)
-        self.facts = tb.Label(facts, text="", bootstyle="secondary")
+        self.facts = tb.Label(facts, text="", bootstyle="secondary", wraplength=460)
         self.facts.grid(row=1, column=0, columnspan=2, sticky="w")
         self.standing = tb.Label(facts, text="", font=("TkDefaultFont", 11, "bold"))
         self.standing.grid(row=2, column=0, columnspan=2, sticky="w", pady=(2, 0))

@@ -17,7 +17,7 @@ import ttkbootstrap as tb
 from auctioneer.clients.cli.render import minimum_bid
 from auctioneer.clients.money import AmountError, format_amount, parse_amount
 from auctioneer.clients.tk.auctions import countdown
-from auctioneer.clients.tk.widgets import PAD
+from auctioneer.clients.tk.widgets import PAD, set_columns
 
 if TYPE_CHECKING:
     from auctioneer.clients.tk.bidder import BidderApp
@@ -81,6 +81,22 @@ class LiveRoom(tb.Frame):
         self.bid_button.pack(side="left", padx=PAD)
         self.message = tb.Label(self, text="")
         self.message.pack(anchor="w", pady=(PAD, 0))
+        tb.Label(self, text="Lots in this sale", font=("TkDefaultFont", 11, "bold")).pack(
+            anchor="w", pady=(PAD * 3, 0)
+        )
+        self.lots = tb.Treeview(
+            self, columns=("lot", "name", "status", "price"), show="headings", height=6
+        )
+        set_columns(
+            self.lots,
+            [
+                ("lot", "Lot", 50, "e"),
+                ("name", "Name", 360, "w"),
+                ("status", "Status", 110, "w"),
+                ("price", "Price", 120, "e"),
+            ],
+        )
+        self.lots.pack(anchor="w", pady=(PAD, 0))
         self.lot: Mapping[str, Any] | None = None
         self._prefilled = ""
 
@@ -100,6 +116,7 @@ class LiveRoom(tb.Frame):
             return
         lot, count = current_lot(auctions, self.sale)
         self.lot = lot
+        self._list_lots(auctions)
         if lot is None:
             self.lot_label.configure(text=f"Sale {self.sale}: no lots visible")
             return
@@ -130,6 +147,17 @@ class LiveRoom(tb.Frame):
             self.amount.delete(0, "end")
             self.amount.insert(0, self._prefilled)
         self.tick(server_now)
+
+    def _list_lots(self, auctions: list[dict[str, Any]]) -> None:
+        self.lots.delete(*self.lots.get_children())
+        lots = [a for a in auctions if a.get("sale_id") == self.sale]
+        for a in sorted(lots, key=lambda a: int(a.get("lot") or 0)):
+            price = a.get("price") if a.get("status") == "closed" else a.get("current_bid")
+            self.lots.insert(
+                "",
+                "end",
+                values=(a.get("lot"), a.get("name"), a.get("status"), format_amount(price)),
+            )
 
     def _follow(self, auction_id: int) -> None:
         if self.following == auction_id:
