@@ -77,3 +77,13 @@ def test_a_bidder_gives_an_address_and_sees_it_unverified(live: Live) -> None:
     assert "me@example.test (not verified yet" in given.stdout
     bad = live.cli("email", "not-an-address")
     assert bad.exit_code == 1 and "email" in bad.stderr
+
+
+def test_register_takes_an_address(live: Live) -> None:
+    from tests.clients.live import PASSWORD, unique
+
+    name = unique("eve")
+    made = live.cli("register", name, "--password", PASSWORD, "--email", f"{name}@example.test")
+    assert made.exit_code == 0, made.output
+    shown = json.loads(live.cli("email", "--json").stdout)
+    assert shown["address"] == f"{name}@example.test" and shown["verified"] is False

@@ -104,6 +104,20 @@ def test_a_buyer_sees_the_premium_buys_and_opens_the_invoice_an_admin_marks_it_p
     expect(invoice.locator("#invoice-total")).to_have_text("EUR 122.00")
     expect(invoice.locator("#invoice-number")).to_have_text("INV-1-1")
     invoice.screenshot(path=str(screenshot_dir / "invoice.png"), full_page=True)
+
+    # E-mail: give an address (unverified until its link is followed), turn a kind off.
+    page.get_by_label("E-mail address").fill("vera@example.test")
+    page.get_by_role("button", name="Save address").click()
+    expect(page.locator(".email-status")).to_have_text(
+        "vera@example.test — not verified yet: follow the link we mailed you"
+    )
+    page.get_by_label("When someone outbids me").uncheck()
+    expect(page.get_by_label("When someone outbids me")).not_to_be_checked()
+    vera_token = page.evaluate("localStorage.getItem('auctioneer.token')")
+    email = httpx.get(
+        f"{base}/api/email", headers={"Authorization": f"Bearer {vera_token}"}, timeout=10
+    ).json()["email"]
+    assert email["kinds"]["outbid"] is False and email["kinds"]["won"] is True
     page.screenshot(path=str(screenshot_dir / "my-bids-invoices.png"), full_page=True)
     assert errors == []
     context.close()

@@ -50,12 +50,19 @@ def register_account(
         ),
     ],
     server: ServerOpt = DEFAULT_SERVER,
+    email: Annotated[
+        str | None,
+        typer.Option("--email", help="Your e-mail address (a link to confirm it is mailed)."),
+    ] = None,
 ) -> None:
     """Create an account and log in with it."""
 
     async def main() -> None:
         async with connected(server) as client:
-            await client.register(username, password)
+            if email is None:
+                await client.register(username, password)
+            else:
+                await client.request("register", username=username, password=password, email=email)
             login = Login.from_reply(await client.login(username, password))
         TokenStore().save(server, login)
         stdout().print(f"Registered and logged in as {_welcome(login)}.")

@@ -7,6 +7,7 @@ import { formatMoney } from "../lib/money.js";
 import { formatDateTime } from "../lib/time.js";
 import { standing, standingText } from "../state/auction-model.js";
 import { myInvoices } from "./invoices.js";
+import { emailSettings } from "./email-settings.js";
 
 const GROUPS = ["leading", "outbid", "won", "lost"];
 const SCAN_LIMIT = 200;
@@ -120,6 +121,7 @@ export function myBidsView({ session, store, notifications }) {
       groups,
       invoices.node,
       h("section", { "aria-labelledby": "notes-title", class: "card" }, h("h2", { id: "notes-title" }, "Your notifications"), noteList),
+      emailSettings(session).node,
     ),
     unmount: () => stops.forEach((stop) => stop()),
   };
