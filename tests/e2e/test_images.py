@@ -378,8 +378,14 @@ async def test_an_upload_retried_with_its_idempotency_key_answers_the_same(
     other = ("q.png", picture("PNG", (62, 60)), "image/png")
     retry = await admin_photos.http.post(url, files=[("file", other)], headers=headers)
     assert retry.content == first.content
+    # Still the same answer once the auction is full (the retry is answered before
+    # the room left is counted).
+    fill = [(f"{i}.png", picture("PNG", (63 + i, 60)), "image/png") for i in range(9)]
+    assert (await admin_photos.upload(auction["id"], *fill)).status_code == 200
+    late = await admin_photos.http.post(url, files=[("file", other)], headers=headers)
+    assert late.status_code == 200 and late.content == first.content
     await asyncio.sleep(50 * MS)
-    assert len((await admin.ok("get_auction", auction_id=auction["id"]))["auction"]["images"]) == 1
+    assert len((await admin.ok("get_auction", auction_id=auction["id"]))["auction"]["images"]) == 10
 
 
 async def test_a_body_without_a_length_is_capped_as_it_streams_in(

@@ -18,6 +18,8 @@ from auctioneer.engine.state import Auction
 from auctioneer.service.actor import Work
 from auctioneer.service.errors import Forbidden, NotFound, Unauthorized
 from auctioneer.service.media import MediaStore
+from auctioneer.service.ports import UserRecord
+from auctioneer.service.replies import first_reply
 from auctioneer.service.users import Caller
 from auctioneer.wire import messages as m
 
@@ -33,6 +35,20 @@ class Photos:
     def __init__(self, api: Api, media: MediaStore) -> None:
         self.api = api
         self.media = media
+
+    async def earlier_reply(self, caller: Caller, request_id: str | None) -> bytes | None:
+        """The first reply to an upload retried with the same request id (rule 10),
+        so a retry is answered before its body is read, even once the auction is full.
+
+        Raises:
+            Unauthorized, Forbidden: not an admin.
+            StoredRefusal: the first attempt was refused by the rules.
+        """
+        user = _admin(caller)
+        if request_id is None:
+            return None
+        stored = await self.api.auctions.stored_reply((user.id, request_id))
+        return None if stored is None else first_reply(stored)
 
     async def free_slots(self, caller: Caller, auction_id: int) -> int:
         """How many more images the auction takes; checked before an upload is read.
@@ -88,15 +104,19 @@ class Photos:
         return await self._submit(caller, req.auction_id, command, rid)
 
     async def _editable(self, caller: Caller, auction_id: int) -> Auction:
-        if caller.user is None:
-            raise Unauthorized()
-        if not caller.is_admin:
-            raise Forbidden()
+        _admin(caller)
         return await self.api.visible_auction(caller, auction_id)
 
     async def _submit(
         self, caller: Caller, auction_id: int, command: EditImages, rid: str | None
     ) -> bytes:
-        assert caller.user is not None  # _editable checked it
-        work = Work(command, user_id=caller.user.id, admin=True, request_id=rid)
+        work = Work(command, user_id=_admin(caller).id, admin=True, request_id=rid)
         return await self.api.auctions.submit(auction_id, work)
+
+
+def _admin(caller: Caller) -> UserRecord:
+    if caller.user is None:
+        raise Unauthorized()
+    if not caller.is_admin:
+        raise Forbidden()
+    return caller.user

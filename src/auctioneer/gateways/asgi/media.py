@@ -53,7 +53,10 @@ def build_media_router(api: Api, settings: Settings) -> APIRouter:
         caller = await http_caller(api, request)
         key = _idempotency_key(request)
         target = _auction_id(auction_id)
-        # Who may, and how many more, before a byte of the body is read.
+        # A retry, who may, and how many more: all before a byte of the body is read.
+        again = await photos.earlier_reply(caller, key)
+        if again is not None:
+            return Response(again, media_type=JSON)
         free = await photos.free_slots(caller, target)
         ids = await read_images(
             request, max_files=free, max_file_bytes=photos.media.max_bytes, accept=photos.ingest
