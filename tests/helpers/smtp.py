@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 __all__ = ["MailSink", "free_port"]
 
@@ -42,8 +43,9 @@ class _Keep:
 class MailSink:
     """Mails received, in order; `start()`/`stop()` may be called again and again."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, login: tuple[str, str] | None = None) -> None:
         self.port = port or free_port()
+        self.login = login  # accept AUTH with this (user, password), over plain text
         self.mails: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()
@@ -54,9 +56,24 @@ class MailSink:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> MailSink:
-        self._controller = Controller(_Keep(self), hostname="127.0.0.1", port=self.port)
+        options: dict[str, Any] = {}
+        if self.login is not None:
+            options = {
+                "auth_required": False,  # offered, not required (no TLS here)
+                "auth_require_tls": False,
+                "authenticator": self._authenticate,
+            }
+        self._controller = Controller(_Keep(self), hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
         return self
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        assert self.login is not None
+        user, password = self.login
+        given = (getattr(data, "login", b""), getattr(data, "password", b""))
+        return AuthResult(success=given == (user.encode(), password.encode()))
 
     def stop(self) -> None:
         if self._controller is not None:

@@ -262,3 +262,50 @@ async def test_a_won_mail_waits_a_while_for_its_purchase_then_goes_without_the_p
     (sent,) = sink.received(to=ANN, kind="won")
     assert list(sent.iter_attachments()) == []
     assert "/api/purchases/99-1/invoice" in body(sent, "plain")
+
+
+def _plain(message: str) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "a@house.test", ANN, message
+    mail.set_content(message)
+    return mail
+
+
+async def test_the_transport_logs_in_and_a_wrong_password_is_retried_later() -> None:
+    sink = MailSink(login=("auctions", "s3cret")).start()
+    try:
+        good = SmtpTransport(
+            SmtpConfig.from_settings(
+                Settings(
+                    smtp=sink.url,
+                    smtp_security="none",
+                    smtp_user="auctions",
+                    smtp_password="s3cret",
+                )
+            )
+        )
+        await good.send(_plain("hello"))
+        await good.close()
+        assert [m["Subject"] for m in sink.received()] == ["hello"]
+        wrong = SmtpTransport(
+            SmtpConfig.from_settings(
+                Settings(
+                    smtp=sink.url, smtp_security="none", smtp_user="auctions", smtp_password="x"
+                )
+            )
+        )
+        with pytest.raises(MailDeferred):
+            await wrong.send(_plain("refused"))
+        await wrong.close()
+        # `auto` found no STARTTLS on this server: the login is never sent in the clear.
+        careful = SmtpTransport(
+            SmtpConfig.from_settings(
+                Settings(smtp=sink.url, smtp_user="auctions", smtp_password="s3cret")
+            )
+        )
+        with pytest.raises(MailDeferred, match="unencrypted"):
+            await careful.send(_plain("in the clear"))
+        await careful.close()
+        assert [m["Subject"] for m in sink.received()] == ["hello"]
+    finally:
+        sink.stop()
