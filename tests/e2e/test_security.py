@@ -9,6 +9,7 @@ https://app.example as an extra WebSocket origin, and HSTS on.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import stat
@@ -241,6 +242,29 @@ async def test_forwarded_for_is_believed_only_from_the_named_proxy(
         codes = [await login(proxy, bob.username, "10.9.9.9") for _ in range(3)]
         assert codes == [401, 401, 429]
         assert await login(proxy, bob.username, "10.9.9.10") == 401  # another client
+
+
+async def test_a_websocket_behind_the_named_proxy_is_its_forwarded_client(
+    guarded: RunningServer, template: Template
+) -> None:
+    name = template.accounts[5].username
+
+    async def failures(forwarded: str, tries: int) -> list[str]:
+        async with websockets.connect(
+            guarded.ws_url,
+            additional_headers={"X-Forwarded-For": forwarded},
+            local_addr=("127.0.0.2", 0),
+        ) as ws:
+            await ws.recv()  # welcome
+            codes = []
+            for _ in range(tries):
+                request = {"action": "login", "username": name, "password": "wrong-password"}
+                await ws.send(json.dumps(request))
+                codes.append(json.loads(await ws.recv())["error"]["code"])
+            return codes
+
+    assert await failures("10.7.7.7", 3) == ["unauthorized", "unauthorized", "rate_limited"]
+    assert await failures("10.7.7.8", 1) == ["unauthorized"]  # another client
 
 
 async def test_registrations_are_limited_per_address(guarded: RunningServer) -> None:
