@@ -333,3 +333,44 @@ def test_a_sale_built_in_the_admin_app_runs_in_the_bidders_live_room(desk: Desk)
         lambda: room.lot is not None and str(room.lot.get("name", "")).startswith("Second lot"),
         what="the room moves on to the next lot",
     )
+
+
+def test_an_auto_bid_answers_a_rivals_bid_and_buy_now_sells_at_once(desk: Desk) -> None:
+    aid = int(desk.admin_live.auction(starting_bid=1000)["id"])
+    _shows(desk, desk.bidder, aid)
+    desk.bidder.open_auction(aid)
+    pump_until(desk.root, lambda: desk.bidder.detail.amount.get() == "10.00", what="detail shown")
+    desk.bidder.detail.max_amount.insert(0, "30.00")
+    desk.bidder.detail.auto_button.invoke()
+    pump_until(
+        desk.root,
+        lambda: desk.row(desk.bidder, aid).get("current_bid") == "10.00",
+        what="opening auto-bid",
+    )
+    asyncio.run(_rival_bid(desk.bidder_live.url, aid, 2000))
+    pump_until(
+        desk.root,
+        lambda: (
+            desk.row(desk.bidder, aid).get("current_bid") == "21.00"
+            and desk.row(desk.bidder, aid).get("leader") == desk.bidder.paddle
+        ),
+        what="the auto-bid answering at 21.00",
+    )
+    assert [row[3] for row in desk.bidder.detail.history_rows()][:2] == ["auto", ""]
+
+    made = desk.admin_live.auction(starting_bid=1000, buy_now=5000)
+    other = int(made["id"])
+    _shows(desk, desk.bidder, other)
+    desk.bidder.open_auction(other)
+    pump_until(
+        desk.root,
+        lambda: "50.00" in str(desk.bidder.detail.buy_button.cget("text")),
+        what="buy now offered",
+    )
+    desk.bidder.detail.buy_button.invoke()
+    pump_until(
+        desk.root, lambda: desk.row(desk.admin, other).get("status") == "closed", what="sold"
+    )
+    pump_until(
+        desk.root, lambda: other in desk.bidder.my_bids().get("won", []), what="won by buy now"
+    )

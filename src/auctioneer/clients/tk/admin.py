@@ -166,7 +166,8 @@ class AdminApp(AppShell):
         self.every(WATCHERS_EVERY_MS, "watchers", self._refresh_watchers)
 
     def on_reconnected(self) -> None:
-        self._load()
+        if self.user is not None:
+            self._load()
 
     def _load(self) -> None:
         def loaded(result: dict[str, Any]) -> None:

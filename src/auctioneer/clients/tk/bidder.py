@@ -124,11 +124,15 @@ class BidderApp(AppShell):
             return f"#{self.user['paddle']}"
         return None
 
-    def on_login(self) -> None:
-        self.mine.paddle = self.paddle
+    def on_connected(self) -> None:
+        # Public auctions need no login: browse while the login dialog is open.
         self.bridge.request("subscribe", topic="auctions")
         self._load_auctions()
+
+    def on_login(self) -> None:
+        self.mine.paddle = self.paddle
         self.bridge.request("subscribe", topic="user:me", on_ok=lambda _r: self._load_notices())
+        self.render()
 
     def on_reconnected(self) -> None:
         self._load_auctions()

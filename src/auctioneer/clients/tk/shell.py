@@ -154,8 +154,9 @@ class AppShell:
         self.status_label.configure(text="● live")
         if not self._ever_connected:
             self._ever_connected = True
+            self.on_connected()
             self._authenticate()
-        elif self.user is not None:
+        else:
             self.on_reconnected()
 
     def _authenticate(self) -> None:
@@ -184,8 +185,10 @@ class AppShell:
             title=f"Auctioneer: log in ({self.kind})",
             on_submit=self._submit_login,
             allow_register=self.allow_register,
-            note=note or f"Log in to {self.server}.",
+            note=f"Log in to {self.server}.",
         )
+        if note:
+            self.login_dialog.failed(note)
 
     def _submit_login(self, mode: str, username: str, password: str) -> None:
         async def work(client: Any) -> dict[str, Any]:
@@ -224,11 +227,17 @@ class AppShell:
         """A reason this user may not use the app ("" when fine)."""
         return ""
 
+    def on_connected(self) -> None:
+        """First connected, before any login: load what anyone may see."""
+
     def on_login(self) -> None:
         """Logged in: load and subscribe."""
 
     def on_reconnected(self) -> None:
-        """Back after a lost connection (topics already resumed): refresh listings."""
+        """Back after a lost connection (topics already resumed): refresh listings.
+
+        Called whether or not a user is logged in yet.
+        """
 
     def on_event(self, event: Event) -> None:
         """One pushed event, on the Tk thread."""

@@ -323,6 +323,8 @@ class LoginDialog(tb.Toplevel):
         note: str = "",
     ) -> None:
         super().__init__(title=title, transient=master, resizable=(False, False))
+        # A hairline edge, for window managers (or none, under Xvfb) that draw no frame.
+        self.configure(highlightthickness=1, highlightbackground="#adb5bd")
         self.on_submit = on_submit
         body = tb.Frame(self, padding=PAD * 3)
         body.pack(fill="both", expand=True)
@@ -357,7 +359,15 @@ class LoginDialog(tb.Toplevel):
             )
             self.register_button.pack(side="right", padx=(0, PAD))
         self.bind("<Return>", lambda _e: self._submit("login"))
+        self._centre_over(master)
         self.username.focus_set()
+
+    def _centre_over(self, master: tk.Misc) -> None:
+        self.update_idletasks()
+        top = master.winfo_toplevel()
+        x = top.winfo_rootx() + (top.winfo_width() - self.winfo_reqwidth()) // 2
+        y = top.winfo_rooty() + (top.winfo_height() - self.winfo_reqheight()) // 3
+        self.geometry(f"+{max(x, 0)}+{max(y, 0)}")
 
     def _submit(self, mode: str) -> None:
         self.message.configure(text="Logging in…" if mode == "login" else "Registering…")
