@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -181,4 +182,4 @@ def test_plain_room_on_the_demo_joins_its_five_lot_sale(tmp_path: Path) -> None:
         close_output(server)
     assert done.returncode == 0, done.stderr
     assert "Lot 1 of 5: #1 Vintage Watch, opening bid 50.00" in done.stdout, done.stdout
-    assert "passes unsold in 1:00 without a bid" in done.stdout, done.stdout
+    assert re.search(r"passes unsold in (1:00|0:[0-5]\d) without a bid", done.stdout), done.stdout

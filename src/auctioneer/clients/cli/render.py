@@ -68,27 +68,74 @@ def price_text(auction: Mapping[str, Any]) -> str:
     return "from " + format_amount(auction.get("starting_bid"))
 
 
-def _timing(auction: Mapping[str, Any], server_now: float) -> str:
+#: Close reasons as the listing's short Time column says them.
+SHORT_REASONS = {"reserve_not_met": "no sale", "no_bids": "no bids", "admin": "closed"}
+
+
+def _timing(auction: Mapping[str, Any], server_now: float, *, short: bool = False) -> str:
+    """When the auction starts or ends, or how it ended; `short` for the 80-column listing."""
     status = auction.get("status")
     left = seconds_left(auction, server_now)
     if status == "scheduled":
-        return f"starts in {format_countdown(left)}" if left is not None else "scheduled"
+        if left is None:  # a sale's lot that opens when the lot before it closes
+            return "waits" if short else "after the lot before it"
+        return f"in {format_countdown(left)}" if short else f"starts in {format_countdown(left)}"
     if status == "open":
         if left is None:
+            passes = parse_time(auction.get("passes_at"))
+            if passes is not None:  # the server says when it passes unsold with no bid
+                return f"passes {format_countdown(passes - server_now)}"
             countdown = auction.get("countdown_s")
-            return f"{countdown} s after 1st bid" if countdown else "open"
+            if short:
+                return "on 1st bid" if countdown else "open"
+            return f"{countdown} s countdown from the 1st bid" if countdown else "open"
         return format_countdown(left)
     if status == "closed":
         winner = auction.get("winner")
-        reason = auction.get("close_reason") or auction.get("reason") or "closed"
-        return f"sold to {winner}" if winner else str(reason).replace("_", " ")
-    return str(status or "")
+        reason = str(auction.get("close_reason") or auction.get("reason") or "closed")
+        if winner:  # the listing names the winner in its Leader column
+            return "sold" if short else f"sold to {winner}"
+        return (
+            SHORT_REASONS.get(reason, reason.replace("_", " "))
+            if short
+            else reason.replace("_", " ")
+        )
+    return "" if short else str(status or "")
+
+
+def _status(auction: Mapping[str, Any]) -> Text:
+    """The status word; a deleted auction (admins only see one) says so."""
+    status = str(auction.get("status", ""))
+    if auction.get("deleted"):
+        return Text("deleted", style="red")
+    return Text(status, style=STATUS_STYLES.get(status, ""))
 
 
 def _lot(auction: Mapping[str, Any]) -> str:
     if auction.get("sale_id") is None:
         return ""
     return f"{auction['sale_id']}/{auction.get('lot', '')}"
+
+
+def _name(auction: Mapping[str, Any], admin: bool) -> Text:
+    """The name, after its sale and lot (``1/3``) and, for admins, ``(private)``."""
+    text = Text()
+    lot = _lot(auction)
+    if lot:
+        text.append(lot + " ", style="dim")
+    if admin and not auction.get("public", True):
+        text.append("(private) ", style="yellow")
+    text.append(str(auction.get("name", "")))
+    return text
+
+
+def _price(auction: Mapping[str, Any]) -> Text:
+    """The price; before the first bid the opening price, dimmed (``Bids`` says 0)."""
+    if auction.get("status") in ("closed", "cancelled") and auction.get("price") is not None:
+        return Text(format_amount(auction["price"]))
+    if auction.get("current_bid") is not None:
+        return Text(format_amount(auction["current_bid"]))
+    return Text(format_amount(auction.get("starting_bid")), style="dim")
 
 
 def auctions_table(
@@ -98,35 +145,42 @@ def auctions_table(
     flashing: frozenset[int] = frozenset(),
     title: str | None = None,
 ) -> Table:
-    """The listing: one row per auction; rows in `flashing` are highlighted."""
-    table = Table(title=title, box=box.SIMPLE_HEAD, expand=False)
-    for name, justify in [
-        ("ID", "right"),
-        ("Lot", "left"),
-        ("Name", "left"),
-        ("Status", "left"),
-        ("Price", "right"),
-        ("Leader", "left"),
-        ("Bids", "right"),
-        ("Time", "right"),
-        ("Buy now", "right"),
-    ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for a in auctions:
-        status = str(a.get("status", ""))
+    """The listing: one row per auction; rows in `flashing` are highlighted.
+
+    Why this shape: it fits 80 columns without cutting a word. Every column
+    but the name keeps its text whole and short (no wrapping, no ellipsis);
+    the name wraps between words and carries the sale and lot (``1/3``) and,
+    for admins (whose auction objects carry admin fields), ``(private)``.
+    `Buy now` appears only when some auction has one; a closed auction names
+    its winner under `Leader` (and says `sold`); a deleted auction (admins
+    only) shows as `deleted`.
+    """
+    rows = list(auctions)
+    admin = any("deleted" in a for a in rows)  # an admin's view of the auctions
+    with_buy_now = any(a.get("buy_now") is not None for a in rows)
+    # Two spaces between columns (a right pad and the box's separator), none at the edges.
+    table = Table(
+        title=title, box=box.SIMPLE_HEAD, expand=False, padding=(0, 1, 0, 0), show_edge=False
+    )
+    table.add_column("ID", justify="right", no_wrap=True)
+    table.add_column("Name", ratio=1, min_width=10, overflow="fold")
+    for name in ("Status", "Price", "Leader", "Bids", "Time", *(["Buy now"] * with_buy_now)):
+        justify = "left" if name in ("Status", "Leader") else "right"
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for a in rows:
         style = FLASH_STYLE if a.get("id") in flashing else None
-        table.add_row(
+        cells: list[RenderableType] = [
             str(a.get("id", "")),
-            _lot(a),
-            str(a.get("name", "")),
-            Text(status, style=STATUS_STYLES.get(status, "")),
-            price_text(a),
-            str(a.get("leader") or ""),
+            _name(a, admin),
+            _status(a),
+            _price(a),
+            str((a.get("winner") if a.get("status") == "closed" else a.get("leader")) or ""),
             str(a.get("bid_count") or 0),
-            _timing(a, server_now),
-            format_amount(a.get("buy_now"), empty=""),
-            style=style,
-        )
+            _timing(a, server_now, short=True),
+        ]
+        if with_buy_now:
+            cells.append(format_amount(a.get("buy_now"), empty=""))
+        table.add_row(*cells, style=style)
     return table
 
 
@@ -171,8 +225,11 @@ def auction_detail(
     facts.add_column(style="bold")
     facts.add_column(overflow="fold")  # a photo's URL wraps whole, never cut short
     price = Text(price_text(auction), style=FLASH_STYLE if flashing else "bold")
+    shown = Text(status, style=STATUS_STYLES.get(status, ""))
+    if auction.get("deleted"):
+        shown = Text(f"deleted ({status} when it was deleted)", style="red")
     rows: list[tuple[str, RenderableType]] = [
-        ("Status", Text(status, style=STATUS_STYLES.get(status, ""))),
+        ("Status", shown),
         ("Price", price),
         (
             "Winner" if status == "closed" else "Leader",
@@ -183,6 +240,8 @@ def auction_detail(
         ("Increment", format_amount(auction.get("min_increment"))),
         ("Bids", str(auction.get("bid_count") or 0)),
     ]
+    if "deleted" in auction:  # an admin's view: who may see it
+        rows.append(("Visibility", "public" if auction.get("public", True) else "private"))
     if auction.get("buy_now") is not None:
         rows.append(("Buy now", format_amount(auction["buy_now"])))
     if auction.get("reserve") is not None:
