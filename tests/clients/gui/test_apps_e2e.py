@@ -374,3 +374,17 @@ def test_an_auto_bid_answers_a_rivals_bid_and_buy_now_sells_at_once(desk: Desk) 
     pump_until(
         desk.root, lambda: other in desk.bidder.my_bids().get("won", []), what="won by buy now"
     )
+
+
+def test_a_failing_handler_is_told_in_a_sentence_not_a_traceback(
+    desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    button = tb.Button(desk.root, command=lambda: 1 / 0)
+    desk.root.after(0, lambda: button.tk.call(button, "invoke"))
+    pump_until(
+        desk.root,
+        lambda: any("went wrong in the app" in t for t in desk.admin.toasts.history),
+        what="the toast",
+    )
+    assert "Traceback" not in capsys.readouterr().err
+    button.destroy()

@@ -99,6 +99,10 @@ class AppShell:
         self.bridge.on_event = self._on_bridge_event
         self.bridge.on_status = self._on_bridge_status
         window.protocol("WM_DELETE_WINDOW", self.close)
+        # A bug in a button's handler must not print a traceback in place of an
+        # answer: log it, and tell the user in a sentence.
+        if isinstance(window, tk.Tk):
+            window.report_callback_exception = self._callback_failed
 
     # -- life cycle ------------------------------------------------------------
 
@@ -255,6 +259,10 @@ class AppShell:
         else:
             self.toasts.show(text, style="danger")
         return text
+
+    def _callback_failed(self, kind: type[BaseException], error: BaseException, tb: Any) -> None:
+        log.error("UI callback failed", exc_info=(kind, error, tb))
+        self.show_error(f"Something went wrong in the app: {error or kind.__name__}.")
 
     def report(self, error: BaseException) -> None:
         """An error callback for requests whose failure has no better place: a toast."""
