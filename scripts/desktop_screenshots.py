@@ -122,7 +122,7 @@ def main() -> None:
             capture_output=True,
         )
         asyncio.run(populate(url))
-        shoot(url, work, out, display)
+        shoot(url, work, out, display, stop_server=server.terminate)
     finally:
         server.terminate()
         server.wait(10)
@@ -130,7 +130,7 @@ def main() -> None:
         xvfb.wait(10)
 
 
-def shoot(url: str, work: Path, out: Path, display: str) -> None:
+def shoot(url: str, work: Path, out: Path, display: str, *, stop_server: object) -> None:
     from PIL import ImageGrab
 
     from auctioneer.clients.cli.config import Login, TokenStore
@@ -187,6 +187,10 @@ def shoot(url: str, work: Path, out: Path, display: str) -> None:
     admin.tabs.select(3)
     pump(root, 2.0)
     grab("desktop-analytics.png")
+    admin.tabs.select(0)
+    stop_server()  # type: ignore[operator]
+    pump(root, 1.5)
+    grab("desktop-reconnecting.png")
     admin.dispose()
     root.destroy()
     gc.collect()
