@@ -125,6 +125,10 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
         http_host, http_port = sock.getsockname()[:2]
         print(f"http: http://{_show(http_host)}:{http_port}", flush=True)
         print(f"tcp: {_show(tcp_host)}:{tcp_port}", flush=True)
+        house.api.doors = {  # `ping` tells clients that these addresses are one server
+            "http": f"http://{_show(http_host)}:{http_port}",
+            "tcp": f"tcp://{_show(tcp_host)}:{tcp_port}",
+        }
         if house.mailer is not None:
             if not settings.public_url:  # links in mails point at the port really bound
                 house.mailer.public_url = f"http://{_show(http_host)}:{http_port}"

@@ -65,6 +65,9 @@ class Api:
         self._bids = TokenBucket(settings.bid_rate, settings.bid_burst)
         self.subscriptions = Subscriptions(auctions, self.store, self.visible_auction)
         self._sales_in_flight: dict[tuple[int, str], asyncio.Task[bytes]] = {}
+        # The addresses this server announced on start-up ("http", "tcp"), for
+        # `ping`: a client learns that they are one server (one login).
+        self.doors: dict[str, str] = {}
         self.photos = Photos(self, media or MediaStore(Path(settings.media or "auctioneer-media")))
         self._table: dict[str, Handler] = {
             "register": self._register,
@@ -172,7 +175,10 @@ class Api:
         return codec.encode({})
 
     async def _ping(self, caller: Caller, req: m.Ping, rid: str | None) -> bytes:
-        return codec.encode({"server_time": format_time(self.clock.now_ms())})
+        result: dict[str, Any] = {"server_time": format_time(self.clock.now_ms())}
+        if self.doors:
+            result["doors"] = self.doors
+        return codec.encode(result)
 
     # -- reads ---------------------------------------------------------------------
     async def _get_auctions(self, caller: Caller, req: m.GetAuctions, rid: str | None) -> bytes:

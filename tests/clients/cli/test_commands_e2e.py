@@ -310,3 +310,21 @@ def test_sale_and_export_messages_read_as_english(live: Live, tmp_path: Path) ->
     assert f"Exported 1 auction to {out}." in exported.stderr
     helped = live.cli("close", "--help")
     assert "Close an auction now" in helped.stdout
+
+
+def test_every_address_of_one_server_shares_one_login(live: Live) -> None:
+    """Issue 18 item 8: localhost or 127.0.0.1, http or ws, and the TCP door."""
+    port = live.url.rsplit(":", 1)[1]
+    name = unique("ann")
+    registered = live.cli("register", name, "--password", PASSWORD, "--server",
+                          f"http://localhost:{port}/")  # fmt: skip
+    assert registered.exit_code == 0, registered.output
+    tcp = f"tcp://{live.server.tcp_host}:{live.server.tcp_port}"
+    for server in (f"http://127.0.0.1:{port}", f"ws://localhost:{port}/ws", tcp):
+        mine = live.cli("purchases", "--server", server, "--json")
+        assert mine.exit_code == 0, (server, mine.output, mine.stderr)
+    out = live.cli("logout", "--server", f"ws://127.0.0.1:{port}/ws")
+    assert out.exit_code == 0, out.output
+    after = live.cli("purchases", "--server", tcp)
+    assert after.exit_code == 1
+    one_error_line(after.stderr, "not logged in")

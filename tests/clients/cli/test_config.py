@@ -52,3 +52,43 @@ def test_the_token_variable_wins_over_the_file(
 
 def test_server_keys_ignore_a_trailing_slash_and_default_to_http() -> None:
     assert server_key("http://h:1/") == server_key("h:1") == "http://h:1"
+
+
+def test_one_server_has_one_key_however_its_address_is_written() -> None:
+    same = [
+        "http://127.0.0.1:8000",
+        "http://localhost:8000/",
+        "ws://127.0.0.1:8000/ws",
+        "127.0.0.1:8000",
+        "HTTP://LOCALHOST:8000",
+        "ws://[::1]:8000",
+        "http://0.0.0.0:8000",
+    ]
+    assert {server_key(s) for s in same} == {"http://127.0.0.1:8000"}  # fmt: skip
+    assert server_key("https://auctions.example") == "https://auctions.example:443"
+    assert server_key("wss://auctions.example/ws") == "https://auctions.example:443"
+    assert server_key("tcp://localhost:65432") == "tcp://127.0.0.1:65432"
+    assert server_key("http://127.0.0.1:8001") != server_key("http://127.0.0.1:8000")
+
+
+def test_a_login_is_kept_under_every_address_the_server_announced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AUCTIONEER_TOKEN", raising=False)
+    store = TokenStore(tmp_path)
+    store.save("http://localhost:8000", Login("T", "ann"), aliases=["tcp://127.0.0.1:65432"])
+    store.save("http://other:1", Login("U", "bob"))
+    for address in ("ws://127.0.0.1:8000/ws", "tcp://localhost:65432", "http://127.0.0.1:8000"):
+        assert store.get(address) == Login("T", "ann"), address
+    assert store.delete("tcp://127.0.0.1:65432") is True  # logging out forgets every alias
+    assert store.get("http://127.0.0.1:8000") is None
+    assert store.get("http://other:1") == Login("U", "bob")
+
+
+def test_a_login_file_from_before_canonical_keys_is_still_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AUCTIONEER_TOKEN", raising=False)
+    (tmp_path / "token.json").write_text('{"http://localhost:8000/": {"token": "OLD"}}')
+    login = TokenStore(tmp_path).get("http://127.0.0.1:8000")
+    assert login is not None and login.token == "OLD"

@@ -13,6 +13,7 @@ import typer
 
 from auctioneer.clients.cli.common import CliError, ServerOpt, connected, run, stdout
 from auctioneer.clients.cli.config import DEFAULT_SERVER, Login, TokenStore
+from auctioneer.clients.connection import Client
 from auctioneer.clients.errors import RequestFailed
 
 __all__ = ["change_password", "login", "logout", "register", "register_account"]
@@ -28,6 +29,15 @@ PasswordOpt = Annotated[
         help="Asked for when left out.",
     ),
 ]
+
+
+async def _doors(client: Client) -> list[str]:
+    """The other addresses of this server (its HTTP and TCP doors), as `ping` names them."""
+    try:
+        doors = (await client.request("ping")).get("doors") or {}
+    except RequestFailed:  # an older server: the login is kept under --server only
+        return []
+    return [str(url) for url in doors.values() if isinstance(url, str)]
 
 
 def _welcome(login: Login) -> str:
@@ -64,7 +74,8 @@ def register_account(
             else:
                 await client.request("register", username=username, password=password, email=email)
             login = Login.from_reply(await client.login(username, password))
-        TokenStore().save(server, login)
+            aliases = await _doors(client)
+        TokenStore().save(server, login, aliases=aliases)
         stdout().print(f"Registered and logged in as {_welcome(login)}.")
 
     run(main())
@@ -80,7 +91,8 @@ def login(
     async def main() -> None:
         async with connected(server) as client:
             login = Login.from_reply(await client.login(username, password))
-        TokenStore().save(server, login)
+            aliases = await _doors(client)
+        TokenStore().save(server, login, aliases=aliases)
         stdout().print(f"Logged in as {_welcome(login)}.")
 
     run(main())

@@ -3,18 +3,23 @@
 Why a file per user, mode 0600: a token is a password for as long as it
 lives, so it goes where the user's other client secrets go (the XDG config
 folder, as platformdirs would choose on Linux) and only its owner may read
-it. Tokens are kept per server URL, so one user can be logged in to a test
-server and a real one at once. Precedence (STYLE.md "Configuration"):
-defaults < environment < explicit option.
+it. Tokens are kept per server, so one user can be logged in to a test
+server and a real one at once. One server is found however its address is
+written: `server_key` makes `http://localhost:8000/`, `ws://127.0.0.1:8000/ws`
+and `http://127.0.0.1:8000` one key, and a login is also kept under every
+address the server announces (`ping` names its doors, the TCP one too).
+Precedence (STYLE.md "Configuration"): defaults < environment < explicit option.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -47,10 +52,35 @@ def config_dir(environ: dict[str, str] | None = None) -> Path:
     return Path(base) / "auctioneer"
 
 
+_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https", "tcp": "tcp"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_LOOPBACK = {"localhost", "ip6-localhost", "::1", "0.0.0.0", "::"}
+
+
 def server_key(server: str) -> str:
-    """The key a server's login is stored under: its URL without a trailing slash."""
-    server = server.strip().rstrip("/")
-    return server if "://" in server else "http://" + server
+    """The key a server's login is stored under, the same however the address is written.
+
+    WebSocket URLs count as their HTTP twins (`ws://h/ws` is `http://h`),
+    every loopback name as 127.0.0.1 (and a server listening on all
+    addresses as well), the scheme's default port is spelled out, and paths
+    and trailing slashes go: ``http://localhost:8000/`` -> ``http://127.0.0.1:8000``.
+    """
+    text = server.strip()
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # not a URL at all: keep it as written
+        return text.rstrip("/")
+    scheme = _SCHEMES.get(parts.scheme.lower(), parts.scheme.lower())
+    host = (parts.hostname or "").lower()
+    if host in _LOOPBACK or host.startswith("127."):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    port = port or _DEFAULT_PORTS.get(scheme)
+    return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +115,10 @@ class TokenStore:
             data = orjson.loads(self.path.read_bytes())
         except (FileNotFoundError, orjson.JSONDecodeError):
             return {}
-        return data if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        # Files written before keys were canonical: read them as if they were.
+        return {server_key(str(key)): value for key, value in data.items()}
 
     def _write(self, data: dict[str, Any]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -111,21 +144,31 @@ class TokenStore:
             role=str(entry.get("role", "")),
         )
 
-    def save(self, server: str, login: Login) -> None:
+    def save(self, server: str, login: Login, *, aliases: Iterable[str] = ()) -> None:
+        """Keep `login` for `server` and for the other addresses of the same server."""
         data = self._read()
-        data[server_key(server)] = {
+        entry = {
             "token": login.token,
             "username": login.username,
             "paddle": login.paddle,
             "role": login.role,
         }
+        for address in (server, *aliases):
+            data[server_key(address)] = entry
         self._write(data)
 
     def delete(self, server: str) -> bool:
-        """Forget the login for `server`; True if there was one."""
+        """Forget the login for `server` (under all its addresses); True if there was one."""
         data = self._read()
-        if data.pop(server_key(server), None) is None:
+        gone = data.pop(server_key(server), None)
+        if gone is None:
             return False
+        token = gone.get("token") if isinstance(gone, dict) else None
+        data = {
+            key: value
+            for key, value in data.items()
+            if not (isinstance(value, dict) and token and value.get("token") == token)
+        }
         if data:
             self._write(data)
         else:

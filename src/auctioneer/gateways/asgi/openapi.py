@@ -200,7 +200,13 @@ RESULTS: dict[str, dict[str, Any]] = {
     "logout": ref("Empty"),
     "change_password": ref("Empty"),
     "logout_everywhere": ref("Empty"),
-    "ping": _result({"server_time": _STR}),
+    "ping": {
+        **_result({"server_time": _STR}),
+        "properties": {
+            "server_time": _STR,
+            "doors": {"type": "object", "additionalProperties": _STR},
+        },
+    },
     "get_auctions": _result({"auctions": _list_of("Auction")}),
     "get_auction": _result({"auction": ref("Auction"), "bids": _list_of("Bid")}),
     "get_bids": _result({"bids": _list_of("Bid")}),
