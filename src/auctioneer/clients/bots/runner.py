@@ -208,6 +208,7 @@ class _Bot:
         user = self.client.user or {}
         self.stats.paddle = f"#{user.get('paddle')}"
         self.stats.connected = True
+        self.client.on_status(self.on_status)
         self.client.on_event(self.on_event)
         with contextlib.suppress(RequestFailed):  # `won` events, where the server has them
             await self.client.subscribe("user:me")
@@ -224,6 +225,10 @@ class _Bot:
         self.targets.add(aid)
         await self.client.follow(aid)
         self.tally.observe(self.client.session.book.get(aid))
+
+    def on_status(self, status: str) -> None:
+        """Online only while connected: "Online" drops while the server is down."""
+        self.stats.connected = status == "connected"
 
     def on_event(self, event: Event) -> None:
         data = event.data
