@@ -159,3 +159,23 @@ def test_the_bidders_picture_drops_auctions_that_turn_private_or_go_away() -> No
         Event("auction_hidden", "auctions", None, None, {"auction_id": 2}),
     )
     assert live.visible() == []
+
+
+def test_the_live_room_shows_the_open_lot_of_the_newest_running_sale() -> None:
+    from auctioneer.clients.tk.room import current_lot, live_sale, sale_ids
+
+    lots = [
+        {"id": 1, "sale_id": 1, "lot": 1, "status": "closed"},
+        {"id": 2, "sale_id": 1, "lot": 2, "status": "open"},
+        {"id": 3, "sale_id": 2, "lot": 1, "status": "closed"},
+        {"id": 4, "sale_id": 2, "lot": 2, "status": "closed"},
+        {"id": 5, "sale_id": 3, "lot": 2, "status": "scheduled"},
+        {"id": 6, "sale_id": 3, "lot": 1, "status": "scheduled"},
+    ]
+    assert sale_ids(lots) == [3, 2, 1]
+    assert live_sale(lots, sale_ids(lots)) == 1  # the only one running
+    assert live_sale(lots[2:], [3, 2]) == 3  # none running: the newest
+    assert current_lot(lots, 1) == (lots[1], 2)
+    assert current_lot(lots, 3) == (lots[5], 2)  # the next scheduled, by lot number
+    assert current_lot(lots, 2) == (lots[3], 2)  # all closed: the last
+    assert current_lot(lots, 9) == (None, 0)

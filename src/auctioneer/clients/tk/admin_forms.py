@@ -145,6 +145,7 @@ class SaleBuilder(tb.Frame):
         super().__init__(master, padding=PAD * 2)
         self.submit = submit
         self.lots: list[dict[str, Any]] = []
+        self.created: int | None = None  # the id of the last sale created
         left = tb.Frame(self)
         left.pack(side="left", fill="y", anchor="n")
         tb.Label(left, text="Sale", font=("TkDefaultFont", 14, "bold")).grid(
@@ -230,6 +231,7 @@ class SaleBuilder(tb.Frame):
 
         def done(result: dict[str, Any]) -> None:
             sale = result.get("sale") or {}
+            self.created = sale.get("id")
             self.result.configure(
                 text=f"Created sale #{sale.get('id')} {sale.get('name')} "
                 f"with {len(sale.get('lots') or [])} lots.",

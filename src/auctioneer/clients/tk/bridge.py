@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import queue
 import threading
@@ -43,7 +44,7 @@ class Scheduler(Protocol):
     def after_cancel(self, id: str) -> None: ...
 
 
-class Status:
+class Status(enum.StrEnum):
     """Connection states reported to `on_status` (the client library's, plus two)."""
 
     CONNECTING = "connecting"
@@ -81,7 +82,7 @@ class Bridge:
         self.url = url
         self.on_event: Callable[[Event], None] = lambda event: None
         self.on_status: Callable[[str], None] = lambda status: None
-        self.status = Status.CONNECTING
+        self.status: str = Status.CONNECTING
         self.reconnects = 0
         self._backoff = backoff_delays
         self._ping_interval = ping_interval
@@ -89,7 +90,7 @@ class Bridge:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, daemon=True, name="auctioneer-tk-net")
         self._client: Client | None = None
-        self._have_client: asyncio.Event | None = None
+        self._have_client = asyncio.Event()  # bound to no loop until first awaited
         self._widget: Scheduler | None = None
         self._after: str | None = None
         self._stopped = False
@@ -189,7 +190,6 @@ class Bridge:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        self._have_client = asyncio.Event()
         self._loop.run_forever()
         # Let cancelled tasks finish before the loop is closed by stop().
         pending = asyncio.all_tasks(self._loop)
@@ -205,8 +205,6 @@ class Bridge:
         return asyncio.run_coroutine_threadsafe(wrap(), self._loop)
 
     async def _connected_client(self) -> Client:
-        while self._have_client is None:  # the thread is starting
-            await asyncio.sleep(0.01)
         await self._have_client.wait()
         assert self._client is not None
         return self._client
@@ -237,7 +235,6 @@ class Bridge:
                 await asyncio.sleep(next(delays))
                 continue
             self._client = client
-            assert self._have_client is not None
             self._have_client.set()
             with contextlib.suppress(ClientError):
                 await client.ping()  # a first clock sample with a round trip

@@ -9,6 +9,7 @@ code, not a Tcl traceback.
 from __future__ import annotations
 
 import os
+import sys
 import tkinter as tk
 
 import ttkbootstrap as tb
@@ -34,6 +35,7 @@ def make_root(title: str = "Auctioneer") -> tb.App:
     """
     if (
         os.name == "posix"
+        and sys.platform != "darwin"  # macOS's own Tk needs no $DISPLAY
         and not os.environ.get("DISPLAY")
         and not os.environ.get("WAYLAND_DISPLAY")
     ):

@@ -22,12 +22,18 @@ from auctioneer.clients.tk.widgets import PAD, set_columns
 if TYPE_CHECKING:
     from auctioneer.clients.tk.bidder import BidderApp
 
-__all__ = ["LiveRoom", "current_lot", "sale_ids"]
+__all__ = ["LiveRoom", "current_lot", "live_sale", "sale_ids"]
 
 
 def sale_ids(auctions: Iterable[Mapping[str, Any]]) -> list[int]:
     """The sales that have a lot in `auctions`, newest first."""
     return sorted({int(a["sale_id"]) for a in auctions if a.get("sale_id")}, reverse=True)
+
+
+def live_sale(auctions: Iterable[Mapping[str, Any]], sales: list[int]) -> int:
+    """The sale to show until the user picks one: the newest with an open lot, else the newest."""
+    running = {a.get("sale_id") for a in auctions if a.get("status") == "open"}
+    return next((s for s in sales if s in running), sales[0])
 
 
 def current_lot(
@@ -51,6 +57,7 @@ class LiveRoom(tb.Frame):
         super().__init__(master, padding=PAD * 3)
         self.app = app
         self.sale: int | None = None
+        self.picked = False  # the user chose a sale: stay on it
         self.following: int | None = None
         top = tb.Frame(self)
         top.pack(fill="x")
@@ -103,14 +110,15 @@ class LiveRoom(tb.Frame):
     def _pick(self) -> None:
         text = self.picker.get().removeprefix("Sale ").strip()
         self.sale = int(text) if text.isdigit() else None
+        self.picked = self.sale is not None
         self.render(self.app.bridge.server_now())
 
     def render(self, server_now: float) -> None:
         auctions = self.app.auctions.visible()
         sales = sale_ids(auctions)
         self.picker.configure(values=[f"Sale {s}" for s in sales])
-        if self.sale is None and sales:
-            self.sale = sales[0]
+        if not self.picked and sales:
+            self.sale = live_sale(auctions, sales)
             self.picker.set(f"Sale {self.sale}")
         if self.sale is None:
             return

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 #: The ttkbootstrap theme of both apps.
 THEME = "bootstrap-light"
 
-BANNER_TEXT = {
+BANNER_TEXT: dict[str, str] = {
     Status.RECONNECTING: "Connection lost: reconnecting…",
     Status.OFFLINE: "Cannot reach the server: retrying…",
     Status.CLOSED: "Disconnected from the server.",
