@@ -288,11 +288,7 @@ async def test_the_transport_logs_in_and_a_wrong_password_is_retried_later() -> 
         await good.close()
         assert [m["Subject"] for m in sink.received()] == ["hello"]
         wrong = SmtpTransport(
-            SmtpConfig.from_settings(
-                Settings(
-                    smtp=sink.url, smtp_security="none", smtp_user="auctions", smtp_password="x"
-                )
-            )
+            SmtpConfig("127.0.0.1", sink.port, "none", "auctions", "x", timeout_s=2.0)
         )
         with pytest.raises(MailDeferred):
             await wrong.send(_plain("refused"))
