@@ -71,6 +71,10 @@ export function bidPanel({ session, store }, id) {
     amount.setError("");
     try {
       const result = await session.request("place_bid", { auction_id: id, amount: minor });
+      // The box moves on to the new lowest bid the server states, so the next
+      // click bids again instead of repeating an amount that is now too low.
+      lastPrefill = moneyInputValue(minimumBid(result.auction));
+      amount.input.value = lastPrefill;
       store.markMine(id);
       if (result.auction) store.putAuction(result.auction);
       const leading = result.auction?.leader === store.myPaddle;
