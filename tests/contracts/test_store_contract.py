@@ -153,11 +153,12 @@ async def test_consecutive_commits_of_one_auction_in_flight_together_all_land(
     def note(n: int) -> list[NoticeRecord]:
         return [NoticeRecord(5, "outbid", {"n": n}, T0 + n)]
 
-    results = await asyncio.gather(
+    appended = await asyncio.gather(
         store.append(commit(1, 0, [created(1)], notices=note(1), lot=3)),
         store.append(commit(1, 1, [bid(1, 2, 2, 100)], notices=note(2))),
         store.append(commit(1, 2, [bid(1, 3, 3, 200)], notices=note(3), status="closed")),
     )
+    results = [await projected for projected in appended]
     assert [[n.seq for n in r] for r in results] == [[1], [2], [3]]
     assert [e.version for e in await store.load_events(1)] == [1, 2, 3]
     row = await store.auction_row(1)
@@ -266,16 +267,18 @@ async def test_a_sale_written_with_a_commit_can_be_read_back(store: Any) -> None
 
 async def test_notice_seqs_are_gapless_per_user_across_commits(store: Any) -> None:
     await _auction_with_bids(store, 1, [])
-    first = await store.append(
-        commit(
-            1,
-            1,
-            [bid(1, 2, 2, 100)],
-            notices=[
-                NoticeRecord(5, "outbid", {"auction_id": 1, "amount": 100}, T0),
-                NoticeRecord(6, "outbid", {"auction_id": 1}, T0),
-                NoticeRecord(5, "auto_bid_exhausted", {"auction_id": 1}, T0 + 1),
-            ],
+    first = await (
+        await store.append(
+            commit(
+                1,
+                1,
+                [bid(1, 2, 2, 100)],
+                notices=[
+                    NoticeRecord(5, "outbid", {"auction_id": 1, "amount": 100}, T0),
+                    NoticeRecord(6, "outbid", {"auction_id": 1}, T0),
+                    NoticeRecord(5, "auto_bid_exhausted", {"auction_id": 1}, T0 + 1),
+                ],
+            )
         )
     )
     assert [(n.user_id, n.seq, n.kind) for n in first] == [
@@ -283,8 +286,12 @@ async def test_notice_seqs_are_gapless_per_user_across_commits(store: Any) -> No
         (6, 1, "outbid"),
         (5, 2, "auto_bid_exhausted"),
     ]
-    second = await store.append(
-        commit(1, 2, [bid(1, 3, 3, 200)], notices=[NoticeRecord(5, "won", {"x": [1, 2]}, T0 + 2)])
+    second = await (
+        await store.append(
+            commit(
+                1, 2, [bid(1, 3, 3, 200)], notices=[NoticeRecord(5, "won", {"x": [1, 2]}, T0 + 2)]
+            )
+        )
     )
     assert second == [StoredNotice(5, 3, "won", {"x": [1, 2]}, T0 + 2)]
     assert [n.seq for n in await store.notices(5)] == [1, 2, 3]

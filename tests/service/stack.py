@@ -23,7 +23,7 @@ from auctioneer.store.memory import MemoryStore
 from auctioneer.wire import codec
 from auctioneer.wire import messages as m
 
-__all__ = ["START_MS", "Stack", "cheap_hasher", "lot"]
+__all__ = ["PASSWORD", "START_MS", "Stack", "cheap_hasher", "lot"]
 
 START_MS = 1_790_000_000_000
 PASSWORD = "correct horse"

@@ -26,21 +26,30 @@ from auctioneer.engine.errors import AuctionError
 from auctioneer.engine.events import Event
 from auctioneer.engine.state import Auction, Status
 from auctioneer.service.actor import ActorPool, Work
-from auctioneer.service.auction_view import AuctionView, people_in
-from auctioneer.service.commits import commit_of, notice_records, purchases_of
+from auctioneer.service.auction_view import EMPTY_RESULT, AuctionView, people_in
+from auctioneer.service.commits import (
+    commit_of,
+    decision_of,
+    notice_records,
+    purchases_of,
+    request_of,
+)
 from auctioneer.service.errors import Conflict, Internal, NotFound
 from auctioneer.service.idempotency import Replies
 from auctioneer.service.metrics import Metrics
 from auctioneer.service.ports import (
     Clock,
     Commit,
+    Decision,
     EventStore,
     Frame,
     NoticeRecord,
+    Projected,
     PurchaseRecord,
-    StoredNotice,
+    RequestRecord,
 )
 from auctioneer.service.publisher import FanOut, Publisher
+from auctioneer.service.recovery import project_unprojected
 from auctioneer.service.replies import first_reply, is_refusal, refusal, refusal_bytes
 from auctioneer.service.scheduler import Scheduler, due_events
 from auctioneer.service.users import UserService
@@ -82,7 +91,9 @@ class AuctionService:
 
     # -- lifecycle -----------------------------------------------------------
     async def start(self) -> None:
-        """Load every unfinished auction and set its timer again."""
+        """Project what a crash left unprojected, load every unfinished auction
+        and set its timer again."""
+        await project_unprojected(self.store, self.users)
         await self.replies.start()
         waiting: list[Auction] = []
         for auction_id in await self.store.unfinished_auction_ids():
@@ -119,9 +130,16 @@ class AuctionService:
         notices = await self.store.notices(user_id, after_seq)
         return [self.publisher.notice_frame(n) for n in notices if n.seq <= upto_seq]
 
-    async def stored_reply(self, key: tuple[int, str]) -> bytes | None:
-        """The first reply to this (user, request id), if there was one."""
-        return await self.replies.stored(key)
+    async def stored_reply(
+        self, key: tuple[int, str], *, admin: bool = False, ask_store: bool = False
+    ) -> bytes | None:
+        """The first reply to this (user, request id), if there was one (as the
+        caller saw it: `admin` for the admin view of an auction). `ask_store`:
+        also for an id this process does not know (another may have used it)."""
+        stored = await self.replies.stored(key, ask_store=ask_store)
+        if isinstance(stored, RequestRecord):
+            return await self._rebuilt(stored, admin=admin)
+        return stored
 
     # -- writes --------------------------------------------------------------
     async def create(self, command: CreateAuction, work: Work) -> bytes:
@@ -174,14 +192,16 @@ class AuctionService:
         steps: list[tuple[Event, Auction]] = []
         notices: list[NoticeRecord] = []
         purchases: list[PurchaseRecord] = []
+        decisions: list[Decision] = []
         done: list[tuple[Work, Outcome]] = []
         refused: list[tuple[int, str, bytes]] = []  # kept like replies: a retry is refused again
         seen: set[tuple[int, str]] = set()
         replies = self.replies
 
-        def fold(events: Sequence[Event], at_state: Auction) -> Auction:
+        def fold(events: Sequence[Event], at_state: Auction, work: Work | None = None) -> Auction:
             if not events:
                 return at_state
+            decisions.append(decision_of(events[0].version, work))
             folded = engine.fold_steps(at_state, events)  # the decision's own states
             steps.extend(folded)
             notices.extend(notice_records(engine.notices(at_state, events), events[-1].at))
@@ -199,9 +219,11 @@ class AuctionService:
                 if key in seen:  # a retry inside this batch gets the first reply
                     done.append((work, b""))
                     continue
-                stored = replies.cached(key)  # no coroutine on the usual path
+                stored: bytes | RequestRecord | None = replies.cached(key)  # no coroutine
                 if stored is None and (again or replies.may_be_stored(key)):
                     stored = await replies.stored(key, ask_store=True)
+                if isinstance(stored, RequestRecord):
+                    stored = await self._rebuilt(stored, admin=work.admin)
                 if stored is not None:
                     done.append((work, stored))
                     continue
@@ -221,7 +243,7 @@ class AuctionService:
                     # a cached state another process has moved on since.
                     done.append((work, e))
                 continue
-            state = fold(events, state)
+            state = fold(events, state, work)
             if key is not None:
                 seen.add(key)
             done.append((work, state))
@@ -229,9 +251,13 @@ class AuctionService:
         final, rendered = await self._render(state, done)
         if steps:
             try:
-                kept = [*rendered, *refused]
-                commit = commit_of(start, final, steps, notices, purchases, kept)
-                stored_notices = await self._commit(commit)
+                requests = [
+                    request_of(auction_id, work, version, real_now) for work, _, version in rendered
+                ]
+                commit = commit_of(
+                    start, final, steps, notices, purchases, decisions=decisions, requests=requests
+                )
+                projected = await self._commit(commit)
             except BaseException as e:
                 self._forget_deferred_refusals(done)  # decided on a state never written
                 if _is_conflict(e) and not last:
@@ -246,19 +272,23 @@ class AuctionService:
                 if not isinstance(e, Exception):
                     raise
                 return True
+            for work, result, _ in rendered:  # durable: retries are answered from memory
+                replies.remember(work.user_id or 0, work.request_id or "", result)
             # Cache the frames with the state, so a resume that reads this seq finds them.
             frames = self.publisher.remember(state.id, steps)
             self._states[auction_id] = state
+            if notices:  # told once the projection has given them their seqs
+                self.publisher.publish_notices_of(projected)
         else:
-            stored_notices, frames = [], []
+            frames = []
             # No commit checked the state these refusals rest on: another
             # process may have moved the auction on since it was cached.
             any_refused = any(isinstance(outcome, AuctionError) for _, outcome in done)
             if any_refused and not last and await self._catch_up(auction_id):
                 self._forget_deferred_refusals(done)
                 return False
-            if refused:
-                replies.keep_refusals(refused)
+        if refused:  # kept for retries, off the auction's path
+            replies.keep_refusals(refused)
         self._resolve(done)
         # Always re-arm: a timer that fired a little early decided nothing, and
         # must not leave the auction without a timer.
@@ -266,7 +296,7 @@ class AuctionService:
         if steps:
             # Replies first (their tasks wake on the futures above), then the events.
             publish = self.publisher.publish
-            self._actors.loop.call_soon(publish, start, final, frames, stored_notices)
+            self._actors.loop.call_soon(publish, start, final, frames, [])
             self.scheduler.open_next_lot(state, steps)
         return True
 
@@ -300,7 +330,7 @@ class AuctionService:
 
     async def _render(
         self, state: Auction, done: list[tuple[Work, Outcome]]
-    ) -> tuple[AuctionView, list[tuple[int, str, bytes]]]:
+    ) -> tuple[AuctionView, list[tuple[Work, bytes, int]]]:
         """Encode each accepted command's result (in place); the ones to keep for retries.
 
         Every accepted command gets a result here, also one that emitted no
@@ -312,24 +342,31 @@ class AuctionService:
             people_in([state, *(s for _, s in done if isinstance(s, Auction))])
         )
         final = AuctionView(state, names)
-        kept: list[tuple[int, str, bytes]] = []
+        kept: list[tuple[Work, bytes, int]] = []
         for index, (work, outcome) in enumerate(done):
             if isinstance(outcome, Auction):
                 view = final if outcome is state else AuctionView(outcome, names)
                 result = view.result(empty=work.result == "empty", admin=work.admin)
                 done[index] = (work, result)
                 if work.user_id and work.request_id:
-                    kept.append((work.user_id, work.request_id, result))
+                    kept.append((work, result, outcome.version))
         return final, kept
 
-    async def _commit(self, commit: Commit) -> list[StoredNotice]:
-        """Append one batch; once durable, its replies answer retries from memory."""
+    async def _commit(self, commit: Commit) -> Projected:
+        """Append one batch's log entries; its projections follow (the future)."""
         started = time.perf_counter()
-        stored = await self.store.append(commit)
+        projected = await self.store.append(commit)
         self.metrics.commit.observe(time.perf_counter() - started)
-        for user_id, request_id, result in commit.idempotency:
-            self.replies.remember(user_id, request_id, result)
-        return stored
+        return projected
+
+    async def _rebuilt(self, record: RequestRecord, *, admin: bool) -> bytes:
+        """A first reply the store did not keep, rebuilt from the log (rule 10)."""
+        if record.reply == "empty":
+            return EMPTY_RESULT
+        events = await self.store.load_events(record.auction_id, 0, limit=record.version)
+        state = engine.replay(record.auction_id, events)
+        names = await self.users.names(people_in([state])) if admin else {}
+        return AuctionView(state, names).result(empty=False, admin=admin)
 
     async def create_lots(
         self,
@@ -362,14 +399,22 @@ class AuctionService:
         result = reply([view.admin for _, view, _, _ in lots])
         kept = [(*key, result)] if key is not None else []
         commits = [
-            commit_of(start, view, steps, notices, [], kept if index == len(lots) - 1 else [])
+            commit_of(
+                start,
+                view,
+                steps,
+                notices,
+                [],
+                idempotency=kept if index == len(lots) - 1 else [],
+                decisions=[decision_of(1, None)],
+            )
             for index, (start, view, steps, notices) in enumerate(lots)
         ]
         try:
             stored = await self.store.append_all(commits)
         except Exception as e:
             if _is_conflict(e) and key is not None:  # the same request, stored meanwhile
-                first = await self.store.stored_reply(*key)
+                first = await self.stored_reply(key, admin=True, ask_store=True)
                 if first is not None:
                     return first_reply(first)
             if not _is_conflict(e):

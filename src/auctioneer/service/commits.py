@@ -12,10 +12,11 @@ from typing import Any
 
 from auctioneer.engine.events import Event, UnitSold
 from auctioneer.engine.state import Auction
+from auctioneer.service.actor import Work
 from auctioneer.service.auction_view import AuctionView
-from auctioneer.service.ports import Commit, NoticeRecord, PurchaseRecord
+from auctioneer.service.ports import Commit, Decision, NoticeRecord, PurchaseRecord, RequestRecord
 
-__all__ = ["commit_of", "notice_records", "purchases_of"]
+__all__ = ["commit_of", "decision_of", "notice_records", "purchases_of", "request_of"]
 
 
 def commit_of(
@@ -24,9 +25,13 @@ def commit_of(
     steps: list[tuple[Event, Auction]],
     notices: list[NoticeRecord],
     purchases: list[PurchaseRecord],
-    replies: list[tuple[int, str, bytes]],
+    *,
+    idempotency: list[tuple[int, str, bytes]] | None = None,
+    decisions: list[Decision] | None = None,
+    requests: list[RequestRecord] | None = None,
 ) -> Commit:
-    """The store's record of one auction's decided batch."""
+    """The store's record of one auction's decided batch: the log entries (its
+    events and the decisions that made them) and what they project."""
     state = final.state
     assert state.spec is not None
     return Commit(
@@ -40,9 +45,27 @@ def commit_of(
         sale_id=state.sale_id,
         notices=notices,
         purchases=purchases,
-        idempotency=replies,
+        idempotency=idempotency or (),
         row_json=final.admin_json,
+        decisions=decisions or (),
+        requests=requests or (),
     )
+
+
+def decision_of(first_version: int, work: Work | None) -> Decision:
+    """Who made the events from `first_version` on: `work`'s request, or a deadline."""
+    if work is None:
+        return Decision(first_version)
+    reply = "empty" if work.result == "empty" else "auction"
+    return Decision(first_version, work.user_id, work.request_id, reply)
+
+
+def request_of(auction_id: int, work: Work, version: int, at: int) -> RequestRecord:
+    """The record that lets a retry of `work` get its reply rebuilt from the log:
+    the auction as it stood at `version`, after the request."""
+    assert work.user_id is not None and work.request_id is not None
+    reply = "empty" if work.result == "empty" else "auction"
+    return RequestRecord(work.user_id, work.request_id, auction_id, version, reply, at)
 
 
 def notice_records(notices: Iterable[Any], at: int) -> list[NoticeRecord]:

@@ -1,11 +1,15 @@
 """First replies kept for retries (PROTOCOL.md rule 10).
 
 A write retried with the same request id by the same user gets its first
-reply and changes nothing. Replies of this process live in memory (bounded);
-the store keeps them for IDEMPOTENCY_WINDOW_MS so a retry after a restart,
-or through another process, finds them too. The store is asked only for ids
-it may hold (written before this process started, or forgotten from memory),
-so a fresh id costs no read on the write path.
+reply and changes nothing. Replies of this process live in memory (bounded).
+The store does not keep an accepted request's reply: its log rows say which
+request made them, and a record of the request (written behind) says where
+its reply is rebuilt from (`RequestRecord`: the auction at a version). The
+store keeps the bytes only of what the log cannot rebuild (a sale's reply, a
+refusal). Either way a retry after a restart, or through another process,
+finds its first reply for IDEMPOTENCY_WINDOW_MS. The store is asked only for
+ids it may hold (written before this process started, or forgotten from
+memory), so a fresh id costs no read on the write path.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from auctioneer.service.ports import Clock, EventStore
+from auctioneer.service.ports import Clock, EventStore, RequestRecord
 
 __all__ = ["FORGET_CHUNK", "FORGET_EVERY_S", "IDEMPOTENCY_WINDOW_MS", "Replies", "ReplyKey"]
 
@@ -35,6 +39,7 @@ class Replies:
         self._clock = clock
         self._cache: dict[ReplyKey, bytes] = {}
         self._known: set[ReplyKey] = set()  # stored, not (or no longer) in the cache
+        self._recorded: dict[ReplyKey, RequestRecord] = {}  # rebuilt from the log on demand
         self._saving: set[asyncio.Task[None]] = set()  # refusals on their way to the store
         self._forgetting: asyncio.Task[None] | None = None
 
@@ -42,6 +47,8 @@ class Replies:
         """Learn which ids the store holds, and start deleting expired ones hourly."""
         since = self._clock.now_ms() - IDEMPOTENCY_WINDOW_MS
         self._known = set(await self._store.request_ids(since))
+        for record in await self._store.requests(since):
+            self._recorded[(record.user_id, record.request_id)] = record
         self._forgetting = asyncio.get_running_loop().create_task(self._forget_old())
 
     async def stop(self) -> None:
@@ -58,10 +65,12 @@ class Replies:
 
     def may_be_stored(self, key: ReplyKey) -> bool:
         """Whether the store may hold a reply this process does not have in memory."""
-        return key in self._known
+        return key in self._known or key in self._recorded
 
-    async def stored(self, key: ReplyKey, *, ask_store: bool = False) -> bytes | None:
-        """The first reply to `key`, if there was one.
+    async def stored(
+        self, key: ReplyKey, *, ask_store: bool = False
+    ) -> bytes | RequestRecord | None:
+        """The first reply to `key`, or where to rebuild it from, if there was one.
 
         Args:
             ask_store: ask the store even for an id it is not known to hold
@@ -70,6 +79,9 @@ class Replies:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
+        recorded = self._recorded.get(key)
+        if recorded is not None:
+            return recorded
         if not ask_store and key not in self._known:
             return None
         return await self._store.stored_reply(*key)

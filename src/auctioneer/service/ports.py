@@ -7,7 +7,7 @@ picks one. The service never imports a backend.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any, Protocol
@@ -18,6 +18,7 @@ __all__ = [
     "Broker",
     "Clock",
     "Commit",
+    "Decision",
     "EmailRecord",
     "EventStore",
     "Frame",
@@ -28,7 +29,9 @@ __all__ = [
     "NoticeRecord",
     "OutboxRecord",
     "PaymentRecord",
+    "Projected",
     "PurchaseRecord",
+    "RequestRecord",
     "StoreCounters",
     "StoredNotice",
     "TokenRecord",
@@ -86,14 +89,51 @@ class PurchaseRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class Commit:
-    """Everything one accepted command writes, in ONE transaction.
+class Decision:
+    """Who caused a run of an auction's events: one command (or one deadline).
 
-    `events` carry their `version` (expected_version+1, +2, ...) and public
-    `seq`. `row` is the auction's current state for listings (the admin view of
-    the PROTOCOL.md auction object, as a JSON-able dict) plus the columns used
-    to filter. `reply` is stored under (user_id, request_id) so a retried write
-    returns the first reply (PROTOCOL.md rule 10).
+    Written on the log rows from `first_version` on, so the log alone says
+    which request made which events, and where each decision starts (the
+    notices of a decision are derived from it as a whole). `reply` says what
+    the request's first reply was: the auction object in the caller's view
+    ("auction") or `{}` ("empty"); None for a deadline or a sale's next lot.
+    """
+
+    first_version: int
+    user_id: int | None = None
+    request_id: str | None = None
+    reply: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """An accepted request whose first reply is rebuilt from the log (rule 10).
+
+    The reply is the auction as it stood at `version` (the request's last
+    event), rendered as `reply` says ("auction": in the caller's view, "empty":
+    `{}`).
+    """
+
+    user_id: int
+    request_id: str
+    auction_id: int
+    version: int
+    reply: str
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """One auction's decided batch: its log entries and what they project.
+
+    The log is the write (docs/architecture.md): `append` makes durable the
+    `events` (with their `version`, expected_version+1, +2, ..., and public
+    `seq`), the `decisions` that caused them, and `idempotency` replies that
+    cannot be rebuilt from the log (a sale's). Everything else is a
+    projection of those events, which a store may write behind the reply: the
+    auction's `row` for listings (the admin view of the auction object) and
+    its filter columns, the personal `notices`, the `purchases`, and the
+    `requests` whose first replies a retry gets (PROTOCOL.md rule 10).
     """
 
     auction_id: int
@@ -109,6 +149,11 @@ class Commit:
     idempotency: Sequence[tuple[int, str, bytes]] = ()  # (user_id, request_id, result)
     extra: dict[str, Any] = field(default_factory=dict)
     row_json: bytes | None = None  # `row` already encoded, when the caller has it
+    decisions: Sequence[Decision] = ()
+    requests: Sequence[RequestRecord] = ()
+
+
+Projected = Awaitable[list[StoredNotice]]
 
 
 class StoreCounters(Protocol):
@@ -142,10 +187,15 @@ class EventStore(Protocol):
     async def allocate_ids(self, kind: str, count: int = 1) -> list[int]:
         """Durably reserve `count` new ids of `kind` ("auction" or "sale")."""
 
-    async def append(self, commit: Commit) -> list[StoredNotice]:
-        """Write one commit durably (group-committed with concurrent ones).
+    async def append(self, commit: Commit) -> Projected:
+        """Write one commit's log entries durably (group-committed with others).
 
-        Returns the notices as stored, with their per-user seq.
+        Returns once the events are durable. Its projections (row, notices,
+        purchases, requests) may be written after that, in a later
+        transaction; the returned future then gives the notices as stored,
+        with their per-user seq (at once for a store that writes everything
+        together). Every read of a projection waits for the projections of
+        the appends before it.
         """
 
     async def append_all(self, commits: Sequence[Commit]) -> list[list[StoredNotice]]:
@@ -190,8 +240,9 @@ class EventStore(Protocol):
         """The auction ids of a sale, in lot order."""
 
     # -- idempotency --------------------------------------------------------
-    async def stored_reply(self, user_id: int, request_id: str) -> bytes | None:
-        """The reply first sent to this (user, request id), if any."""
+    async def stored_reply(self, user_id: int, request_id: str) -> bytes | RequestRecord | None:
+        """The reply first sent to this (user, request id): its bytes when they
+        were stored, where the log says to rebuild it from, or None."""
 
     async def save_reply(self, user_id: int, request_id: str, result: bytes) -> None:
         """Store a reply outside an auction commit (a sale spans several)."""
@@ -199,8 +250,23 @@ class EventStore(Protocol):
     async def request_ids(self, since_ms: int) -> list[tuple[int, str]]:
         """Every (user_id, request_id) with a stored reply written at or after since_ms."""
 
+    async def requests(self, since_ms: int) -> list[RequestRecord]:
+        """Every accepted request recorded at or after since_ms (replies to rebuild)."""
+
     async def forget_replies(self, before_ms: int, limit: int) -> int:
-        """Delete up to `limit` stored replies written before `before_ms`; how many went."""
+        """Delete up to `limit` stored replies (and request records) written
+        before `before_ms`; how many went."""
+
+    async def project(self, commit: Commit) -> list[StoredNotice]:
+        """Write only the projections of a commit whose events the log already
+        has (after a crash, from `unprojected`); the stored notices."""
+
+    async def unprojected(self) -> list[tuple[int, int]]:
+        """(auction id, projected version) of every auction whose log is ahead of
+        its projections (a crash between the two): the service projects the rest."""
+
+    async def decisions(self, auction_id: int, after_version: int = 0) -> list[Decision]:
+        """The decisions recorded on the auction's log rows after `after_version`."""
 
     # -- users and tokens --------------------------------------------------
     async def create_user(self, username: str, password_hash: str, role: str) -> UserRecord:

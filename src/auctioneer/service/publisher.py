@@ -10,8 +10,9 @@ with usernames, the public one with paddles). Nothing here decides anything.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Collection, Sequence
 from typing import Protocol
 
 from orjson import Fragment
@@ -25,6 +26,8 @@ from auctioneer.wire import codec
 from auctioneer.wire.topics import AUCTIONS, AUCTIONS_ADMIN, USER_ME, auction_topic, user_topic
 
 __all__ = ["CATCH_UP_PAGE", "FRAME_CACHE", "FanOut", "Publisher"]
+
+log = logging.getLogger(__name__)
 
 FRAME_CACHE = 1024  # recent public frames per auction, for cheap resumes
 CATCH_UP_PAGE = 500  # events read, folded and encoded per turn of the loop in a catch-up
@@ -124,10 +127,29 @@ class Publisher:
         topic = auction_topic(final.state.id)
         for frame in frames:
             self.hub.post(topic, frame)
+        self.publish_notices(notices)
+        self._publish_summary(start, final)
+
+    def publish_notices(self, notices: list[StoredNotice]) -> None:
+        """Post personal notices (once stored: their seqs are the store's)."""
         for notice in notices:
             if self.heard(topic := user_topic(notice.user_id)):
                 self.hub.post(topic, self.notice_frame(notice))
-        self._publish_summary(start, final)
+
+    def publish_notices_of(self, projected: Awaitable[list[StoredNotice]]) -> None:
+        """Post a batch's notices when its projection is written (behind the reply)."""
+        future = asyncio.ensure_future(projected)
+
+        def done(written: asyncio.Future[list[StoredNotice]]) -> None:
+            if written.cancelled():
+                return
+            error = written.exception()
+            if error is not None:  # the log has them; the next start projects them
+                log.error("notices not written: %r", error)
+                return
+            self.publish_notices(written.result())
+
+        future.add_done_callback(done)
 
     def heard(self, topic: str) -> bool:
         """Whether a frame posted to `topic` can reach anyone, so is worth encoding.

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from auctioneer.engine.events import AuctionCreated
-from auctioneer.service.ports import Commit, NoticeRecord, PurchaseRecord
+from auctioneer.service.ports import Commit, Decision, NoticeRecord, PurchaseRecord, RequestRecord
 from auctioneer.store.records import dumps, event_data
 
 __all__ = [
+    "DECISION_CODES",
+    "DECISION_REPLIES",
     "UNFINISHED_STATUSES",
     "CommitPlan",
     "EventRow",
@@ -58,6 +60,11 @@ class StoreStats:
         self.conflicts += conflicts
 
 
+# The log's `decision` column: where a decision starts, and what its reply was.
+DECISION_CODES = {"auction": 1, "empty": 2, None: 3}
+DECISION_REPLIES = {code: reply for reply, code in DECISION_CODES.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class EventRow:
     version: int
@@ -65,6 +72,23 @@ class EventRow:
     type: str
     at: int
     data: bytes  # JSON
+    user_id: int | None = None  # who caused it (the decision's request)
+    request_id: str | None = None
+    decision: int | None = None  # DECISION_CODES on a decision's first row, else None
+
+    def log_params(self, auction_id: int) -> tuple[Any, ...]:
+        """The log row in the column order both backends insert."""
+        return (
+            auction_id,
+            self.version,
+            self.seq,
+            self.type,
+            self.at,
+            self.data.decode(),
+            self.user_id,
+            self.request_id,
+            self.decision,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +110,7 @@ class CommitPlan:
     notice_data: tuple[bytes, ...]  # JSON, one per notice
     purchases: tuple[PurchaseRecord, ...]
     idempotency: tuple[tuple[int, str, bytes], ...]  # (user_id, request_id, reply)
+    requests: tuple[RequestRecord, ...]
     sale: tuple[int, bytes] | None  # (sale id, JSON) from commit.extra["sale"]
     at: int  # time of the commit (last event's `at`, else the clock), for idempotency rows
 
@@ -121,6 +146,8 @@ def plan_commit(commit: Commit, *, now_ms: Callable[[], int] = system_clock_ms) 
     """
     rows: list[EventRow] = []
     last_seq = 0
+    causes = {d.first_version: d for d in commit.decisions}
+    cause: Decision | None = None
     lot: int | None = None
     raw_lot = commit.row.get("lot")
     if isinstance(raw_lot, int) and not isinstance(raw_lot, bool):
@@ -144,6 +171,8 @@ def plan_commit(commit: Commit, *, now_ms: Callable[[], int] = system_clock_ms) 
             last_seq = event.seq
         if isinstance(event, AuctionCreated) and event.lot is not None:
             lot = event.lot
+        starts = causes.get(event.version)
+        cause = starts or cause
         rows.append(
             EventRow(
                 version=event.version,
@@ -151,6 +180,9 @@ def plan_commit(commit: Commit, *, now_ms: Callable[[], int] = system_clock_ms) 
                 type=event.event,
                 at=event.at,
                 data=dumps(event_data(event)),
+                user_id=cause.user_id if cause else None,
+                request_id=cause.request_id if cause else None,
+                decision=DECISION_CODES[starts.reply] if starts else None,
             )
         )
     sale: tuple[int, bytes] | None = None
@@ -174,6 +206,7 @@ def plan_commit(commit: Commit, *, now_ms: Callable[[], int] = system_clock_ms) 
         notice_data=tuple(dumps(n.data) for n in commit.notices),
         purchases=tuple(commit.purchases),
         idempotency=tuple(commit.idempotency),
+        requests=tuple(commit.requests),
         sale=sale,
         at=at if at is not None else now_ms(),
     )

@@ -8,6 +8,7 @@ copies and a value JSON cannot carry fails here as it would in SQLite.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import dataclasses
 from collections.abc import Callable, Sequence
@@ -16,12 +17,16 @@ from typing import Any
 from auctioneer.engine.events import BidPlaced, Event
 from auctioneer.service.ports import (
     Commit,
+    Decision,
+    Projected,
     PurchaseRecord,
+    RequestRecord,
     StoredNotice,
     TokenRecord,
     UserRecord,
 )
 from auctioneer.store.base import (
+    DECISION_REPLIES,
     UNFINISHED_STATUSES,
     CommitPlan,
     StoreStats,
@@ -29,7 +34,12 @@ from auctioneer.store.base import (
     plan_commit,
     system_clock_ms,
 )
-from auctioneer.store.errors import ConcurrencyConflict, StoreUnavailable, UsernameTaken
+from auctioneer.store.errors import (
+    ConcurrencyConflict,
+    StoreError,
+    StoreUnavailable,
+    UsernameTaken,
+)
 from auctioneer.store.house_memory import MemoryHouseRecords
 from auctioneer.store.records import loads
 
@@ -71,6 +81,8 @@ class MemoryStore(MemoryHouseRecords):
         self._purchases: list[PurchaseRecord] = []
         self._replies: dict[tuple[int, str], bytes] = {}
         self._reply_times: dict[tuple[int, str], int] = {}
+        self._requests: dict[tuple[int, str], RequestRecord] = {}
+        self._decisions: dict[int, list[Decision]] = {}
 
     async def open(self) -> None:
         self._open = True
@@ -96,12 +108,15 @@ class MemoryStore(MemoryHouseRecords):
         self._committed()
         return list(range(last + 1, last + count + 1))
 
-    async def append(self, commit: Commit) -> list[StoredNotice]:
+    async def append(self, commit: Commit) -> Projected:
+        """The log and its projections at once (nothing to lose in memory)."""
         self._check_open()
         plan = plan_commit(commit, now_ms=self._now_ms)
         self._check([plan])
         # Checked: from here on nothing can fail, so the commit is all or nothing.
-        return self._apply(plan, commit)
+        done: asyncio.Future[list[StoredNotice]] = asyncio.get_running_loop().create_future()
+        done.set_result(self._apply(plan, commit))
+        return done
 
     async def append_all(self, commits: Sequence[Commit]) -> list[list[StoredNotice]]:
         self._check_open()
@@ -134,6 +149,13 @@ class MemoryStore(MemoryHouseRecords):
             log.append(event)
             if event.seq is not None:
                 public.append(event)
+        self._decisions.setdefault(plan.auction_id, []).extend(
+            Decision(row.version, row.user_id, row.request_id, DECISION_REPLIES[row.decision])
+            for row in plan.events
+            if row.decision is not None
+        )
+        for request in plan.requests:
+            self._requests.setdefault((request.user_id, request.request_id), request)
         if current is None:
             self._auctions[plan.auction_id] = _AuctionRow(plan)
         else:
@@ -153,7 +175,8 @@ class MemoryStore(MemoryHouseRecords):
             self._notice_data[(notice.user_id, seq)] = data
             mine.append(StoredNotice(notice.user_id, seq, notice.kind, loads(data), notice.at))
             stored.append(StoredNotice(notice.user_id, seq, notice.kind, loads(data), notice.at))
-        self._purchases.extend(plan.purchases)
+        units = {(p.auction_id, p.round) for p in self._purchases}
+        self._purchases.extend(p for p in plan.purchases if (p.auction_id, p.round) not in units)
         for user_id, request_id, reply in plan.idempotency:
             self._replies[(user_id, request_id)] = bytes(reply)
             self._reply_times[(user_id, request_id)] = plan.at
@@ -248,9 +271,25 @@ class MemoryStore(MemoryHouseRecords):
 
     # -- idempotency ------------------------------------------------------------
 
-    async def stored_reply(self, user_id: int, request_id: str) -> bytes | None:
+    async def stored_reply(self, user_id: int, request_id: str) -> bytes | RequestRecord | None:
         self._check_open()
-        return self._replies.get((user_id, request_id))
+        key = (user_id, request_id)
+        return self._replies.get(key) or self._requests.get(key)
+
+    async def requests(self, since_ms: int) -> list[RequestRecord]:
+        self._check_open()
+        return [r for r in self._requests.values() if r.at >= since_ms]
+
+    async def project(self, commit: Commit) -> list[StoredNotice]:
+        raise StoreError("the memory store writes projections with the log")
+
+    async def unprojected(self) -> list[tuple[int, int]]:
+        self._check_open()
+        return []  # the log and its projections are written together here
+
+    async def decisions(self, auction_id: int, after_version: int = 0) -> list[Decision]:
+        self._check_open()
+        return [d for d in self._decisions.get(auction_id, []) if d.first_version > after_version]
 
     async def save_reply(self, user_id: int, request_id: str, result: bytes) -> None:
         """Store a reply outside a commit; the first reply stored for a key stays."""
@@ -270,8 +309,11 @@ class MemoryStore(MemoryHouseRecords):
         old = [k for k, at in self._reply_times.items() if at < before_ms][:limit]
         for key in old:
             del self._replies[key], self._reply_times[key]
+        requests = [k for k, r in self._requests.items() if r.at < before_ms][:limit]
+        for key in requests:
+            del self._requests[key]
         self._committed()
-        return len(old)
+        return len(old) + len(requests)
 
     # -- users and tokens -------------------------------------------------------
 

@@ -27,12 +27,16 @@ import asyncpg
 from auctioneer.engine.events import BidPlaced, Event
 from auctioneer.service.ports import (
     Commit,
+    Decision,
+    Projected,
     PurchaseRecord,
+    RequestRecord,
     StoredNotice,
     TokenRecord,
     UserRecord,
 )
 from auctioneer.store.base import (
+    DECISION_REPLIES,
     CommitPlan,
     StoreStats,
     one_per_auction,
@@ -136,6 +140,11 @@ WHERE ($1::text[] IS NULL OR status = ANY($1::text[]))
   AND ($4::boolean OR NOT deleted)
 ORDER BY id
 """
+_REQUEST = "SELECT user_id, request_id, auction_id, version, reply, at FROM requests"
+_FORGET_REQUESTS = (
+    "DELETE FROM requests WHERE (user_id, request_id) IN"
+    " (SELECT user_id, request_id FROM requests WHERE at < $1 ORDER BY at LIMIT $2)"
+)
 _USER_COLUMNS = (
     "SELECT id, username, password_hash, role, paddle, created_at, disabled, changed_at FROM users"
 )
@@ -428,8 +437,9 @@ class PostgresStore(PostgresHouseRecords):
 
         return await self._write(tx)
 
-    async def append(self, commit: Commit) -> list[StoredNotice]:
-        """Write one commit durably, group-committed with concurrent ones.
+    async def append(self, commit: Commit) -> Projected:
+        """Write one commit durably, group-committed with concurrent ones, with its
+        projections in the same transaction (the returned future is done).
 
         Raises:
             ConcurrencyConflict: the version (or request id) was taken, or the
@@ -442,7 +452,9 @@ class PostgresStore(PostgresHouseRecords):
         async def tx(conn: asyncpg.Connection) -> list[StoredNotice]:
             return await append_one(conn, plan)
 
-        return await self._write(tx, plan)
+        done: asyncio.Future[list[StoredNotice]] = asyncio.get_running_loop().create_future()
+        done.set_result(await self._write(tx, plan))
+        return done
 
     async def append_all(self, commits: Sequence[Commit]) -> list[list[StoredNotice]]:
         """Write several auctions' commits in one savepoint: all of them or none."""
@@ -533,11 +545,44 @@ class PostgresStore(PostgresHouseRecords):
 
     # -- idempotency --------------------------------------------------------------
 
-    async def stored_reply(self, user_id: int, request_id: str) -> bytes | None:
-        async def q(conn: asyncpg.Connection) -> bytes | None:
+    async def stored_reply(self, user_id: int, request_id: str) -> bytes | RequestRecord | None:
+        async def q(conn: asyncpg.Connection) -> bytes | RequestRecord | None:
             sql = "SELECT reply FROM idempotency WHERE user_id = $1 AND request_id = $2"
             reply = await conn.fetchval(sql, user_id, request_id)
-            return None if reply is None else bytes(reply)
+            if reply is not None:
+                return bytes(reply)
+            row = await conn.fetchrow(
+                _REQUEST + " WHERE user_id = $1 AND request_id = $2", user_id, request_id
+            )
+            return None if row is None else RequestRecord(*row)
+
+        return await self._read(q)
+
+    async def requests(self, since_ms: int) -> list[RequestRecord]:
+        """Every accepted request recorded at or after `since_ms`."""
+
+        async def q(conn: asyncpg.Connection) -> list[RequestRecord]:
+            rows = await conn.fetch(_REQUEST + " WHERE at >= $1 ORDER BY at", since_ms)
+            return [RequestRecord(*r) for r in rows]
+
+        return await self._read(q)
+
+    async def project(self, commit: Commit) -> list[StoredNotice]:
+        raise StoreError("PostgreSQL writes projections with the log")
+
+    async def unprojected(self) -> list[tuple[int, int]]:
+        """Nothing here: a commit's projections are written with its log."""
+        return []
+
+    async def decisions(self, auction_id: int, after_version: int = 0) -> list[Decision]:
+        async def q(conn: asyncpg.Connection) -> list[Decision]:
+            sql = (
+                "SELECT version, user_id, request_id, decision FROM events"
+                " WHERE auction_id = $1 AND version > $2 AND decision IS NOT NULL"
+                " ORDER BY version"
+            )
+            rows = await conn.fetch(sql, auction_id, after_version)
+            return [Decision(r[0], r[1], r[2], DECISION_REPLIES[r[3]]) for r in rows]
 
         return await self._read(q)
 
@@ -567,7 +612,8 @@ class PostgresStore(PostgresHouseRecords):
 
         async def tx(conn: asyncpg.Connection) -> int:
             status: str = await conn.execute(_FORGET_REPLIES, before_ms, limit)
-            return int(status.split()[-1])  # "DELETE n"
+            requests: str = await conn.execute(_FORGET_REQUESTS, before_ms, limit)
+            return int(status.split()[-1]) + int(requests.split()[-1])  # "DELETE n"
 
         return await self._write(tx)
 

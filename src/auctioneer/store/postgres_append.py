@@ -37,8 +37,8 @@ __all__ = ["append_batch", "append_one"]
 
 _LOCK_AUCTION = "SELECT version FROM auctions WHERE id = $1 FOR UPDATE"
 _INSERT_EVENT = (
-    "INSERT INTO events (auction_id, version, seq, type, at, data)"
-    " VALUES ($1, $2, $3, $4, $5, $6::jsonb)"
+    "INSERT INTO events (auction_id, version, seq, type, at, data, user_id, request_id, decision)"
+    " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)"
 )
 _UPSERT_AUCTION = """
 INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
@@ -65,8 +65,14 @@ RETURNING seq
 """
 _INSERT_PURCHASE = (
     "INSERT INTO purchases (auction_id, round, user_id, price, at, buy_now)"
-    " VALUES ($1, $2, $3, $4, $5, $6)"
+    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (auction_id, round) DO NOTHING"
 )
+_INSERT_REQUESTS = """
+INSERT INTO requests (user_id, request_id, auction_id, version, reply, at)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::integer[], $5::text[],
+                     $6::bigint[])
+ON CONFLICT (user_id, request_id) DO NOTHING
+"""
 _INSERT_REPLY = "INSERT INTO idempotency (user_id, request_id, reply, at) VALUES ($1, $2, $3, $4)"
 _UPSERT_ONE_SALE = (
     "INSERT INTO sales (id, row) VALUES ($1, $2::jsonb)"
@@ -85,9 +91,9 @@ JOIN unnest($1::bigint[], $2::text[]) AS k (user_id, request_id)
   ON i.user_id = k.user_id AND i.request_id = k.request_id
 """
 _INSERT_EVENTS = """
-INSERT INTO events (auction_id, version, seq, type, at, data)
+INSERT INTO events (auction_id, version, seq, type, at, data, user_id, request_id, decision)
 SELECT * FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::text[], $5::bigint[],
-                     $6::jsonb[])
+                     $6::jsonb[], $7::bigint[], $8::text[], $9::smallint[])
 """
 _UPSERT_AUCTIONS = """
 INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
@@ -119,6 +125,7 @@ SELECT a, r, u, p, t, b
 FROM unnest($1::bigint[], $2::integer[], $3::bigint[], $4::bigint[], $5::bigint[],
             $6::boolean[]) WITH ORDINALITY AS x (a, r, u, p, t, b, i)
 ORDER BY i
+ON CONFLICT (auction_id, round) DO NOTHING
 """
 _INSERT_REPLIES = """
 INSERT INTO idempotency (user_id, request_id, reply, at)
@@ -172,13 +179,9 @@ async def append_batch(
         return results
     plans = [plan for _, plan in accepted]
 
-    events = [
-        (p.auction_id, e.version, e.seq, e.type, e.at, e.data.decode())
-        for p in plans
-        for e in p.events
-    ]
+    events = [e.log_params(p.auction_id) for p in plans for e in p.events]
     if events:
-        await conn.execute(_INSERT_EVENTS, *_columns(events, 6))
+        await conn.execute(_INSERT_EVENTS, *_columns(events, 9))
 
     # One row per auction: the last commit's state (ON CONFLICT may touch a row once).
     latest: dict[int, tuple[Any, ...]] = {}
@@ -228,6 +231,7 @@ async def append_batch(
     replies = [(u, r, bytes(reply), p.at) for p in plans for u, r, reply in p.idempotency]
     if replies:
         await conn.execute(_INSERT_REPLIES, *_columns(replies, 4))
+    await _insert_requests(conn, plans)
 
     sales = {p.sale[0]: p.sale[1].decode() for p in plans if p.sale is not None}
     if sales:
@@ -246,13 +250,7 @@ async def append_one(conn: asyncpg.Connection, plan: CommitPlan) -> list[StoredN
     if (stored_version or 0) != plan.expected_version:
         raise ConcurrencyConflict(plan.auction_id, plan.expected_version)
     try:
-        await conn.executemany(
-            _INSERT_EVENT,
-            [
-                (plan.auction_id, e.version, e.seq, e.type, e.at, e.data.decode())
-                for e in plan.events
-            ],
-        )
+        await conn.executemany(_INSERT_EVENT, [e.log_params(plan.auction_id) for e in plan.events])
     except asyncpg.UniqueViolationError as e:  # another process wrote this version
         raise ConcurrencyConflict(plan.auction_id, plan.expected_version) from e
     await conn.execute(_UPSERT_AUCTION, *plan.auction_params())
@@ -277,6 +275,18 @@ async def append_one(conn: asyncpg.Connection, plan: CommitPlan) -> list[StoredN
             raise ConcurrencyConflict(
                 plan.auction_id, plan.expected_version, reason="request_id"
             ) from e
+    await _insert_requests(conn, [plan])
     if plan.sale is not None:
         await conn.execute(_UPSERT_ONE_SALE, plan.sale[0], plan.sale[1].decode())
     return stored
+
+
+async def _insert_requests(conn: asyncpg.Connection, plans: list[CommitPlan]) -> None:
+    """The accepted requests whose first replies are rebuilt from the log."""
+    rows = [
+        (r.user_id, r.request_id, r.auction_id, r.version, r.reply, r.at)
+        for p in plans
+        for r in p.requests
+    ]
+    if rows:
+        await conn.execute(_INSERT_REQUESTS, *_columns(rows, 6))

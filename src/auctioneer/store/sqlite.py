@@ -6,8 +6,15 @@ after COMMIT, which `synchronous=FULL` makes durable (PROTOCOL.md rule 9)
 while one disk flush serves every bid of the batch. `create_user`,
 `add_token`, `revoke_token`, `allocate_ids` and `save_reply` take that path
 too. Appends queued next to each other are written together
-(`sqlite_append.append_together`: one version check and one statement per table for all
-of them), falling back to one SAVEPOINT each (`append_one`) if that fails.
+(`sqlite_append.append_log`: one version check and one statement for all
+of them), falling back to one SAVEPOINT each (`log_one`) if that fails.
+
+The log is the write: an append makes durable its events (and a sale's
+reply) before it returns; its projections (the auction's row, notices,
+purchases, request records) are written behind it by the same thread, in a
+later transaction (`sqlite_writer`), and every read of a projection first
+waits for the projections queued before it (`_projected`), so a caller
+reads its own writes.
 
 Reads: a small pool of reader threads, each with its own connection (WAL lets
 them read while the writer writes) and `query_only` set.
@@ -30,12 +37,16 @@ from typing import Any, TypeVar
 from auctioneer.engine.events import BidPlaced, Event
 from auctioneer.service.ports import (
     Commit,
+    Decision,
+    Projected,
     PurchaseRecord,
+    RequestRecord,
     StoredNotice,
     TokenRecord,
     UserRecord,
 )
 from auctioneer.store.base import (
+    DECISION_REPLIES,
     StoreStats,
     one_per_auction,
     plan_commit,
@@ -48,7 +59,7 @@ from auctioneer.store.errors import (
 from auctioneer.store.house_sqlite import SQLiteHouseRecords
 from auctioneer.store.migrations import migrate_sqlite
 from auctioneer.store.records import dumps, event_from_row, loads
-from auctioneer.store.sqlite_append import append_one, append_together
+from auctioneer.store.sqlite_append import append_log, append_one, log_one, project
 from auctioneer.store.sqlite_writer import BACKEND, GroupCommitWriter, translate_sqlite_error
 
 __all__ = ["SQLiteStore", "translate_sqlite_error"]
@@ -106,6 +117,24 @@ WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses)))
   AND (:deleted OR NOT deleted)
 ORDER BY id
 """
+_REQUEST = "SELECT user_id, request_id, auction_id, version, reply, at FROM requests"
+# A full walk of the log's key, on start only: auctions whose newest event is
+# beyond the version their row was projected to, with that version.
+_UNPROJECTED = """
+SELECT log.auction_id, COALESCE(auctions.version, 0)
+FROM (SELECT auction_id, MAX(version) AS version FROM events GROUP BY auction_id) AS log
+LEFT JOIN auctions ON auctions.id = log.auction_id
+WHERE log.version > COALESCE(auctions.version, 0)
+ORDER BY log.auction_id
+"""
+_DECISIONS = (
+    "SELECT version, user_id, request_id, decision FROM events"
+    " WHERE auction_id = ? AND version > ? AND decision IS NOT NULL ORDER BY version"
+)
+_FORGET_REQUESTS = (
+    "DELETE FROM requests WHERE rowid IN"
+    " (SELECT rowid FROM requests WHERE at < ? ORDER BY rowid LIMIT ?)"
+)
 _USER_COLUMNS = (
     "SELECT id, username, password_hash, role, paddle, created_at, disabled, changed_at FROM users"
 )
@@ -156,6 +185,8 @@ class SQLiteStore(SQLiteHouseRecords):
         max_batch: most commits per write transaction.
         busy_timeout_ms: how long to wait for another process's write lock.
         clock: epoch-ms source for `created_at` of users.
+        projection_delay_ms: how long projections may wait to be written
+            together (reads of them wait for them instead).
     """
 
     def __init__(
@@ -166,8 +197,10 @@ class SQLiteStore(SQLiteHouseRecords):
         max_batch: int = 512,
         busy_timeout_ms: int = 5000,
         clock: Callable[[], int] = system_clock_ms,
+        projection_delay_ms: int = 50,
     ) -> None:
         self.path = Path(path)
+        self._projection_delay_ms = projection_delay_ms
         self._file = self.path.absolute()  # fixed at open(): a later chdir changes nothing
         self.stats = StoreStats()
         self._readers = max(1, readers)
@@ -209,7 +242,9 @@ class SQLiteStore(SQLiteHouseRecords):
             describe=str(self.path),
             max_batch=self._max_batch,
             stats=self.stats,
-            together=append_together,
+            together=append_log,
+            project=project,
+            projection_delay_s=self._projection_delay_ms / 1000,
         )
         await writer.start()
         self._writer = writer
@@ -301,8 +336,9 @@ class SQLiteStore(SQLiteHouseRecords):
 
         return await self._write(tx)
 
-    async def append(self, commit: Commit) -> list[StoredNotice]:
-        """Write one commit durably, group-committed with concurrent ones.
+    async def append(self, commit: Commit) -> Projected:
+        """Write one commit's log rows durably, group-committed with concurrent ones;
+        its projections go behind (the returned future: their stored notices).
 
         Raises:
             ConcurrencyConflict: the version (or request id) was taken; nothing written.
@@ -310,7 +346,23 @@ class SQLiteStore(SQLiteHouseRecords):
             ValueError: the events do not follow expected_version (caller bug).
         """
         plan = plan_commit(commit, now_ms=self._now_ms)
-        return await self._write(lambda conn: append_one(conn, plan), is_append=True, item=plan)
+        writer = self._writer
+        if writer is None:
+            raise StoreUnavailable(BACKEND, "the store is not open")
+        projected: Projected = await writer.append(lambda conn: log_one(conn, plan), plan)
+        return projected
+
+    async def project(self, commit: Commit) -> list[StoredNotice]:
+        """Write the projections of a commit already in the log (after a crash)."""
+        plan = plan_commit(commit, now_ms=self._now_ms)
+        [notices] = await self._write(lambda conn: project(conn, [plan]))
+        return notices
+
+    async def _projected(self) -> None:
+        """Wait until every projection queued so far is written (read your writes)."""
+        writer = self._writer
+        if writer is not None:
+            await writer.barrier()
 
     async def append_all(self, commits: Sequence[Commit]) -> list[list[StoredNotice]]:
         """Write several auctions' commits in one SAVEPOINT: all of them or none."""
@@ -356,6 +408,7 @@ class SQLiteStore(SQLiteHouseRecords):
         include_private: bool = False,
         include_deleted: bool = False,
     ) -> list[dict[str, Any]]:
+        await self._projected()
         params = {
             "statuses": None if statuses is None else dumps([str(s) for s in statuses]).decode(),
             "sale_id": sale_id,
@@ -369,6 +422,8 @@ class SQLiteStore(SQLiteHouseRecords):
         return await self._read(q)
 
     async def auction_row(self, auction_id: int) -> dict[str, Any] | None:
+        await self._projected()
+
         def q(conn: sqlite3.Connection) -> dict[str, Any] | None:
             row = conn.execute("SELECT row FROM auctions WHERE id = ?", (auction_id,)).fetchone()
             return None if row is None else dict(loads(row[0]))
@@ -376,6 +431,8 @@ class SQLiteStore(SQLiteHouseRecords):
         return await self._read(q)
 
     async def unfinished_auction_ids(self) -> list[int]:
+        await self._projected()
+
         def q(conn: sqlite3.Connection) -> list[int]:
             sql = "SELECT id FROM auctions WHERE status IN ('scheduled', 'open') ORDER BY id"
             return [r[0] for r in conn.execute(sql)]
@@ -383,6 +440,8 @@ class SQLiteStore(SQLiteHouseRecords):
         return await self._read(q)
 
     async def sale_lots(self, sale_id: int) -> list[int]:
+        await self._projected()
+
         def q(conn: sqlite3.Connection) -> list[int]:
             sql = "SELECT id FROM auctions WHERE sale_id = ? ORDER BY lot IS NULL, lot, id"
             return [r[0] for r in conn.execute(sql, (sale_id,))]
@@ -400,11 +459,49 @@ class SQLiteStore(SQLiteHouseRecords):
 
     # -- idempotency --------------------------------------------------------------
 
-    async def stored_reply(self, user_id: int, request_id: str) -> bytes | None:
-        def q(conn: sqlite3.Connection) -> bytes | None:
+    async def stored_reply(self, user_id: int, request_id: str) -> bytes | RequestRecord | None:
+        await self._projected()
+
+        def q(conn: sqlite3.Connection) -> bytes | RequestRecord | None:
             sql = "SELECT reply FROM idempotency WHERE user_id = ? AND request_id = ?"
             row = conn.execute(sql, (user_id, request_id)).fetchone()
-            return None if row is None else bytes(row[0])
+            if row is not None:
+                return bytes(row[0])
+            # No index: a retry asks here only when it lost a race (rare).
+            row = conn.execute(
+                _REQUEST + " WHERE user_id = ? AND request_id = ?", (user_id, request_id)
+            ).fetchone()
+            return None if row is None else RequestRecord(*row)
+
+        return await self._read(q)
+
+    async def requests(self, since_ms: int) -> list[RequestRecord]:
+        """Every accepted request recorded at or after `since_ms`, in order."""
+        await self._projected()
+
+        def q(conn: sqlite3.Connection) -> list[RequestRecord]:
+            return [
+                RequestRecord(*r)
+                for r in conn.execute(_REQUEST + " WHERE at >= ? ORDER BY rowid", (since_ms,))
+            ]
+
+        return await self._read(q)
+
+    async def unprojected(self) -> list[tuple[int, int]]:
+        """Auctions whose log is ahead of their row (a crash came between the two)."""
+        await self._projected()
+
+        def q(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+            return [(r[0], r[1]) for r in conn.execute(_UNPROJECTED)]
+
+        return await self._read(q)
+
+    async def decisions(self, auction_id: int, after_version: int = 0) -> list[Decision]:
+        def q(conn: sqlite3.Connection) -> list[Decision]:
+            return [
+                Decision(r[0], r[1], r[2], DECISION_REPLIES[r[3]])
+                for r in conn.execute(_DECISIONS, (auction_id, after_version))
+            ]
 
         return await self._read(q)
 
@@ -418,7 +515,9 @@ class SQLiteStore(SQLiteHouseRecords):
         await self._write(tx)
 
     async def request_ids(self, since_ms: int) -> list[tuple[int, str]]:
-        """Every (user_id, request_id) with a reply stored at or after `since_ms`."""
+        """Every (user_id, request_id) with a reply stored (bytes: a sale's, a
+        refusal) at or after `since_ms`; `requests` has the ones to rebuild."""
+        await self._projected()
 
         def q(conn: sqlite3.Connection) -> list[tuple[int, str]]:
             sql = (
@@ -431,9 +530,11 @@ class SQLiteStore(SQLiteHouseRecords):
 
     async def forget_replies(self, before_ms: int, limit: int) -> int:
         """Delete up to `limit` replies older than `before_ms` (a short write each call)."""
+        await self._projected()
 
         def tx(conn: sqlite3.Connection) -> int:
-            return conn.execute(_FORGET_REPLIES, (before_ms, limit)).rowcount
+            gone: int = conn.execute(_FORGET_REPLIES, (before_ms, limit)).rowcount
+            return gone + conn.execute(_FORGET_REQUESTS, (before_ms, limit)).rowcount
 
         return await self._write(tx)
 
@@ -558,6 +659,8 @@ class SQLiteStore(SQLiteHouseRecords):
     # -- notices and purchases ----------------------------------------------------
 
     async def notices(self, user_id: int, after_seq: int = 0) -> list[StoredNotice]:
+        await self._projected()
+
         def q(conn: sqlite3.Connection) -> list[StoredNotice]:
             sql = (
                 "SELECT user_id, seq, kind, data, at FROM notices"
@@ -571,14 +674,18 @@ class SQLiteStore(SQLiteHouseRecords):
         return await self._read(q)
 
     async def last_notice_seq(self, user_id: int) -> int:
+        await self._projected()
+
         def q(conn: sqlite3.Connection) -> int:
-            sql = "SELECT last_seq FROM notice_seqs WHERE user_id = ?"
+            sql = "SELECT MAX(seq) FROM notices WHERE user_id = ?"
             row = conn.execute(sql, (user_id,)).fetchone()
-            return 0 if row is None else int(row[0])
+            return 0 if row is None or row[0] is None else int(row[0])
 
         return await self._read(q)
 
     async def purchases(self, user_id: int | None = None) -> list[PurchaseRecord]:
+        await self._projected()
+
         def q(conn: sqlite3.Connection) -> list[PurchaseRecord]:
             sql = (
                 "SELECT auction_id, round, user_id, price, at, buy_now FROM purchases"

@@ -1,0 +1,46 @@
+"""A child process for the projection crash test: writes, acks, then waits.
+
+Run as `python -m tests.service._unprojected_child DB`. It serves an in-process
+stack on the SQLite file with projections held back for ten minutes, so
+every write it acknowledges has its events in the log and nothing else; it
+prints each first reply as JSON lines, then `ready`, and waits to be killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import orjson
+
+from auctioneer.service.clock import SystemClock
+from auctioneer.store.sqlite import SQLiteStore
+from tests.service.stack import Stack, lot
+
+
+async def main(db: str) -> None:
+    clock = SystemClock()
+    store = SQLiteStore(db, projection_delay_ms=600_000, clock=clock.now_ms)
+    await store.open()
+    stack = await Stack.build(clock=clock, store=store, bid_rate=0)  # type: ignore[arg-type]
+    admin = await stack.person("root", admin=True)
+    ann, bob = await stack.person("ann"), await stack.person("bob")
+    first = await stack.create(admin, **lot(duration_s=600))
+    second = await stack.create(admin, **lot(name="Vase", duration_s=600, buy_now=5000))
+    replies = {
+        "a1": await stack.raw(ann, "place_bid", id="a1", auction_id=first["id"], amount=1000),
+        "b1": await stack.raw(bob, "place_bid", id="b1", auction_id=first["id"], amount=1100),
+        "a2": await stack.raw(ann, "place_bid", id="a2", auction_id=first["id"], amount=1300),
+        "u1": await stack.raw(
+            admin, "update_auction", id="u1", auction_id=first["id"], name="Lamp II"
+        ),
+        "bn": await stack.raw(bob, "buy_now", id="bn", auction_id=second["id"]),
+    }
+    for key, reply in replies.items():
+        print(orjson.dumps({"id": key, "reply": reply.decode()}).decode(), flush=True)
+    print("ready", flush=True)
+    await asyncio.sleep(3600)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1]))
