@@ -79,6 +79,7 @@ async def measure(auctions: int, depth: int, bids: int) -> tuple[int, int, Count
         pin = None
         try:
             ids, bidders = await setup(house, auctions)
+            await house.store.auction_rows()  # the setup's projections are written first
             pin = sqlite3.connect(db, isolation_level=None)
             pin.execute("BEGIN")
             pin.execute("SELECT count(*) FROM auctions").fetchone()  # the WAL cannot restart now

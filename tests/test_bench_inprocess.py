@@ -36,5 +36,6 @@ async def test_wal_pages_names_what_a_bid_writes(runtime_restored: None) -> None
     accepted, transactions, pages = await wal_pages.measure(auctions=1, depth=4, bids=80)
     assert accepted == 80 and transactions > 0
     assert pages["events"] >= transactions  # every transaction appends events
-    assert pages["auctions"] >= transactions  # and rewrites the auction's row
+    # The auction's row is a projection written behind, once for many commits.
+    assert 1 <= pages["auctions"] < transactions / 2
     assert pages["auctions_status"] == 0  # but not the status index (the status never changed)

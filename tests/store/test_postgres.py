@@ -137,7 +137,7 @@ async def test_a_batch_that_meets_a_race_is_redone_one_commit_at_a_time(
     )
     assert isinstance(results[0], ConcurrencyConflict)
     assert isinstance(results[0].__cause__, asyncpg.UniqueViolationError)
-    assert results[1:] == [[]] * 10
+    assert [await projected for projected in results[1:]] == [[]] * 10
     assert a.fallbacks >= 1
     assert [r["id"] for r in await a.auction_rows()] == list(range(2, 12))
 
