@@ -91,6 +91,7 @@ async def measure(auctions: int, depth: int, bids: int) -> tuple[int, int, Count
                     for i, a in enumerate(ids)
                 )
             )
+            await house.store.auction_rows()  # and the load's projections, written behind
             frames = wal_frames(wal, start)
             pin.execute("COMMIT")
             transactions, pages = per_transaction(frames, page_owners(db))
