@@ -33,3 +33,18 @@ def test_gui_names_the_two_apps() -> None:
     )
     assert proc.returncode == 2
     assert "admin" in proc.stderr and "bidder" in proc.stderr
+
+
+def test_gui_with_an_unreachable_display_says_so_in_one_line() -> None:
+    env = {**os.environ, "DISPLAY": ":9999"}  # no X server there
+    proc = subprocess.run(
+        [sys.executable, "-m", "auctioneer", "gui", "admin", "--server", "http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert proc.returncode == 3
+    assert (
+        proc.stderr.strip() == 'error: cannot open a window: couldn\'t connect to display ":9999"'
+    )
