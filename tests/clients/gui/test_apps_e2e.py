@@ -297,7 +297,9 @@ def test_unpublishing_hides_the_auction_from_bidders_and_publishing_brings_it_ba
     )
     desk.admin.act("Publish", aid)
     _shows(desk, desk.bidder, aid)
-    desk.admin.act("Delete", aid)
+    desk.admin.table.select(str(aid))
+    desk.admin.table.tree.focus_force()
+    desk.admin.table.tree.event_generate("<Delete>")  # the keyboard way, after the question
     pump_until(
         desk.root,
         lambda: str(aid) not in desk.bidder.table.ids() and str(aid) not in desk.admin.table.ids(),

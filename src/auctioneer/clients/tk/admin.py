@@ -91,6 +91,12 @@ class AdminApp(AppShell):
         ).pack(side="right")
         self.table = SortableTable(listing, ADMIN_COLUMNS, on_sort=self.sort_by, height=18)
         self.table.pack(fill="both", expand=True)
+        # Per row, also with the mouse (right click) and the keyboard (Delete).
+        self.row_menu = tk.Menu(self.table.tree, tearoff=False)
+        for label in ACTIONS:
+            self.row_menu.add_command(label=f"{label}…", command=self._action(label))
+        self.table.tree.bind("<Button-3>", self._row_menu)
+        self.table.tree.bind("<Delete>", lambda _e: self.act("Delete"))
         actions = tb.Frame(listing)
         actions.pack(fill="x", pady=(PAD, 0))
         self.buttons: dict[str, tb.Button] = {}
@@ -246,6 +252,15 @@ class AdminApp(AppShell):
         self.render()
 
     # -- row actions -----------------------------------------------------------
+
+    def _action(self, label: str) -> Callable[[], None]:
+        return lambda: self.act(label)
+
+    def _row_menu(self, event: tk.Event[tk.Misc]) -> None:
+        row = self.table.tree.identify_row(event.y)
+        if row:
+            self.table.select(row)
+            self.row_menu.tk_popup(event.x_root, event.y_root)
 
     def act(self, label: str, auction_id: int | None = None) -> None:
         """Run the row action `label` on the picked row (or `auction_id`), after asking."""
