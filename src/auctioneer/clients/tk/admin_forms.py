@@ -56,7 +56,7 @@ class _Fields:
                 entry = tb.Entry(master, width=34 if spec.name in ("name", "description") else 22)
                 entry.grid(row=i, column=1, sticky="w", pady=3)
                 self.entries[spec.name] = entry
-            note = tb.Label(master, text=spec.hint, bootstyle="secondary")
+            note = tb.Label(master, text=spec.hint, bootstyle="secondary", wraplength=280)
             note.grid(row=i, column=2, sticky="w", padx=(PAD, 0))
             self.notes[spec.name] = note
 
@@ -169,8 +169,9 @@ class SaleBuilder(tb.Frame):
             left, text="Add lot", bootstyle="secondary", command=self.add_lot
         )
         self.add_button.grid(row=row, column=1, sticky="w", pady=(PAD, 0))
-        right = tb.Frame(self, padding=(PAD * 3, 0, 0, 0))
-        right.pack(side="left", fill="both", expand=True)
+        right = tb.Frame(self, padding=(PAD * 3, 0, 0, 0), width=460)
+        right.pack(side="right", fill="both")
+        right.pack_propagate(False)
         tb.Label(right, text="Lots, in running order", font=("TkDefaultFont", 12, "bold")).pack(
             anchor="w"
         )
@@ -178,9 +179,9 @@ class SaleBuilder(tb.Frame):
             right, columns=("name", "start", "length"), show="headings", height=10
         )
         for key, text, width in (
-            ("name", "Lot", 240),
-            ("start", "Starting bid", 110),
-            ("length", "Runs", 140),
+            ("name", "Lot", 190),
+            ("start", "Starting bid", 112),
+            ("length", "Runs", 120),
         ):
             self.tree.heading(key, text=text, anchor="w")
             self.tree.column(key, width=width)
@@ -208,9 +209,11 @@ class SaleBuilder(tb.Frame):
             return
         self.lots.append(values)
         lot = checked.fields["lots"][0]
-        runs = f"{values.get('duration_s') or '-'}" + (
-            f", countdown {values['countdown_s']}" if values.get("countdown_s") else ""
-        )
+        parts = [
+            values.get("duration_s") or "",
+            f"countdown {values.get('countdown_s')}" if values.get("countdown_s") else "",
+        ]
+        runs = ", ".join(p for p in parts if p)
         self.tree.insert("", "end", values=(lot["name"], format_amount(lot["starting_bid"]), runs))
         self.lot_fields.clear()
 

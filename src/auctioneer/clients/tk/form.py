@@ -84,7 +84,8 @@ def _convert(spec: FieldSpec, raw: Any, now: float | None) -> Any:
         try:
             return parse_amount(text)
         except AmountError as e:
-            raise ValueError(f"{e} (type an amount like 125.50)") from None
+            hint = "" if "125.50" in str(e) else " (type an amount like 125.50)"
+            raise ValueError(f"{e}{hint}") from None
     if spec.kind == "int":
         if not text.isdigit() or int(text) < 1:
             raise ValueError("a whole number, 1 or more")
