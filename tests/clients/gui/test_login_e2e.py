@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import itertools
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ import pytest
 import ttkbootstrap as tb
 
 from auctioneer.clients.cli.config import Login, TokenStore
+from auctioneer.clients.connection import Client
 from auctioneer.clients.tk.admin import AdminApp
 from auctioneer.clients.tk.bidder import BidderApp
 from auctioneer.clients.tk.bridge import Bridge
@@ -98,5 +100,40 @@ def test_the_admin_app_refuses_a_bidders_login(
         pump_until(root, lambda: "not an admin" in _dialog_note(app), what="the refusal")
         assert app.user is None
         assert app.login_dialog is not None and app.login_dialog.register_button is None
+    finally:
+        app.dispose()
+
+
+async def _log_out(url: str, token: str) -> None:
+    async with Client(url) as client:
+        await client.auth(token)
+        await client.logout()
+
+
+def test_a_login_ended_elsewhere_asks_again_and_bidding_goes_on(
+    root: tb.App, live_server: RunningServer, tmp_path: Path
+) -> None:
+    live = Live(live_server, tmp_path / "config")
+    name = live.bidder()
+    aid = int(live.auction(starting_bid=1000)["id"])
+    store = TokenStore(live.config / "auctioneer")
+    stored = store.get(live.url)
+    assert stored is not None
+    app = _open(BidderApp, root, live.url, store)
+    assert isinstance(app, BidderApp)
+    try:
+        pump_until(root, lambda: app.user is not None and str(aid) in app.table.ids(), what="ready")
+        asyncio.run(_log_out(live.url, stored.token))  # `auctioneer logout` in another window
+        app.open_auction(aid)
+        pump_until(root, lambda: app.detail.amount.get() == "10.00", what="the detail pane")
+        app.place_bid("10.00")
+        pump_until(root, lambda: "log in again" in _dialog_note(app), what="asked to log in again")
+        assert app.user is None and app.login_dialog is not None
+        app.login_dialog.username.insert(0, name)
+        app.login_dialog.password.insert(0, PASSWORD)
+        app.login_dialog.login_button.invoke()
+        pump_until(root, lambda: app.user is not None, what="logged in again")
+        app.place_bid("10.00")
+        pump_until(root, lambda: app.table.row(str(aid)).get("leader") == app.paddle, what="bid")
     finally:
         app.dispose()

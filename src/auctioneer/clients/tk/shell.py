@@ -131,6 +131,9 @@ class AppShell:
             self._timers[name] = self.window.after(ms, run)
             func()
 
+        if name in self._timers:  # asked again (a second login): one timer still
+            with contextlib.suppress(tk.TclError):
+                self.window.after_cancel(self._timers[name])
         self._timers[name] = self.window.after(ms, run)
 
     def soon(self, name: str, func: Callable[[], None]) -> None:
@@ -254,6 +257,11 @@ class AppShell:
     def show_error(self, error: BaseException | str, *, label: tb.Label | None = None) -> str:
         """Say what went wrong, in words, next to `label` or as a toast."""
         text = error if isinstance(error, str) else explain(error)
+        if isinstance(error, RequestFailed) and error.code == "unauthorized" and self.user:
+            # The login ended elsewhere (logout, revoked): ask for a new one.
+            self.user = None
+            self.user_label.configure(text="")
+            self.ask_login("Your login is not valid any more: please log in again.")
         if label is not None:
             label.configure(text=text, bootstyle="danger")
         else:
