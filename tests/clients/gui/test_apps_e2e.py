@@ -394,3 +394,27 @@ def test_a_failing_handler_is_told_in_a_sentence_not_a_traceback(
     )
     assert "Traceback" not in capsys.readouterr().err
     button.destroy()
+
+
+def test_a_refused_row_action_is_said_next_to_the_buttons(desk: Desk) -> None:
+    aid = int(desk.admin_live.auction()["id"])
+    _shows(desk, desk.admin, aid)
+    desk.admin.act("Cancel", aid)
+    pump_until(
+        desk.root, lambda: desk.row(desk.admin, aid).get("status") == "cancelled", what="done"
+    )
+    desk.admin.act("Close", aid)
+    pump_until(
+        desk.root,
+        lambda: "Cannot close" in str(desk.admin.message.cget("text")),
+        what="auction_not_open as a sentence",
+    )
+    asked: list[str] = []
+    desk.admin.confirm = lambda text: bool(asked.append(text))  # the user says no
+    try:
+        desk.admin.act("Delete", aid)
+        assert asked and asked[0].startswith(f"Delete #{aid}")
+        desk.root.update()
+        assert str(aid) in desk.admin.table.ids()  # nothing was sent
+    finally:
+        desk.admin.confirm = lambda _text: True
