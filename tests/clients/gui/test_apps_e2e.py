@@ -418,3 +418,14 @@ def test_a_refused_row_action_is_said_next_to_the_buttons(desk: Desk) -> None:
         assert str(aid) in desk.admin.table.ids()  # nothing was sent
     finally:
         desk.admin.confirm = lambda _text: True
+
+
+def test_the_admin_sees_how_many_follow_an_auction(desk: Desk) -> None:
+    aid = int(desk.admin_live.auction()["id"])
+    _shows(desk, desk.bidder, aid)
+    desk.bidder.open_auction(aid)  # the bidder app follows auction:ID
+    pump_until(desk.root, lambda: desk.bidder.detail.auction is not None, what="followed")
+    desk.admin._refresh_watchers()  # what its 10 s timer does
+    pump_until(
+        desk.root, lambda: desk.row(desk.admin, aid).get("watchers") == "1", what="1 watcher"
+    )

@@ -166,7 +166,8 @@ class DetailPane(tb.Frame):
         facts = [
             str(auction.get("status", "")),
             f"{auction.get('bid_count') or 0} bids",
-            f"leader {auction.get('leader') or '-'}",
+            f"leader {auction.get('leader') or '-'}"
+            + (" (you)" if me and auction.get("leader") == me else ""),
         ]
         if auction.get("ends_at"):
             facts.append(f"ends {clock_text(auction.get('ends_at'))} UTC")
