@@ -319,3 +319,31 @@ def test_a_photo_edit_folds_in_and_the_cover_is_the_first_photo(page: Page) -> N
         "/media/a-thumb.jpg",
         "picture placeholder large",
     ]
+
+
+def test_a_live_lot_with_no_bid_counts_down_to_its_pass(page: Page) -> None:
+    result = run(
+        page,
+        "state/auction-model.js",
+        "[m.passesAt({status: 'open', ends_at: null, passes_at: '2026-11-21T10:01:00.000Z'}),"
+        " m.passesAt({status: 'open', ends_at: '2026-11-21T10:02:00.000Z',"
+        "   passes_at: '2026-11-21T10:01:00.000Z'}),"
+        " m.passesAt({status: 'closed', ends_at: null, passes_at: null})]",
+    )
+    assert result == [epoch_ms("2026-11-21T10:01:00.000Z"), None, None]
+    text = page.evaluate(
+        """async () => {
+          const c = await import('/js/ui/countdown.js');
+          const el = document.createElementNS('http://www.w3.org/1999/xhtml', 'span');
+          c.setCountdown(el, {deadlineMs: null, status: 'open', countdownS: 10,
+                              passesMs: Date.now() + 45_000});
+          return el.textContent;
+        }"""
+    )
+    assert text.startswith("No bid yet: passes in")
+
+
+def epoch_ms(text: str) -> int:
+    from datetime import datetime
+
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)

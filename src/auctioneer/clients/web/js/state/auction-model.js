@@ -139,6 +139,12 @@ export function deadline(auction) {
   return parseTime(auction.ends_at);
 }
 
+/** When an open lot with no end and no bid passes unsold (the server's `passes_at`), or null. */
+export function passesAt(auction) {
+  if (!auction || auction.status !== "open" || auction.ends_at) return null;
+  return parseTime(auction.passes_at);
+}
+
 /** A short, plain-language status label. */
 export function statusLabel(auction) {
   switch (auction?.status) {

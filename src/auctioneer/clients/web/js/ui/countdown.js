@@ -1,7 +1,8 @@
 /**
  * One timer drives every countdown on the page. A countdown is any element
  * with `data-countdown`, its target time in `data-deadline` (epoch ms, server
- * clock) and the auction status in `data-status`. In the last
+ * clock) and the auction status in `data-status`; a live lot with no end
+ * and no bid counts down to `data-passes`, when it passes unsold. In the last
  * URGENT_MS it gets the class "urgent"; when the deadline moves later it
  * briefly gets "extended".
  */
@@ -12,9 +13,10 @@ import { setText } from "../lib/dom.js";
 export const URGENT_MS = 10_000;
 
 /** Fill a countdown element's data attributes from an auction. */
-export function setCountdown(el, { deadlineMs, status, countdownS }) {
+export function setCountdown(el, { deadlineMs, status, countdownS, passesMs }) {
   const before = Number(el.dataset.deadline || 0);
   el.dataset.deadline = deadlineMs ?? "";
+  el.dataset.passes = passesMs ?? "";
   el.dataset.status = status || "";
   el.dataset.countdownS = countdownS ?? "";
   if (before && deadlineMs && deadlineMs > before + 500 && status === "open") {
@@ -32,8 +34,14 @@ function update(el) {
   if (status === "closed" || status === "cancelled") {
     text = status === "cancelled" ? "Cancelled" : "Ended";
   } else if (!deadlineMs) {
+    const passesMs = Number(el.dataset.passes || 0);
     if (status === "scheduled") text = "Waiting to start";
-    else text = el.dataset.countdownS ? `${el.dataset.countdownS} s after the first bid` : "No end time";
+    else if (passesMs) {
+      // A live lot with no bid passes unsold at the time the server states.
+      const left = passesMs - serverClock.now();
+      text = left > 0 ? `No bid yet: passes in ${formatDuration(left)}` : "Passing…";
+      urgent = left <= URGENT_MS;
+    } else text = el.dataset.countdownS ? `${el.dataset.countdownS} s after the first bid` : "No end time";
   } else {
     const left = deadlineMs - serverClock.now();
     if (status === "scheduled") {

@@ -5,7 +5,7 @@
 import { h, replace } from "../lib/dom.js";
 import { formatMoney } from "../lib/money.js";
 import { setCountdown } from "../ui/countdown.js";
-import { deadline, statusLabel } from "../state/auction-model.js";
+import { deadline, passesAt, statusLabel } from "../state/auction-model.js";
 import { adminActions } from "./admin-actions.js";
 
 export function adminDashboard(app, report) {
@@ -44,7 +44,7 @@ export function adminDashboard(app, report) {
 
   function row(a) {
     const ends = h("span", { "data-countdown": true, class: "countdown" });
-    setCountdown(ends, { deadlineMs: deadline(a), status: a.status, countdownS: a.countdown_s });
+    setCountdown(ends, { deadlineMs: deadline(a), status: a.status, countdownS: a.countdown_s, passesMs: passesAt(a) });
     const finished = a.status === "closed" || a.status === "cancelled";
     return h(
       "tr",

@@ -9,7 +9,7 @@ import { serverClock } from "../net/clock.js";
 import { setCountdown } from "../ui/countdown.js";
 import { gallery } from "../ui/gallery.js";
 import { priceChart } from "../ui/chart.js";
-import { deadline, isFinished, standing, standingText, statusLabel } from "../state/auction-model.js";
+import { deadline, passesAt, isFinished, standing, standingText, statusLabel } from "../state/auction-model.js";
 import { bidPanel } from "./bid-panel.js";
 import { bidHistory } from "./bid-history.js";
 
@@ -65,7 +65,7 @@ export function auctionView(app, { id }) {
     const who = finished ? a.winner : a.leader;
     setText(leaderLabel, finished ? "Winner" : "Leader");
     setText(leader, who ? `${who}${who === store.myPaddle ? " (you)" : ""}` : "—");
-    setCountdown(timeLeft, { deadlineMs: deadline(a), status: a.status, countdownS: a.countdown_s });
+    setCountdown(timeLeft, { deadlineMs: deadline(a), status: a.status, countdownS: a.countdown_s, passesMs: passesAt(a) });
     const hasBid = store.mine.has(id) || (store.bids.get(id) || []).some((b) => b.bidder === store.myPaddle);
     const standingNow = standing(a, store.myPaddle, hasBid);
     setText(mine, standingNow ? standingText(standingNow) : session.user ? "You have not bid yet." : "");

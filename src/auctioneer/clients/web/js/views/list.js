@@ -7,7 +7,7 @@ import { formatMoney } from "../lib/money.js";
 import { serverClock } from "../net/clock.js";
 import { setCountdown } from "../ui/countdown.js";
 import { picture } from "../ui/picture.js";
-import { deadline, isFinished, minimumBid, standing, standingText, statusLabel } from "../state/auction-model.js";
+import { deadline, passesAt, isFinished, minimumBid, standing, standingText, statusLabel } from "../state/auction-model.js";
 import { loginForm } from "./login.js";
 
 const ENDING_SOON_MS = 10 * 60_000;
@@ -75,7 +75,7 @@ export function listView(app) {
   function card(auction) {
     const mine = standing(auction, store.myPaddle, store.mine.has(auction.id));
     const countdown = h("span", { "data-countdown": true, class: "countdown" });
-    setCountdown(countdown, { deadlineMs: deadline(auction), status: auction.status, countdownS: auction.countdown_s });
+    setCountdown(countdown, { deadlineMs: deadline(auction), status: auction.status, countdownS: auction.countdown_s, passesMs: passesAt(auction) });
     const price = auction.current_bid ?? auction.price ?? null;
     return h(
       "li",
