@@ -429,3 +429,24 @@ def test_the_admin_sees_how_many_follow_an_auction(desk: Desk) -> None:
     pump_until(
         desk.root, lambda: desk.row(desk.admin, aid).get("watchers") == "1", what="1 watcher"
     )
+
+
+def test_a_passed_auto_bid_maximum_is_a_notification(desk: Desk) -> None:
+    aid = int(desk.admin_live.auction(starting_bid=1000)["id"])
+    _shows(desk, desk.bidder, aid)
+    desk.bidder.open_auction(aid)
+    pump_until(desk.root, lambda: desk.bidder.detail.amount.get() == "10.00", what="detail shown")
+    desk.bidder.start_auto_bid("12.00")
+    pump_until(
+        desk.root, lambda: desk.row(desk.bidder, aid).get("current_bid") == "10.00", what="on"
+    )
+    asyncio.run(_rival_bid(desk.bidder_live.url, aid, 1500))
+    pump_until(
+        desk.root,
+        lambda: any("maximum of 12.00" in t for t in desk.bidder.toasts.history),
+        what="the auto_bid_exhausted toast",
+    )
+    listed = [
+        desk.bidder.note_tree.item(i, "values")[1] for i in desk.bidder.note_tree.get_children()
+    ]
+    assert any("maximum of 12.00" in str(text) for text in listed)
