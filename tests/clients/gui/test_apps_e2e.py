@@ -450,3 +450,22 @@ def test_a_passed_auto_bid_maximum_is_a_notification(desk: Desk) -> None:
         desk.bidder.note_tree.item(i, "values")[1] for i in desk.bidder.note_tree.get_children()
     ]
     assert any("maximum of 12.00" in str(text) for text in listed)
+
+
+def test_the_analytics_tab_draws_its_three_charts_from_the_server(desk: Desk) -> None:
+    made = desk.admin_live.auction(starting_bid=1000)
+    asyncio.run(_rival_bid(desk.admin_live.url, int(made["id"]), 1000))
+    desk.admin_live.admin("close_auction", auction_id=made["id"])
+    _shows(desk, desk.admin, int(made["id"]))
+    desk.admin.tabs.select(3)  # opening the tab refreshes it
+    pump_until(
+        desk.root,
+        lambda: "sell-through" in str(desk.admin.figures.cget("text")),
+        what="the figures",
+    )
+    text = str(desk.admin.figures.cget("text"))
+    assert "bids from" in text and "revenue" in text
+    for name, canvas in desk.admin.charts.items():
+        bars = [i for i in canvas.find_all() if canvas.type(i) == "rectangle"]
+        assert bars, f"no bars in the {name} chart"
+    desk.admin.tabs.select(0)
