@@ -88,4 +88,4 @@ async def test_bids_keep_flowing_while_bad_logins_hammer_the_server(flooded: Hou
         f"(max {max(during) * 1000:.0f} ms; replies {dict(codes)})"
     )
     assert median_during < max(5 * median_before, 0.1), (before, during)
-    assert max(during) < 1.0, during
+    assert max(during) < 2.0, during  # unbounded hashing took seconds (issue 20)

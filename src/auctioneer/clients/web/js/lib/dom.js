@@ -3,6 +3,9 @@
  *
  * Attributes whose name starts with "on" become event listeners; `class`,
  * `for`, `aria-*` and `data-*` are set as attributes; booleans toggle.
+ * `style` ("a: b; --c: d") is applied property by property through the
+ * CSSOM: the Content-Security-Policy (docs/security.md) refuses a style
+ * *attribute*, not styles set from the app's own script.
  */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -14,6 +17,13 @@ export function h(tag, attrs = {}, ...children) {
       el.value = value;
     } else if (key === "checked") {
       el.checked = Boolean(value);
+    } else if (key === "style" && !el.style?.setProperty) {
+      el.setAttribute(key, String(value)); // a DOM without the CSSOM (the module tests' stand-in)
+    } else if (key === "style") {
+      for (const declaration of String(value).split(";")) {
+        const colon = declaration.indexOf(":");
+        if (colon > 0) el.style.setProperty(declaration.slice(0, colon).trim(), declaration.slice(colon + 1).trim());
+      }
     } else if (value === true) {
       el.setAttribute(key, "");
     } else {

@@ -96,12 +96,28 @@ export class Connection extends Emitter {
 
   #open() {
     clearTimeout(this.#retryTimer);
-    const socket = new WebSocket(this.#url);
+    let socket;
+    try {
+      socket = new WebSocket(this.#url);
+    } catch (err) {
+      // The browser refused to even try (a Content-Security-Policy, a bad
+      // URL): that is a failed attempt too, so try again after the backoff.
+      console.warn("cannot open the socket", err);
+      this.#setStatus(Status.RECONNECTING);
+      this.#retryTimer = setTimeout(() => this.#open(), this.#delays.next().value);
+      return;
+    }
     this.#socket = socket;
     this.#ready = false;
     socket.addEventListener("message", (msg) => this.#onMessage(socket, msg));
     socket.addEventListener("close", () => this.#onClose(socket));
-    socket.addEventListener("error", () => socket.close());
+    socket.addEventListener("error", () => {
+      socket.close();
+      // A socket the browser refused to open (a Content-Security-Policy)
+      // is CLOSED at once and fires no "close" event: treat it as closed
+      // here, or it would never be retried. (#onClose runs once per socket.)
+      if (socket.readyState === WebSocket.CLOSED) this.#onClose(socket);
+    });
   }
 
   #onMessage(socket, msg) {
