@@ -127,3 +127,13 @@ async def test_a_refused_token_on_connect_raises_and_closes(server: FakeServer) 
         await client.connect()
     with pytest.raises(ConnectionLost):
         await client.request("ping")
+
+
+def test_a_tcp_client_pings_by_default_well_inside_the_servers_idle_timeout() -> None:
+    from auctioneer.clients.connection import TCP_PING_INTERVAL_S
+    from auctioneer.service.settings import Settings
+
+    assert Settings().idle_timeout_s / 2 > TCP_PING_INTERVAL_S
+    assert Client("tcp://127.0.0.1:1")._ping_interval == TCP_PING_INTERVAL_S
+    assert Client("tcp://127.0.0.1:1", ping_interval=5)._ping_interval == 5
+    assert Client("http://127.0.0.1:1")._ping_interval is None  # the server pings WebSockets

@@ -37,6 +37,9 @@ EventCallback = Callable[[Event], None]
 StatusCallback = Callable[[str], None]
 
 _END = object()
+# The server drops a TCP client silent for 300 s (docs/security.md); WebSocket
+# clients are pinged by the server instead. Well inside that, ping on TCP.
+TCP_PING_INTERVAL_S = 120.0
 
 
 class Client:
@@ -52,7 +55,9 @@ class Client:
         queue_events: keep events for `events()`; turn off when only
             callbacks are used, so nothing piles up.
         ping_interval: ping this often (seconds) to keep the server clock
-            offset fresh for long-lived views; None: only on `ping()`.
+            offset fresh for long-lived views; None: only on `ping()`, except
+            on TCP, where it is `TCP_PING_INTERVAL_S` so that a client that
+            only listens outlives the server's idle timeout.
 
     Use as ``async with Client(url) as client:``.
     """
@@ -83,6 +88,8 @@ class Client:
         self._transport: Transport | None = None
         self._reader: asyncio.Task[None] | None = None
         self._pinger: asyncio.Task[None] | None = None
+        if ping_interval is None and url.startswith("tcp://"):
+            ping_interval = TCP_PING_INTERVAL_S
         self._ping_interval = ping_interval
         self._futures: dict[str, asyncio.Future[Reply]] = {}
         self._events: asyncio.Queue[object] = asyncio.Queue()
