@@ -103,3 +103,14 @@ def test_the_csv_export_has_one_row_per_auction_sale_bid_and_purchase() -> None:
     assert [r["amount"] for r in rows if r["record"] == "bid"] == ["10.00", "11.00"]
     assert rows[0]["price"] == "11.00"
     assert list(rows[0]) == CSV_COLUMNS
+
+
+def test_a_sale_file_sets_when_live_lots_with_no_bid_pass(tmp_path: Path) -> None:
+    path = tmp_path / "live.yaml"
+    path.write_text(
+        "name: Live\npass_after: 2m\nlots:\n  - {name: A, starting_bid: 1, countdown: 10}\n"
+        "  - {name: B, starting_bid: 1, countdown: 10, pass_after: 30s}\n"
+    )
+    fields = load_sale(path)
+    assert fields["pass_after_s"] == 120
+    assert [lot.get("pass_after_s") for lot in fields["lots"]] == [None, 30]

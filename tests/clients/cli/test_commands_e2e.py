@@ -328,3 +328,12 @@ def test_every_address_of_one_server_shares_one_login(live: Live) -> None:
     after = live.cli("purchases", "--server", tcp)
     assert after.exit_code == 1
     one_error_line(after.stderr, "not logged in")
+
+
+def test_create_takes_a_pass_time_for_a_countdown_lot(live: Live) -> None:
+    live.admin_login()
+    result = live.cli("create", "Clock", "--starting-bid", "5", "--countdown", "10",
+                      "--pass-after", "2m", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    made = json.loads(result.stdout)
+    assert made["pass_after_s"] == 120 and made["passes_at"] is not None

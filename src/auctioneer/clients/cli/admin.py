@@ -9,6 +9,7 @@ amounts in major units as on the command line and times as ISO or ``+10m``::
 
     name: Spring sale
     starts_at: +1m
+    pass_after: 2m    # a live lot with no bid passes unsold (default 1m)
     lots:
       - {name: Vase, starting_bid: 10.00, min_increment: 1, countdown_s: 10}
       - {name: Clock, starting_bid: 25, reserve: 40, duration: 2m}
@@ -47,8 +48,9 @@ DURATION_FIELDS = {
     "duration": "duration_s",
     "countdown": "countdown_s",
     "soft_close": "soft_close_s",
+    "pass_after": "pass_after_s",
 }
-INT_FIELDS = ("quantity", "duration_s", "countdown_s", "soft_close_s")
+INT_FIELDS = ("quantity", "duration_s", "countdown_s", "soft_close_s", "pass_after_s")
 TEXT_FIELDS = ("name", "description")
 ALL_STATUSES = ["scheduled", "open", "closed", "cancelled"]
 
@@ -101,6 +103,7 @@ LONGEST = {
     "duration_s": (31 * 86400, "31 days"),
     "countdown_s": (86400, "1 day"),
     "soft_close_s": (86400, "1 day"),
+    "pass_after_s": (86400, "1 day"),
 }
 
 
@@ -166,6 +169,15 @@ def load_sale(path: Path) -> dict[str, Any]:
             fields["starts_at"] = parse_moment(str(data["starts_at"]))
         except ValueError as e:
             raise CliError(f"{path}: starts_at: {e}", EXIT_INPUT) from None
+    for key in ("pass_after", "pass_after_s"):  # a live lot with no bid passes after this
+        if data.get(key) is not None:
+            value = data[key]
+            try:
+                fields["pass_after_s"] = (
+                    value if isinstance(value, int) else parse_duration(str(value))
+                )
+            except ValueError as e:
+                raise CliError(f"{path}: {key}: {e}", EXIT_INPUT) from None
     fields["lots"] = [
         auction_fields(lot if isinstance(lot, dict) else {}, where=f"{path.name} lot {i}")
         for i, lot in enumerate(data["lots"], 1)

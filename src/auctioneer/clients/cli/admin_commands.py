@@ -52,6 +52,9 @@ def create(
         str | None, _opt("Each bid sets the end to at least this far ahead.")
     ] = None,
     soft_close: Annotated[str | None, _opt("A late bid extends the end by this much.")] = None,
+    pass_after: Annotated[
+        str | None, _opt("With no bid by then, a lot with no end yet closes unsold.")
+    ] = None,
     description: Annotated[str | None, _opt("Longer text.")] = None,
     private: Annotated[bool, typer.Option("--private", help="Hidden from bidders.")] = False,
     server: ServerOpt = DEFAULT_SERVER,
@@ -70,6 +73,7 @@ def create(
         "duration": duration,
         "countdown": countdown,
         "soft_close": soft_close,
+        "pass_after": pass_after,
         "description": description,
         "public": False if private else None,
     }
