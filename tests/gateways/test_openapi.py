@@ -60,6 +60,8 @@ async def test_query_parameters_are_declared(spec: dict[str, Any]) -> None:
     assert query_names(paths["/api/auctions/{auction_id}/bids"]["get"]) == {"before_seq", "limit"}
     assert query_names(paths["/api/auctions/{auction_id}/events"]["get"]) == {"since"}
     assert query_names(paths["/api/notices"]["get"]) == {"since"}
+    assert query_names(paths["/api/invoices"]["get"]) == {"unpaid"}
+    assert query_names(paths["/api/email/unsubscribe"]["post"]) == {"token"}
     status = next(p for p in paths["/api/auctions"]["get"]["parameters"] if p["name"] == "status")
     assert status["schema"]["items"]["enum"] == ["scheduled", "open", "closed", "cancelled"]
 

@@ -20,6 +20,7 @@ __all__ = [
     "OBJECTS",
     "QUERY_PARAMETERS",
     "RESULTS",
+    "ROUTE_QUERY_PARAMETERS",
     "ROUTE_RESULTS",
     "SECURITY",
     "finish_openapi",
@@ -283,6 +284,21 @@ QUERY_PARAMETERS: dict[str, list[dict[str, Any]]] = {
     "get_notices": [_query("since", _SEQ, "Only notices after this seq.")],
 }
 
+_FLAG = {"type": "string", "enum": ["true", "false", "1", "0"], "default": "false"}
+_TOKEN = {"type": "string", "maxLength": 200}
+
+#: Query parameters of routes that other modules add, by (method, path).
+ROUTE_QUERY_PARAMETERS: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("get", "/api/invoices"): [_query("unpaid", _FLAG, "Only invoices not yet paid.")],
+    ("get", "/api/invoices.csv"): [_query("unpaid", _FLAG, "Only invoices not yet paid.")],
+    ("get", "/api/purchases/{purchase_id}/invoice"): [
+        _query("format", {"type": "string", "enum": ["html", "pdf"]}, "PDF instead of HTML.")
+    ],
+    ("get", "/api/email/verify"): [_query("token", _TOKEN, "The link's token.")],
+    ("get", "/api/email/unsubscribe"): [_query("token", _TOKEN, "The link's token.")],
+    ("post", "/api/email/unsubscribe"): [_query("token", _TOKEN, "The link's token.")],
+}
+
 #: Every status an error may come with, and what it means (gateways/errors.py).
 ERROR_STATUSES: dict[int, str] = {
     400: "bad_request: malformed JSON, a missing or wrong-typed field",
@@ -343,6 +359,12 @@ def finish_openapi(schema: dict[str, Any]) -> dict[str, Any]:
                 operation["operationId"] = f"{op_id}_{method}"
             seen_ids.add(operation.get("operationId", ""))
             _describe_success(operation, ROUTE_RESULTS.get((method, path)))
+            params = operation.setdefault("parameters", [])
+            for extra in ROUTE_QUERY_PARAMETERS.get((method, path), []):
+                if not any(p.get("name") == extra["name"] for p in params):
+                    params.append(extra)
+            if not params:
+                operation.pop("parameters")
             # Routes of other modules: reads work without a token, writes need one.
             operation.setdefault(
                 "security", SECURITY["optional" if method == "get" else "required"]
