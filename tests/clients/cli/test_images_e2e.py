@@ -46,7 +46,7 @@ def test_an_admin_adds_lists_orders_and_removes_photos(live: Live, tmp_path: Pat
     added = live.cli("images", "add", aid, str(red), str(green))
     assert added.exit_code == 0, added.output
     first, second = images_of(live, auction["id"])
-    assert f"Auction #{aid} got 2 file(s); it has 2 photo(s)." in added.stdout
+    assert f"Auction #{aid} got 2 files; it has 2 photos." in added.stdout
     assert f"{live.url}/media/{first}-large.jpg" in added.stdout
 
     listed = json.loads(live.cli("images", "list", aid, "--json").stdout)
@@ -66,7 +66,7 @@ def test_an_admin_adds_lists_orders_and_removes_photos(live: Live, tmp_path: Pat
     removed = live.cli("images", "remove", aid, "1")
     assert removed.exit_code == 0, removed.output
     assert images_of(live, auction["id"]) == [first]
-    assert "it has 1 photo(s)" in removed.stdout
+    assert "it has 1 photo." in removed.stdout
 
 
 def test_a_file_that_is_not_an_image_is_refused_by_the_server_in_one_line(

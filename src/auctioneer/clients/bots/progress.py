@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from auctioneer.clients.bots.runner import BotConfig, Tally, new_tally, run_bots
+from auctioneer.clients.cli.parsing import plural
 from auctioneer.clients.cli.render import price_text
 from auctioneer.clients.money import format_amount
 
@@ -66,7 +67,9 @@ def render_tally(tally: Tally, *, title: str = "Bots") -> RenderableType:
     errors = [b for b in tally.bots if b.error]
     if errors:
         parts.append(
-            Text(f"{len(errors)} bots stopped on an error, e.g.: {errors[0].error}", "red")
+            Text(
+                f"{plural(len(errors), 'bot')} stopped on an error, e.g.: {errors[0].error}", "red"
+            )
         )
     return Group(*parts)
 

@@ -23,6 +23,7 @@ from auctioneer.clients.cli.common import (
     run,
 )
 from auctioneer.clients.cli.config import DEFAULT_SERVER, TokenStore
+from auctioneer.clients.cli.parsing import plural
 from auctioneer.clients.photos import http_base, media_url, upload_images
 
 __all__ = ["images_app", "register", "resolve_images"]
@@ -72,7 +73,7 @@ def _print(server: str, auction: dict[str, Any], json: bool, done: str) -> None:
         print_json(auction)
         return
     count = len(auction.get("images") or [])
-    print(f"Auction #{auction.get('id')} {done}; it has {count} photo(s).")
+    print(f"Auction #{auction.get('id')} {done}; it has {plural(count, 'photo')}.")
     if count:
         print(_summary(server, auction))
 
@@ -97,7 +98,7 @@ def add(
         if login is None:
             raise CliError("not logged in: run `auctioneer login USERNAME` first")
         result = await upload_images(server, login.token, auction_id, files)
-        _print(server, result["auction"], json, f"got {len(files)} file(s)")
+        _print(server, result["auction"], json, f"got {plural(len(files), 'file')}")
 
     run(main())
 
@@ -116,7 +117,7 @@ def remove(
             shown = await _shown(client, auction_id)
             ids = resolve_images(shown, images)
             result = await client.request("remove_images", auction_id=auction_id, image_ids=ids)
-        _print(server, result["auction"], json, f"lost {len(ids)} photo(s)")
+        _print(server, result["auction"], json, f"lost {plural(len(ids), 'photo')}")
 
     run(main())
 

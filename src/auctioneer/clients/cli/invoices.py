@@ -27,6 +27,7 @@ from auctioneer.clients.cli.common import (
     stdout,
 )
 from auctioneer.clients.cli.config import DEFAULT_SERVER, TokenStore
+from auctioneer.clients.cli.parsing import plural
 from auctioneer.clients.money import format_amount
 
 __all__ = ["register"]
@@ -78,7 +79,7 @@ def invoices(
             except OSError as e:
                 raise CliError(f"cannot write {csv}: {e.strerror}", EXIT_INPUT) from e
             rows = max(0, body.count(b"\n") - 1)
-            stdout().print(f"Exported {rows} invoice(s) to {csv}.")
+            stdout().print(f"Exported {plural(rows, 'invoice')} to {csv}.")
             return
         async with connected(server, login=True) as client:
             found = (await client.request("get_invoices", unpaid=unpaid))["invoices"]
