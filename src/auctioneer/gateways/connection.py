@@ -270,8 +270,12 @@ class Connection:
         if mode == "latest" and backlog:
             backlog = backlog[-1:]
 
+        # A client may ask from a seq the topic has not reached yet (it raced the
+        # write that makes it): it has said it has those, so they are not sent.
+        resume_after = max(seq, req.since or 0) if grant.kind is not TopicKind.AUCTIONS else seq
+
         def go_live() -> None:
-            sub.last_seq = seq
+            sub.last_seq = resume_after
             sub.live = True
             buffered, sub.buffer = sub.buffer, []
             for frame in buffered:

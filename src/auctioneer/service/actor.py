@@ -5,6 +5,16 @@ same auction pile up; the worker then decides them all against the state in
 memory and writes them in one commit. Commands for different auctions run in
 parallel workers, and the store merges their commits into one transaction
 (group commit), so durability does not cost one disk flush per bid.
+
+Decide ahead, release after: a processor may return a `Pending` batch, one
+decided and on its way to the store but not yet answered. The worker then
+decides the commands that arrive meanwhile on top of it (up to `depth`
+batches in flight), and finishes the batches strictly in order, each once its
+commit is durable. A batch whose finish says its commit failed hands back
+the commands to decide again: the worker takes back every later batch too
+(they were decided on a state that was never written), waits until their
+commits have failed as well, and puts all those commands back at the front
+of the queue, in their order.
 """
 
 from __future__ import annotations
@@ -14,13 +24,15 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from auctioneer.engine.commands import Command
 from auctioneer.service.metrics import Metrics
 
-__all__ = ["ActorPool", "Work"]
+__all__ = ["ActorPool", "Pending", "Work"]
 
 MAX_BATCH = 512
+PIPELINE_DEPTH = 2  # batches of one auction decided and on their way to the store at once
 
 
 @dataclass(eq=False)
@@ -39,19 +51,48 @@ class Work:
     result: str = "auction"  # "auction" -> {"auction": ...}; "empty" -> {}
     future: asyncio.Future[bytes] = field(init=False, repr=False)  # made by ActorPool.submit
     queued_at: float = field(default=0.0, init=False, repr=False)  # perf_counter at submit
+    attempts: int = field(default=0, init=False, repr=False)  # tries lost to another writer
 
 
-Processor = Callable[[int, list[Work]], Awaitable[None]]
+class Pending(Protocol):
+    """A batch decided and on its way to the store, not yet answered."""
+
+    works: list[Work]
+
+    @property
+    def settled(self) -> asyncio.Future[Any] | None:
+        """Done once its commit is durable or has failed (None: nothing to wait for)."""
+
+    @property
+    def rewound(self) -> bool:
+        """An earlier batch's commit failed: this one rests on a state never written."""
+
+    async def finish(self) -> list[Work]:
+        """Answer and publish it; the commands to decide again if its commit failed."""
+
+
+# Decides a batch: None once it is answered, or a Pending batch to finish later.
+Processor = Callable[[int, list[Work]], Awaitable["Pending | None"]]
+
+
+def _fail_all(batch: list[Work], error: BaseException) -> None:
+    for work in batch:
+        if not work.future.done():
+            work.future.set_exception(error)
 
 
 class ActorPool:
     """Queues per auction; one worker task per auction while it has work."""
 
-    def __init__(self, process: Processor, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self, process: Processor, metrics: Metrics | None = None, *, depth: int = PIPELINE_DEPTH
+    ) -> None:
         self._process = process
         self._metrics = metrics or Metrics()
+        self.depth = max(1, depth)
         self._queues: dict[int, deque[Work]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
+        self._arrived: dict[int, asyncio.Event] = {}  # set when work comes for a busy worker
         self.closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -71,6 +112,9 @@ class ActorPool:
         work.future = loop.create_future()
         work.queued_at = time.perf_counter()
         self._queues.setdefault(auction_id, deque()).append(work)
+        arrived = self._arrived.get(auction_id)
+        if arrived is not None:
+            arrived.set()
         if auction_id not in self._workers:
             task = loop.create_task(self._drain(auction_id))
             self._workers[auction_id] = task
@@ -78,27 +122,76 @@ class ActorPool:
 
     async def _drain(self, auction_id: int) -> None:
         queue = self._queues[auction_id]
+        inflight: deque[Pending] = deque()
+        arrived = self._arrived[auction_id] = asyncio.Event()
         try:
-            while queue:
-                batch = [queue.popleft() for _ in range(min(len(queue), MAX_BATCH))]
-                started = time.perf_counter()
-                metrics = self._metrics
-                for work in batch:
-                    metrics.command_wait.observe(started - work.queued_at)
-                metrics.batch_commands.observe(len(batch))
-                try:
-                    await self._process(auction_id, batch)
-                    metrics.batch.observe(time.perf_counter() - started)
-                except BaseException as e:  # never leave a caller waiting
-                    for work in batch:
-                        if not work.future.done():
-                            work.future.set_exception(e)
-                    if not isinstance(e, Exception):
-                        raise
+            while queue or inflight:
+                # Not on top of batches a failed commit took the ground from:
+                # their commands go first when they are decided again.
+                if queue and len(inflight) < self.depth and not any(p.rewound for p in inflight):
+                    pending = await self._decide(auction_id, queue)
+                    if pending is not None:
+                        inflight.append(pending)
+                    continue
+                oldest = inflight[0]
+                commit = oldest.settled
+                if commit is not None and not commit.done() and len(inflight) < self.depth:
+                    # Wait for the commit, or for work to decide ahead meanwhile.
+                    arrived.clear()
+                    waiter = self.loop.create_task(arrived.wait())
+                    await asyncio.wait({commit, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                    waiter.cancel()
+                    if not commit.done():
+                        continue
+                inflight.popleft()
+                redo = await self._finish(oldest)
+                if redo:
+                    await self._take_back(redo, inflight, queue)
         finally:
             self._workers.pop(auction_id, None)
+            self._arrived.pop(auction_id, None)
             if not queue:
                 self._queues.pop(auction_id, None)
+
+    async def _decide(self, auction_id: int, queue: deque[Work]) -> Pending | None:
+        batch = [queue.popleft() for _ in range(min(len(queue), MAX_BATCH))]
+        started = time.perf_counter()
+        metrics = self._metrics
+        for work in batch:
+            metrics.command_wait.observe(started - work.queued_at)
+        metrics.batch_commands.observe(len(batch))
+        try:
+            pending = await self._process(auction_id, batch)
+            if pending is None:
+                metrics.batch.observe(time.perf_counter() - started)
+            return pending
+        except BaseException as e:  # never leave a caller waiting
+            _fail_all(batch, e)
+            if not isinstance(e, Exception):
+                raise
+            return None
+
+    async def _finish(self, pending: Pending) -> list[Work]:
+        try:
+            return await pending.finish()
+        except BaseException as e:
+            _fail_all(pending.works, e)
+            if not isinstance(e, Exception):
+                raise
+            return []
+
+    async def _take_back(
+        self, redo: list[Work], inflight: deque[Pending], queue: deque[Work]
+    ) -> None:
+        """A commit failed: every later batch rested on it. Finish each (its
+        commit fails too, so it hands its commands back), then decide all of
+        them again, first and in order."""
+        while inflight:
+            later = inflight.popleft()
+            if later.settled is not None:
+                await asyncio.wait({later.settled})
+            redo.extend(await self._finish(later))
+        queue.extendleft(reversed(redo))
 
     async def drain(self) -> None:
         """Stop taking work and wait until every queued command is written."""

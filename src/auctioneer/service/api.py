@@ -64,7 +64,7 @@ class Api:
         self.clock = auctions.clock
         self._bids = TokenBucket(settings.bid_rate, settings.bid_burst)
         self.subscriptions = Subscriptions(auctions, self.store, self.visible_auction)
-        self._sales_in_flight: dict[tuple[int, str], asyncio.Task[bytes]] = {}
+        self._creates_in_flight: dict[tuple[int, str], asyncio.Task[bytes]] = {}
         # The addresses this server announced on start-up ("http", "tcp"), for
         # `ping`: a client learns that they are one server (one login).
         self.doors: dict[str, str] = {}
@@ -253,21 +253,39 @@ class Api:
         user = _require_admin(caller)
         spec = _spec(req)
         work = Work(cmd.CreateAuction(spec=spec), user_id=user.id, admin=True, request_id=rid)
-        return await self.auctions.create(cmd.CreateAuction(spec=spec), work)
+        # Each create takes a new auction id, so two tries of one request id
+        # would meet on no auction's writer: the first one runs, the others wait for it.
+        return await self._once(
+            user, rid, lambda: self.auctions.create(cmd.CreateAuction(spec=spec), work)
+        )
 
     async def _create_sale(self, caller: Caller, req: m.CreateSale, rid: str | None) -> bytes:
         user = _require_admin(caller)
+        return await self._once(user, rid, lambda: self._new_sale(user, req, rid))
+
+    async def _once(
+        self, user: UserRecord, rid: str | None, run: Callable[[], Awaitable[bytes]]
+    ) -> bytes:
+        """Run a write that creates (a new id each time) once per request id.
+
+        A retry while the first call still works gets its reply; a retry after
+        it gets the stored first reply (or refusal).
+        """
         if rid is None:
-            return await self._new_sale(user, req, None)
+            return await run()
         key = (user.id, rid)
-        running = self._sales_in_flight.get(key)
+        running = self._creates_in_flight.get(key)
         if running is not None:  # a retry while the first call still works: same reply
             return await asyncio.shield(running)
-        if first := await self.auctions.stored_reply(key):
+        if first := await self.auctions.stored_reply(key, admin=True):
             return first_reply(first)  # or the refusal, if a refused write used the id first
-        task = asyncio.get_running_loop().create_task(self._new_sale(user, req, rid))
-        self._sales_in_flight[key] = task
-        task.add_done_callback(lambda _: self._sales_in_flight.pop(key, None))
+
+        async def first_call() -> bytes:
+            return await run()
+
+        task = asyncio.get_running_loop().create_task(first_call())
+        self._creates_in_flight[key] = task
+        task.add_done_callback(lambda _: self._creates_in_flight.pop(key, None))
         return await asyncio.shield(task)
 
     async def _new_sale(self, user: UserRecord, req: m.CreateSale, rid: str | None) -> bytes:

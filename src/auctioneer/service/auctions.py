@@ -79,7 +79,10 @@ class AuctionService:
         self.hub = hub
         self.clock = clock
         self.users = users
-        self._states: dict[int, Auction] = {}
+        self._states: dict[int, Auction] = {}  # durable: what reads see
+        self._ahead: dict[int, Auction] = {}  # decided, its commit on its way
+        self._generation: dict[int, int] = {}  # bumped when a failed commit rewinds
+        self._inflight_keys: set[tuple[int, str]] = set()  # accepted, not yet durable
         self._actors = ActorPool(self._process, self.metrics)
         # The in-process broker delivers only to this process's subscribers.
         broker = getattr(hub, "broker", None)
@@ -164,29 +167,17 @@ class AuctionService:
         # (every result and error below skips a future that is already done).
         return self._actors.submit(auction_id, work)
 
-    async def _process(self, auction_id: int, batch: list[Work]) -> None:
-        """Decide and commit a batch; on a version conflict decide it again on the truth.
+    async def _process(self, auction_id: int, batch: list[Work]) -> _Batch:
+        """Decide a batch on the auction's newest state and send its commit.
 
-        A conflict means another writer (another server process, or a state
-        cached before a restore) moved the auction on: nothing of this batch
-        was written or answered, so it is decided again on the stored state,
-        up to CONFLICT_ATTEMPTS times, before its writers are told to retry.
+        The newest state may be ahead of the durable one: batches still on
+        their way to the store (decide ahead). The batch is answered later, in
+        order, by `_finish` (release after).
         """
-        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
-            again, last = attempt > 1, attempt == CONFLICT_ATTEMPTS
-            if await self._attempt(auction_id, batch, again=again, last=last):
-                return
-            self.conflicts_retried += 1
-
-    async def _attempt(
-        self, auction_id: int, batch: list[Work], *, again: bool, last: bool
-    ) -> bool:
-        """One try at the batch; False when it lost a race and should be tried again.
-
-        When trying `again`, every request id is looked up in the store: the
-        race may have been lost to the same request's first write elsewhere.
-        """
-        state = await self.state(auction_id) or engine.new_auction(auction_id)
+        attempt = max(work.attempts for work in batch)
+        again, last = attempt > 0, attempt >= CONFLICT_ATTEMPTS - 1
+        ahead = self._ahead.get(auction_id)
+        state = ahead or await self.state(auction_id) or engine.new_auction(auction_id)
         start = state
         real_now = self.clock.now_ms()
         steps: list[tuple[Event, Auction]] = []
@@ -216,7 +207,9 @@ class AuctionService:
                 continue
             key = (work.user_id, work.request_id) if work.user_id and work.request_id else None
             if key is not None:
-                if key in seen:  # a retry inside this batch gets the first reply
+                if key in seen or key in self._inflight_keys:
+                    # A retry of a request decided here or in a batch still on its
+                    # way: it gets the first reply, once that is durable.
                     done.append((work, b""))
                     continue
                 stored: bytes | RequestRecord | None = replies.cached(key)  # no coroutine
@@ -234,13 +227,13 @@ class AuctionService:
                 if key is not None:
                     refused.append((*key, refusal_bytes(e)))
                     replies.remember(*refused[-1])
-                if state is start and self._inline:
-                    # It rests on committed state only, and no other process
+                if state is start and ahead is None and self._inline:
+                    # It rests on durable state only, and no other process
                     # writes here (in-process broker): answer it at once.
                     _fail(work, e)
                 else:
-                    # After the commit: it may rest on this batch's bids, or on
-                    # a cached state another process has moved on since.
+                    # After the commits before it: it may rest on bids not yet
+                    # durable, or on a cached state another process moved on.
                     done.append((work, e))
                 continue
             state = fold(events, state, work)
@@ -249,56 +242,97 @@ class AuctionService:
             done.append((work, state))
 
         final, rendered = await self._render(state, done)
+        commit: asyncio.Task[Projected] | None = None
         if steps:
+            requests = [
+                request_of(auction_id, work, version, real_now) for work, _, version in rendered
+            ]
+            record = commit_of(
+                start, final, steps, notices, purchases, decisions=decisions, requests=requests
+            )
+            commit = self._actors.loop.create_task(self._commit(record))
+            self._ahead[auction_id] = state
+            self._inflight_keys.update(seen)
+        return _Batch(
+            self, auction_id, batch, start, final, steps, bool(notices), done, refused,
+            rendered, commit, self._generation.get(auction_id, 0), last,
+        )  # fmt: skip
+
+    async def _finish(self, b: _Batch) -> list[Work]:
+        """Answer and publish a decided batch once its commit is durable, in order.
+
+        Returns the commands to decide again: all of the batch's when its
+        commit lost a race to another writer (after catching up), or when an
+        earlier batch's commit failed (this one rested on it). Any other failed
+        commit refuses the batch (`internal`) and rewinds the auction to its
+        durable state; nothing decided on the lost state is ever answered.
+        """
+        auction_id, state = b.auction_id, b.final.state
+        stale = b.rewound
+        self._inflight_keys.difference_update(b.keys())
+        projected: Projected | None = None
+        if b.commit is not None:
             try:
-                requests = [
-                    request_of(auction_id, work, version, real_now) for work, _, version in rendered
-                ]
-                commit = commit_of(
-                    start, final, steps, notices, purchases, decisions=decisions, requests=requests
-                )
-                projected = await self._commit(commit)
+                projected = await b.commit
             except BaseException as e:
-                self._forget_deferred_refusals(done)  # decided on a state never written
-                if _is_conflict(e) and not last:
+                if stale:
+                    self._forget_deferred_refusals(b.done)
+                    return b.undone()
+                self._rewind(auction_id, b)
+                if _is_conflict(e) and not b.last:
                     await self._catch_up(auction_id)
-                    return False
+                    self.conflicts_retried += 1
+                    return b.undone(again=True)
                 self._states.pop(auction_id, None)  # reload from the truth next time
                 error: AuctionError = Conflict("Try again") if _is_conflict(e) else Internal()
                 if not isinstance(e, AuctionError) and not _is_conflict(e):
                     log.exception("commit failed for auction %s", auction_id)
-                for work, _ in done:
+                for work, _ in b.done:
                     _fail(work, error)
                 if not isinstance(e, Exception):
                     raise
-                return True
-            for work, result, _ in rendered:  # durable: retries are answered from memory
-                replies.remember(work.user_id or 0, work.request_id or "", result)
+                return []
+            if stale:  # cannot happen: its version rested on the batch that failed
+                log.error("auction %s: a batch after a failed commit was written", auction_id)
+            for work, result, _ in b.rendered:  # durable: retries are answered from memory
+                self.replies.remember(work.user_id or 0, work.request_id or "", result)
             # Cache the frames with the state, so a resume that reads this seq finds them.
-            frames = self.publisher.remember(state.id, steps)
+            frames = self.publisher.remember(auction_id, b.steps)
             self._states[auction_id] = state
-            if notices:  # told once the projection has given them their seqs
+            if self._ahead.get(auction_id) is state:
+                del self._ahead[auction_id]
+            if b.notices:  # told once the projection has given them their seqs
                 self.publisher.publish_notices_of(projected)
         else:
+            if stale:
+                self._forget_deferred_refusals(b.done)
+                return b.undone()
             frames = []
             # No commit checked the state these refusals rest on: another
             # process may have moved the auction on since it was cached.
-            any_refused = any(isinstance(outcome, AuctionError) for _, outcome in done)
-            if any_refused and not last and await self._catch_up(auction_id):
-                self._forget_deferred_refusals(done)
-                return False
-        if refused:  # kept for retries, off the auction's path
-            replies.keep_refusals(refused)
-        self._resolve(done)
+            any_refused = any(isinstance(outcome, AuctionError) for _, outcome in b.done)
+            if any_refused and not b.last and await self._catch_up(auction_id):
+                self._rewind(auction_id, b)
+                self.conflicts_retried += 1
+                return b.undone(again=True)
+        if b.refused:  # kept for retries, off the auction's path
+            self.replies.keep_refusals(b.refused)
+        self._resolve(b.done)
         # Always re-arm: a timer that fired a little early decided nothing, and
         # must not leave the auction without a timer.
-        self.scheduler.schedule(state)
-        if steps:
+        self.scheduler.schedule(self._ahead.get(auction_id) or state)
+        if b.steps:
             # Replies first (their tasks wake on the futures above), then the events.
             publish = self.publisher.publish
-            self._actors.loop.call_soon(publish, start, final, frames, [])
-            self.scheduler.open_next_lot(state, steps)
-        return True
+            self._actors.loop.call_soon(publish, b.start, b.final, frames, [])
+            self.scheduler.open_next_lot(state, b.steps)
+        return []
+
+    def _rewind(self, auction_id: int, b: _Batch) -> None:
+        """Forget what was decided on top of the durable state: it will be decided again."""
+        self._generation[auction_id] = self._generation.get(auction_id, 0) + 1
+        self._ahead.pop(auction_id, None)
+        self._forget_deferred_refusals(b.done)
 
     def _forget_deferred_refusals(self, done: list[tuple[Work, Outcome]]) -> None:
         """The batch is decided again: its unanswered refusals may turn out otherwise."""
@@ -465,3 +499,56 @@ def _fail(work: Work, error: BaseException) -> None:
 
 def _is_conflict(e: BaseException) -> bool:
     return getattr(e, "code", None) == "conflict"
+
+
+class _Batch:
+    """A batch decided ahead: its commit on its way, its answers held (actor.Pending)."""
+
+    __slots__ = (
+        "auction_id", "commit", "done", "final", "generation", "last", "notices",
+        "refused", "rendered", "service", "start", "steps", "works",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        service: AuctionService,
+        auction_id: int,
+        works: list[Work],
+        start: Auction,
+        final: AuctionView,
+        steps: list[tuple[Event, Auction]],
+        notices: bool,
+        done: list[tuple[Work, Outcome]],
+        refused: list[tuple[int, str, bytes]],
+        rendered: list[tuple[Work, bytes, int]],
+        commit: asyncio.Task[Projected] | None,
+        generation: int,
+        last: bool,
+    ) -> None:
+        self.service, self.auction_id, self.works = service, auction_id, works
+        self.start, self.final, self.steps, self.notices = start, final, steps, notices
+        self.done, self.refused, self.rendered = done, refused, rendered
+        self.commit, self.generation, self.last = commit, generation, last
+
+    @property
+    def settled(self) -> asyncio.Future[Projected] | None:
+        return self.commit
+
+    @property
+    def rewound(self) -> bool:
+        return self.generation != self.service._generation.get(self.auction_id, 0)
+
+    async def finish(self) -> list[Work]:
+        return await self.service._finish(self)
+
+    def keys(self) -> list[tuple[int, str]]:
+        """The (user, request id) of every command the batch accepted."""
+        return [(w.user_id or 0, w.request_id or "") for w, _, _ in self.rendered]
+
+    def undone(self, *, again: bool = False) -> list[Work]:
+        """The batch's commands still unanswered, to decide again."""
+        works = [work for work in self.works if not work.future.done()]
+        if again:
+            for work in works:
+                work.attempts += 1
+        return works
