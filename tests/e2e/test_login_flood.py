@@ -6,7 +6,11 @@ at once in low-priority threads, a bounded queue waits, the rest are refused
 at once, and past 10 failures per username and address nothing is hashed at
 all. This test hammers a real server (real Argon2 at the RFC 9106 profile)
 with bad logins over HTTP for many usernames while one bidder places bids
-over TCP, and compares the bids' latency with the same bids before the flood.
+over TCP, and compares the bids' latency with the same bids before the flood,
+and checks how much of the flood was hashed at all. Measured here (2 busy
+cores): bids' median 1-3 ms before and 1-15 ms during, max under 50 ms; 33 of
+240 logins hashed, 207 refused at once. The code before issue 20 hashed 100
+(max bid latency 176 ms) and fails the bound.
 """
 
 from __future__ import annotations
@@ -81,6 +85,10 @@ async def test_bids_keep_flowing_while_bad_logins_hammer_the_server(flooded: Hou
     assert sum(codes.values()) == FLOOD
     assert set(codes) <= {401, 429}, codes
     assert codes[429] > 0, codes  # refused at once, not queued without end
+    # Bounded work: about one running and 32 waiting hashes were accepted out of
+    # the flood (a few more as the first ones finished while it arrived); the
+    # unbounded server hashed 100 of them, until the address limit stopped it.
+    assert codes[401] <= 60, codes
     median_before, median_during = statistics.median(before), statistics.median(during)
     print(
         f"bid latency median {median_before * 1000:.1f} ms before, "
