@@ -514,3 +514,25 @@ async def test_two_commits_of_one_auction_in_a_batch_leave_the_newest_status(
         assert raw.execute("SELECT id FROM auctions WHERE status = 'closed'").fetchall() == [(1,)]
     finally:
         raw.close()
+
+
+def test_the_version_and_notice_seq_checks_seek_one_row_per_key(tmp_path: Path) -> None:
+    """Each append checks its auctions' log versions and its users' last notice
+    seqs: a seek to the end of each key, never a walk over an auction's whole
+    log (that grew with the log and cost the spread benchmark a fifth)."""
+    from auctioneer.store import sqlite_append
+
+    with sqlite3.connect(tmp_path / "plan.db") as conn:
+        conn.execute(
+            "CREATE TABLE events (auction_id INTEGER, version INTEGER,"
+            " PRIMARY KEY (auction_id, version)) WITHOUT ROWID"
+        )
+        conn.execute(
+            "CREATE TABLE notices (user_id INTEGER, seq INTEGER,"
+            " PRIMARY KEY (user_id, seq)) WITHOUT ROWID"
+        )
+        for sql in (sqlite_append._LOG_VERSIONS, sqlite_append._LAST_NOTICE_SEQS):
+            plan = " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, ("[1]",)))
+            assert "CORRELATED SCALAR SUBQUERY" in plan and "PRIMARY KEY" in plan, plan
+            rows = conn.execute(sql, ("[1, 2]",)).fetchall()
+            assert rows == [(1, None), (2, None)]

@@ -29,13 +29,16 @@ from auctioneer.store.records import dumps, loads
 
 __all__ = ["append_log", "append_one", "log_one", "project"]
 
+# One MAX per key, each a single seek to the end of its key range: written as
+# `... IN (...) GROUP BY`, SQLite walks every row of each auction (or user)
+# instead, which grew with the log (68 ms for 24 auctions of 20,000 events,
+# against 0.04 ms this way; it took the spread benchmark from ~4,000 to ~3,200
+# bids/s before it was found).
 _LOG_VERSIONS = """
-SELECT auction_id, MAX(version) FROM events
-WHERE auction_id IN (SELECT value FROM json_each(?)) GROUP BY auction_id
+SELECT value, (SELECT MAX(version) FROM events WHERE auction_id = value) FROM json_each(?)
 """
 _LAST_NOTICE_SEQS = """
-SELECT user_id, MAX(seq) FROM notices
-WHERE user_id IN (SELECT value FROM json_each(?)) GROUP BY user_id
+SELECT value, (SELECT MAX(seq) FROM notices WHERE user_id = value) FROM json_each(?)
 """
 _INSERT_PURCHASES = """
 INSERT OR IGNORE INTO purchases (auction_id, round, user_id, price, at, buy_now)
@@ -113,7 +116,7 @@ def append_log(conn: sqlite3.Connection, plans: list[CommitPlan]) -> list[tuple[
     everything written here and runs each commit through `append_one`.
     """
     ids = dumps(sorted({p.auction_id for p in plans})).decode()
-    version: dict[int, int] = dict(conn.execute(_LOG_VERSIONS, (ids,)).fetchall())
+    version = {a: v or 0 for a, v in conn.execute(_LOG_VERSIONS, (ids,))}
     answers: list[tuple[bool, Any]] = []
     accepted: list[CommitPlan] = []
     for plan in plans:
@@ -150,7 +153,8 @@ def project(conn: sqlite3.Connection, plans: list[CommitPlan]) -> list[list[Stor
     answers: list[list[StoredNotice]] = [[] for _ in plans]
     users = sorted({n.user_id for p in plans for n in p.notices})
     if users:
-        last: dict[int, int] = dict(conn.execute(_LAST_NOTICE_SEQS, (dumps(users).decode(),)))
+        users_json = dumps(users).decode()
+        last = {u: seq or 0 for u, seq in conn.execute(_LAST_NOTICE_SEQS, (users_json,))}
         rows: list[tuple[int, int, str, str, int]] = []
         for index, p in enumerate(plans):
             for notice, data in zip(p.notices, p.notice_data, strict=True):

@@ -11,6 +11,7 @@ from auctioneer.clients.tk.auctions import (
     bidder_row,
     countdown,
     matches,
+    photo_text,
     sorted_auctions,
 )
 
@@ -58,7 +59,26 @@ def test_the_admin_row_names_the_leader_and_counts_watchers() -> None:
         NOW,
     )
     assert row[3:5] == ("15.00", "ann (#4)")
-    assert row[-2:] == ("3", "private")
+    assert row[-3:] == ("3", "private", "0")
+
+
+def test_photos_are_counted_for_admins_and_named_by_url_for_bidders() -> None:
+    photos = [
+        {"id": "a", "thumb": "/media/a-thumb.jpg", "large": "/media/a-large.jpg"},
+        {"id": "b", "thumb": "/media/b-thumb.jpg", "large": "/media/b-large.jpg"},
+    ]
+    assert admin_row(auction(images=photos), NOW)[-1] == "2"
+    assert photo_text(auction(images=photos), "http://127.0.0.1:8000") == (
+        "2 photos:\nhttp://127.0.0.1:8000/media/a-large.jpg\n"
+        "http://127.0.0.1:8000/media/b-large.jpg"
+    )
+    assert photo_text(auction(images=photos[:1]), "tcp://127.0.0.1:65432").startswith("1 photo:")
+    assert photo_text(auction(), "http://127.0.0.1:8000") == ""
+    ids = [
+        a["id"]
+        for a in sorted_auctions([auction(id=1, images=photos), auction(id=2)], column="images")
+    ]
+    assert ids == [2, 1]
 
 
 def test_sorting_is_numeric_and_puts_missing_values_last() -> None:

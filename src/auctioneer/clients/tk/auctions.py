@@ -19,6 +19,7 @@ from auctioneer.clients.book import apply_event, auction_id_of_topic
 from auctioneer.clients.cli.parsing import format_countdown
 from auctioneer.clients.cli.render import minimum_bid, seconds_left
 from auctioneer.clients.money import format_amount
+from auctioneer.clients.photos import media_url
 from auctioneer.clients.session import parse_time
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "clock_text",
     "countdown",
     "matches",
+    "photo_text",
     "sort_key",
     "sorted_auctions",
 ]
@@ -61,6 +63,7 @@ ADMIN_COLUMNS = (
     Column("bid_count", "Bids", 56, "e"),
     Column("watchers", "Watchers", 90, "e"),
     Column("public", "Visibility", 96),
+    Column("images", "Photos", 70, "e"),
 )
 
 BIDDER_COLUMNS = (
@@ -81,6 +84,16 @@ def clock_text(iso: str | None) -> str:
     if moment is None:
         return "-"
     return datetime.fromtimestamp(moment, UTC).strftime("%H:%M:%S")
+
+
+def photo_text(auction: Mapping[str, Any], server: str) -> str:
+    """The auction's photos named as `auctioneer show` names them: each large
+    version's URL (absolute for an HTTP server), one per line; "" without photos."""
+    urls = [media_url(server, str(i.get("large", ""))) for i in auction.get("images") or []]
+    if not urls:
+        return ""
+    label = "1 photo" if len(urls) == 1 else f"{len(urls)} photos"
+    return label + ":\n" + "\n".join(urls)
 
 
 def countdown(auction: Mapping[str, Any], server_now: float) -> str:
@@ -118,6 +131,7 @@ def admin_row(auction: Mapping[str, Any], server_now: float) -> tuple[str, ...]:
         str(auction.get("bid_count") or 0),
         "-" if auction.get("watchers") is None else str(auction["watchers"]),
         "public" if auction.get("public", True) else "private",
+        str(len(auction.get("images") or [])),
     )
 
 
@@ -147,6 +161,8 @@ def sort_key(auction: Mapping[str, Any], column: str, server_now: float) -> tupl
         value = minimum_bid(auction) if auction.get("status") == "open" else None
     elif column in ("starts_at", "ends_at"):
         value = parse_time(auction.get(column))
+    elif column == "images":
+        value = len(auction.get("images") or [])
     elif column == "status":
         status = auction.get("status")
         value = STATUSES.index(status) if status in STATUSES else None

@@ -80,6 +80,7 @@ class BidderApp(AppShell):
             on_stop_auto=self.stop_auto_bid,
             on_buy_now=self.buy_now,
         )
+        self.detail.server = self.server
         self.detail.configure(width=500)
         self.detail.pack(side="right", fill="y")
         self.detail.pack_propagate(False)

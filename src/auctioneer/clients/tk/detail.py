@@ -17,7 +17,7 @@ import ttkbootstrap as tb
 from auctioneer.clients.cli.render import minimum_bid
 from auctioneer.clients.money import format_amount
 from auctioneer.clients.session import parse_time
-from auctioneer.clients.tk.auctions import clock_text, countdown
+from auctioneer.clients.tk.auctions import clock_text, countdown, photo_text
 from auctioneer.clients.tk.widgets import PAD, draw_line, set_columns
 
 __all__ = ["DetailPane", "price_points"]
@@ -68,6 +68,10 @@ class DetailPane(tb.Frame):
         self.facts.grid(row=1, column=0, columnspan=2, sticky="w")
         self.standing = tb.Label(facts, text="", font=("TkDefaultFont", 11, "bold"))
         self.standing.grid(row=2, column=0, columnspan=2, sticky="w", pady=(2, 0))
+        # The lot's photos, named by URL (open one in a browser to see it).
+        self.photos = tb.Label(facts, text="", bootstyle="secondary", wraplength=460)
+        self.photos.grid(row=3, column=0, columnspan=2, sticky="w", pady=(2, 0))
+        self.server = ""  # set by the app: photo URLs are made absolute against it
 
         box = tb.Labelframe(self, text="Bid", padding=PAD)
         box.pack(fill="x", pady=(PAD, 0))
@@ -143,6 +147,7 @@ class DetailPane(tb.Frame):
             self.description.configure(text="")
             self.price.configure(text="-")
             self.facts.configure(text="")
+            self.photos.configure(text="")
             self.standing.configure(text="")
             self.minimum.configure(text="")
             self._enable(False)
@@ -176,6 +181,7 @@ class DetailPane(tb.Frame):
         if auction.get("has_reserve"):
             facts.append("reserve met" if auction.get("reserve_met") else "reserve not met")
         self.facts.configure(text="  ·  ".join(facts))
+        self.photos.configure(text=photo_text(auction, self.server))
         self.standing.configure(text=self._standing(auction, me))
         self.minimum.configure(text=f"Lowest valid bid: {format_amount(lowest)}" if lowest else "")
         typed = self.amount.get().strip()
