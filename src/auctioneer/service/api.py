@@ -31,6 +31,7 @@ from auctioneer.service.media import MediaStore
 from auctioneer.service.ports import UserRecord
 from auctioneer.service.ratelimit import TokenBucket
 from auctioneer.service.replies import first_reply
+from auctioneer.service.sales import SaleLots
 from auctioneer.service.settings import Settings
 from auctioneer.service.subscriptions import Subscriptions
 from auctioneer.service.users import Caller, UserService
@@ -63,6 +64,7 @@ class Api:
         self.store = auctions.store
         self.clock = auctions.clock
         self._bids = TokenBucket(settings.bid_rate, settings.bid_burst)
+        self.sales = SaleLots(auctions)
         self.subscriptions = Subscriptions(auctions, self.store, self.visible_auction)
         self._creates_in_flight: dict[tuple[int, str], asyncio.Task[bytes]] = {}
         # The addresses this server announced on start-up ("http", "tcp"), for
@@ -298,7 +300,7 @@ class Api:
         if sale_starts is not None:
             specs[0] = _with_start(specs[0], sale_starts)
         # Checked before the sale takes an id: a refused sale uses up no id.
-        self.auctions.validate_lots(cmd.CreateAuction(spec=spec) for spec in specs)
+        self.sales.validate(cmd.CreateAuction(spec=spec) for spec in specs)
         (sale_id,) = await self.store.allocate_ids("sale", 1)
         commands = []
         for index, spec in enumerate(specs):
@@ -318,7 +320,7 @@ class Api:
             return codec.encode({"sale": sale, "auctions": views})
 
         key = (user.id, rid) if rid is not None else None
-        return await self.auctions.create_lots(commands, key=key, reply=reply)
+        return await self.sales.create(commands, key=key, reply=reply)
 
     async def _update_auction(self, caller: Caller, req: m.UpdateAuction, rid: str | None) -> bytes:
         user = _require_admin(caller)

@@ -1,15 +1,11 @@
-"""The write path: load, decide, append, then reply and publish.
+"""The write path: decide ahead on the newest state, append the log, release after.
 
-Per auction, commands go through one writer (service/actor.py). For a batch
-the worker first lets any passed deadline happen (a Tick at the deadline's own
-time, so an auction that ended while the server was down closes at its real
-end), then decides each command against the state in memory, writes all the
-events, the current-state row, the notices, the purchases and the idempotency
-records in one commit, and only after the commit replies and publishes.
-
-Beside it: `publisher.py` (frames and summaries), `scheduler.py` (timers and
-sale lots), `idempotency.py` (first replies for retries), `auction_view.py`
-(one state rendered once).
+Per auction, commands go through one writer (actor.py). A batch first lets
+any passed deadline happen (decided at its own time), then each command is
+decided on the newest state, even one whose commit is still on its way; its
+log rows go to the store, and it is answered and published, in order, only
+once they are durable (`finish_batch`). Beside it: publisher.py, scheduler.py,
+idempotency.py, batches.py, sales.py, recovery.py (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -17,8 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from auctioneer import engine
 from auctioneer.engine.commands import CreateAuction
@@ -26,7 +21,8 @@ from auctioneer.engine.errors import AuctionError
 from auctioneer.engine.events import Event
 from auctioneer.engine.state import Auction, Status
 from auctioneer.service.actor import ActorPool, Work
-from auctioneer.service.auction_view import EMPTY_RESULT, AuctionView, people_in
+from auctioneer.service.auction_view import AuctionView, people_in
+from auctioneer.service.batches import DecidedBatch, Outcome
 from auctioneer.service.commits import (
     commit_of,
     decision_of,
@@ -46,11 +42,11 @@ from auctioneer.service.ports import (
     NoticeRecord,
     Projected,
     PurchaseRecord,
-    RequestRecord,
+    StoredNotice,
 )
 from auctioneer.service.publisher import FanOut, Publisher
 from auctioneer.service.recovery import project_unprojected
-from auctioneer.service.replies import first_reply, is_refusal, refusal, refusal_bytes
+from auctioneer.service.replies import refusal_bytes
 from auctioneer.service.scheduler import Scheduler, due_events
 from auctioneer.service.users import UserService
 
@@ -59,8 +55,6 @@ __all__ = ["AuctionService"]
 log = logging.getLogger(__name__)
 
 CONFLICT_ATTEMPTS = 3  # tries at a batch that keeps losing races before `conflict`
-
-Outcome = Auction | bytes | AuctionError
 
 
 class AuctionService:
@@ -88,7 +82,7 @@ class AuctionService:
         broker = getattr(hub, "broker", None)
         self._inline = bool(getattr(broker, "delivers_inline", False))
         self.publisher = Publisher(hub, store, inline=self._inline)
-        self.replies = Replies(store, clock)
+        self.replies = Replies(store, clock, users)
         self.scheduler = Scheduler(self._actors, self.state, store, clock)
         self.conflicts_retried = 0  # batches decided again after losing a race
 
@@ -139,10 +133,7 @@ class AuctionService:
         """The first reply to this (user, request id), if there was one (as the
         caller saw it: `admin` for the admin view of an auction). `ask_store`:
         also for an id this process does not know (another may have used it)."""
-        stored = await self.replies.stored(key, ask_store=ask_store)
-        if isinstance(stored, RequestRecord):
-            return await self._rebuilt(stored, admin=admin)
-        return stored
+        return await self.replies.first_reply(key, admin=admin, ask_store=ask_store)
 
     # -- writes --------------------------------------------------------------
     async def create(self, command: CreateAuction, work: Work) -> bytes:
@@ -167,12 +158,12 @@ class AuctionService:
         # (every result and error below skips a future that is already done).
         return self._actors.submit(auction_id, work)
 
-    async def _process(self, auction_id: int, batch: list[Work]) -> _Batch:
+    async def _process(self, auction_id: int, batch: list[Work]) -> DecidedBatch:
         """Decide a batch on the auction's newest state and send its commit.
 
         The newest state may be ahead of the durable one: batches still on
         their way to the store (decide ahead). The batch is answered later, in
-        order, by `_finish` (release after).
+        order, by `finish_batch` (release after).
         """
         attempt = max(work.attempts for work in batch)
         again, last = attempt > 0, attempt >= CONFLICT_ATTEMPTS - 1
@@ -212,11 +203,9 @@ class AuctionService:
                     # way: it gets the first reply, once that is durable.
                     done.append((work, b""))
                     continue
-                stored: bytes | RequestRecord | None = replies.cached(key)  # no coroutine
+                stored = replies.cached(key)  # no coroutine on the usual path
                 if stored is None and (again or replies.may_be_stored(key)):
-                    stored = await replies.stored(key, ask_store=True)
-                if isinstance(stored, RequestRecord):
-                    stored = await self._rebuilt(stored, admin=work.admin)
+                    stored = await replies.first_reply(key, admin=work.admin, ask_store=True)
                 if stored is not None:
                     done.append((work, stored))
                     continue
@@ -253,12 +242,12 @@ class AuctionService:
             commit = self._actors.loop.create_task(self._commit(record))
             self._ahead[auction_id] = state
             self._inflight_keys.update(seen)
-        return _Batch(
+        return DecidedBatch(
             self, auction_id, batch, start, final, steps, bool(notices), done, refused,
             rendered, commit, self._generation.get(auction_id, 0), last,
         )  # fmt: skip
 
-    async def _finish(self, b: _Batch) -> list[Work]:
+    async def finish_batch(self, b: DecidedBatch) -> list[Work]:
         """Answer and publish a decided batch once its commit is durable, in order.
 
         Returns the commands to decide again: all of the batch's when its
@@ -276,7 +265,7 @@ class AuctionService:
                 projected = await b.commit
             except BaseException as e:
                 if stale:
-                    self._forget_deferred_refusals(b.done)
+                    b.forget_deferred_refusals(self.replies)
                     return b.undone()
                 self._rewind(auction_id, b)
                 if _is_conflict(e) and not b.last:
@@ -305,7 +294,7 @@ class AuctionService:
                 self.publisher.publish_notices_of(projected)
         else:
             if stale:
-                self._forget_deferred_refusals(b.done)
+                b.forget_deferred_refusals(self.replies)
                 return b.undone()
             frames = []
             # No commit checked the state these refusals rest on: another
@@ -317,7 +306,7 @@ class AuctionService:
                 return b.undone(again=True)
         if b.refused:  # kept for retries, off the auction's path
             self.replies.keep_refusals(b.refused)
-        self._resolve(b.done)
+        b.resolve(self.replies)
         # Always re-arm: a timer that fired a little early decided nothing, and
         # must not leave the auction without a timer.
         self.scheduler.schedule(self._ahead.get(auction_id) or state)
@@ -328,17 +317,15 @@ class AuctionService:
             self.scheduler.open_next_lot(state, b.steps)
         return []
 
-    def _rewind(self, auction_id: int, b: _Batch) -> None:
+    def generation(self, auction_id: int) -> int:
+        """How many times a failed commit rewound the auction (batches remember theirs)."""
+        return self._generation.get(auction_id, 0)
+
+    def _rewind(self, auction_id: int, b: DecidedBatch) -> None:
         """Forget what was decided on top of the durable state: it will be decided again."""
         self._generation[auction_id] = self._generation.get(auction_id, 0) + 1
         self._ahead.pop(auction_id, None)
-        self._forget_deferred_refusals(b.done)
-
-    def _forget_deferred_refusals(self, done: list[tuple[Work, Outcome]]) -> None:
-        """The batch is decided again: its unanswered refusals may turn out otherwise."""
-        for work, outcome in done:
-            if isinstance(outcome, AuctionError) and work.user_id and work.request_id:
-                self.replies.forget((work.user_id, work.request_id))
+        b.forget_deferred_refusals(self.replies)
 
     async def _catch_up(self, auction_id: int) -> bool:
         """Fold into the cached state what other writers appended; True if they had.
@@ -393,102 +380,20 @@ class AuctionService:
         self.metrics.commit.observe(time.perf_counter() - started)
         return projected
 
-    async def _rebuilt(self, record: RequestRecord, *, admin: bool) -> bytes:
-        """A first reply the store did not keep, rebuilt from the log (rule 10)."""
-        if record.reply == "empty":
-            return EMPTY_RESULT
-        events = await self.store.load_events(record.auction_id, 0, limit=record.version)
-        state = engine.replay(record.auction_id, events)
-        names = await self.users.names(people_in([state])) if admin else {}
-        return AuctionView(state, names).result(empty=False, admin=admin)
-
-    async def create_lots(
+    def adopt(
         self,
-        commands: Sequence[CreateAuction],
-        *,
-        key: tuple[int, str] | None,
-        reply: Callable[[list[dict[str, Any]]], bytes],
-    ) -> bytes:
-        """Create several auctions (a sale's lots) in one transaction: all or none.
-
-        The lots get fresh ids nobody can have written to yet, so they need no
-        per-auction writer. `reply` builds the result from the lots' admin
-        objects; it is stored under `key` in the same transaction, so a crash
-        leaves either the whole sale with its reply or nothing at all.
-
-        Raises:
-            AuctionError: a lot the rules refuse (nothing is created, no id taken).
-        """
-        self.validate_lots(commands)
-        ids = await self.store.allocate_ids("auction", len(commands))
-        now = self.clock.now_ms()
-        lots: list[tuple[Auction, AuctionView, list[tuple[Event, Auction]], list[NoticeRecord]]]
-        lots = []
-        for auction_id, command in zip(ids, commands, strict=True):
-            start = engine.new_auction(auction_id)
-            events = engine.decide(start, command, now)
-            steps = engine.fold_steps(start, events)
-            notices = notice_records(engine.notices(start, events), events[-1].at)
-            lots.append((start, AuctionView(steps[-1][1], {}), steps, notices))
-        result = reply([view.admin for _, view, _, _ in lots])
-        kept = [(*key, result)] if key is not None else []
-        commits = [
-            commit_of(
-                start,
-                view,
-                steps,
-                notices,
-                [],
-                idempotency=kept if index == len(lots) - 1 else [],
-                decisions=[decision_of(1, None)],
-            )
-            for index, (start, view, steps, notices) in enumerate(lots)
-        ]
-        try:
-            stored = await self.store.append_all(commits)
-        except Exception as e:
-            if _is_conflict(e) and key is not None:  # the same request, stored meanwhile
-                first = await self.stored_reply(key, admin=True, ask_store=True)
-                if first is not None:
-                    return first_reply(first)
-            if not _is_conflict(e):
-                log.exception("creating %d lots failed", len(commits))
-            raise (Conflict("Try again") if _is_conflict(e) else Internal()) from e
-        if key is not None:
-            self.replies.remember(*key, result)
-        for (start, view, steps, _), stored_notices in zip(lots, stored, strict=True):
-            frames = self.publisher.remember(view.state.id, steps)
-            self._states[view.state.id] = view.state
-            self.scheduler.schedule(view.state)
-            publish = self.publisher.publish
-            self._actors.loop.call_soon(publish, start, view, frames, stored_notices)
-        return result
-
-    def validate_lots(self, commands: Iterable[CreateAuction]) -> None:
-        """Check every lot against the create rules now, before any id is taken.
-
-        Raises:
-            AuctionError: the first lot the rules refuse.
-        """
-        now = self.clock.now_ms()
-        for command in commands:
-            engine.validate_create(command, now)
-
-    def _resolve(self, done: list[tuple[Work, Outcome]]) -> None:
-        first: dict[tuple[int, str], bytes] = {}
-        for work, outcome in done:
-            if work.future.done():
-                continue
-            key = (work.user_id or 0, work.request_id or "")
-            if isinstance(outcome, AuctionError):
-                work.future.set_exception(outcome)
-            elif isinstance(outcome, bytes) and is_refusal(outcome):
-                work.future.set_exception(refusal(outcome))
-            elif isinstance(outcome, bytes) and outcome:
-                first.setdefault(key, outcome)
-                work.future.set_result(outcome)
-            elif isinstance(outcome, bytes):  # a retry inside the same batch
-                work.future.set_result(first.get(key) or self.replies.cached(key) or b"{}")
+        start: Auction,
+        view: AuctionView,
+        steps: list[tuple[Event, Auction]],
+        notices: list[StoredNotice],
+    ) -> None:
+        """Take up an auction created outside its writer (a sale's lot, written
+        with its sale): cache it, set its timer, publish what it did."""
+        frames = self.publisher.remember(view.state.id, steps)
+        self._states[view.state.id] = view.state
+        self.scheduler.schedule(view.state)
+        publish = self.publisher.publish
+        self._actors.loop.call_soon(publish, start, view, frames, notices)
 
 
 def _fail(work: Work, error: BaseException) -> None:
@@ -499,56 +404,3 @@ def _fail(work: Work, error: BaseException) -> None:
 
 def _is_conflict(e: BaseException) -> bool:
     return getattr(e, "code", None) == "conflict"
-
-
-class _Batch:
-    """A batch decided ahead: its commit on its way, its answers held (actor.Pending)."""
-
-    __slots__ = (
-        "auction_id", "commit", "done", "final", "generation", "last", "notices",
-        "refused", "rendered", "service", "start", "steps", "works",
-    )  # fmt: skip
-
-    def __init__(
-        self,
-        service: AuctionService,
-        auction_id: int,
-        works: list[Work],
-        start: Auction,
-        final: AuctionView,
-        steps: list[tuple[Event, Auction]],
-        notices: bool,
-        done: list[tuple[Work, Outcome]],
-        refused: list[tuple[int, str, bytes]],
-        rendered: list[tuple[Work, bytes, int]],
-        commit: asyncio.Task[Projected] | None,
-        generation: int,
-        last: bool,
-    ) -> None:
-        self.service, self.auction_id, self.works = service, auction_id, works
-        self.start, self.final, self.steps, self.notices = start, final, steps, notices
-        self.done, self.refused, self.rendered = done, refused, rendered
-        self.commit, self.generation, self.last = commit, generation, last
-
-    @property
-    def settled(self) -> asyncio.Future[Projected] | None:
-        return self.commit
-
-    @property
-    def rewound(self) -> bool:
-        return self.generation != self.service._generation.get(self.auction_id, 0)
-
-    async def finish(self) -> list[Work]:
-        return await self.service._finish(self)
-
-    def keys(self) -> list[tuple[int, str]]:
-        """The (user, request id) of every command the batch accepted."""
-        return [(w.user_id or 0, w.request_id or "") for w, _, _ in self.rendered]
-
-    def undone(self, *, again: bool = False) -> list[Work]:
-        """The batch's commands still unanswered, to decide again."""
-        works = [work for work in self.works if not work.future.done()]
-        if again:
-            for work in works:
-                work.attempts += 1
-        return works

@@ -17,7 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from auctioneer import engine
+from auctioneer.service.auction_view import EMPTY_RESULT, AuctionView, people_in
 from auctioneer.service.ports import Clock, EventStore, RequestRecord
+from auctioneer.service.users import UserService
 
 __all__ = ["FORGET_CHUNK", "FORGET_EVERY_S", "IDEMPOTENCY_WINDOW_MS", "Replies", "ReplyKey"]
 
@@ -34,9 +37,10 @@ ReplyKey = tuple[int, str]  # (user_id, request_id)
 class Replies:
     """The first reply of every (user, request id) this house has answered."""
 
-    def __init__(self, store: EventStore, clock: Clock) -> None:
+    def __init__(self, store: EventStore, clock: Clock, users: UserService) -> None:
         self._store = store
         self._clock = clock
+        self._users = users
         self._cache: dict[ReplyKey, bytes] = {}
         self._known: set[ReplyKey] = set()  # stored, not (or no longer) in the cache
         self._recorded: dict[ReplyKey, RequestRecord] = {}  # rebuilt from the log on demand
@@ -85,6 +89,25 @@ class Replies:
         if not ask_store and key not in self._known:
             return None
         return await self._store.stored_reply(*key)
+
+    async def first_reply(
+        self, key: ReplyKey, *, admin: bool, ask_store: bool = False
+    ) -> bytes | None:
+        """The first reply to `key` as its caller saw it (`admin`: the admin view
+        of an auction), rebuilt from the log when the store did not keep it."""
+        stored = await self.stored(key, ask_store=ask_store)
+        if isinstance(stored, RequestRecord):
+            return await self._rebuilt(stored, admin=admin)
+        return stored
+
+    async def _rebuilt(self, record: RequestRecord, *, admin: bool) -> bytes:
+        """The auction as the request left it: replayed up to its version."""
+        if record.reply == "empty":
+            return EMPTY_RESULT
+        events = await self._store.load_events(record.auction_id, 0, limit=record.version)
+        state = engine.replay(record.auction_id, events)
+        names = await self._users.names(people_in([state])) if admin else {}
+        return AuctionView(state, names).result(empty=False, admin=admin)
 
     def remember(self, user_id: int, request_id: str, result: bytes) -> None:
         """Keep a durable reply in memory for retries."""
