@@ -7,6 +7,7 @@ the list (1, 2, ...) as `auctioneer images list` shows it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -111,15 +112,7 @@ def remove(
     json: JsonOpt = False,
 ) -> None:
     """Take photos off an auction (the files stay on the server)."""
-
-    async def main() -> None:
-        async with connected(server, login=True) as client:
-            shown = await _shown(client, auction_id)
-            ids = resolve_images(shown, images)
-            result = await client.request("remove_images", auction_id=auction_id, image_ids=ids)
-        _print(server, result["auction"], json, f"lost {plural(len(ids), 'photo')}")
-
-    run(main())
+    _edit(server, auction_id, images, json, "remove_images", lambda n: f"lost {plural(n, 'photo')}")
 
 
 @images_app.command("order")
@@ -130,13 +123,32 @@ def order(
     json: JsonOpt = False,
 ) -> None:
     """Put the photos in this order (name every one; the first is the cover)."""
+    _edit(
+        server,
+        auction_id,
+        images,
+        json,
+        "reorder_images",
+        lambda _: "has its photos in the new order",
+    )
+
+
+def _edit(
+    server: str,
+    auction_id: int,
+    images: list[str],
+    json: bool,
+    action: str,
+    said: Callable[[int], str],
+) -> None:
+    """Name the photos as shown, send `action` with their ids, print the result."""
 
     async def main() -> None:
         async with connected(server, login=True) as client:
             shown = await _shown(client, auction_id)
             ids = resolve_images(shown, images)
-            result = await client.request("reorder_images", auction_id=auction_id, image_ids=ids)
-        _print(server, result["auction"], json, "has its photos in the new order")
+            result = await client.request(action, auction_id=auction_id, image_ids=ids)
+        _print(server, result["auction"], json, said(len(ids)))
 
     run(main())
 

@@ -225,6 +225,24 @@ def _colors(canvas: tk.Canvas) -> tuple[str, str, str]:
     )
 
 
+def _start_chart(
+    canvas: tk.Canvas, title: str, has_data: bool, empty: str
+) -> tuple[int, int, tuple[str, str, str]]:
+    """Clear `canvas`, draw its title (and `empty` when there is no data);
+    its size and the theme's colours (primary, foreground, border)."""
+    canvas.delete("all")
+    width = max(int(canvas.winfo_width()), int(canvas.cget("width")))
+    height = max(int(canvas.winfo_height()), int(canvas.cget("height")))
+    colors = _colors(canvas)
+    fg = colors[1]
+    canvas.create_text(
+        PAD, PAD, text=title, anchor="nw", fill=fg, font=("TkDefaultFont", 10, "bold")
+    )
+    if not has_data:
+        canvas.create_text(width / 2, height / 2, text=empty, fill=fg)
+    return width, height, colors
+
+
 def draw_bars(
     canvas: tk.Canvas,
     values: Sequence[tuple[str, int]],
@@ -233,15 +251,8 @@ def draw_bars(
     fmt: Callable[[int], str] = str,
 ) -> None:
     """A bar chart of `values` (label, value) filling `canvas`."""
-    canvas.delete("all")
-    width = max(int(canvas.winfo_width()), int(canvas.cget("width")))
-    height = max(int(canvas.winfo_height()), int(canvas.cget("height")))
-    primary, fg, border = _colors(canvas)
-    canvas.create_text(
-        PAD, PAD, text=title, anchor="nw", fill=fg, font=("TkDefaultFont", 10, "bold")
-    )
+    width, height, (primary, fg, border) = _start_chart(canvas, title, bool(values), "No data yet")
     if not values:
-        canvas.create_text(width / 2, height / 2, text="No data yet", fill=fg)
         return
     bars = bar_layout(values, width, height)
     canvas.create_line(bars[0].x0 - 4, bars[0].y1, bars[-1].x1 + 4, bars[0].y1, fill=border)
@@ -275,15 +286,8 @@ def draw_line(
     fmt: Callable[[int], str] = str,
 ) -> None:
     """A step line of (time, value) points: the price over time."""
-    canvas.delete("all")
-    width = max(int(canvas.winfo_width()), int(canvas.cget("width")))
-    height = max(int(canvas.winfo_height()), int(canvas.cget("height")))
-    primary, fg, border = _colors(canvas)
-    canvas.create_text(
-        PAD, PAD, text=title, anchor="nw", fill=fg, font=("TkDefaultFont", 10, "bold")
-    )
+    width, height, (primary, fg, border) = _start_chart(canvas, title, bool(points), "No bids yet")
     if not points:
-        canvas.create_text(width / 2, height / 2, text="No bids yet", fill=fg)
         return
     pad_x, pad_top, pad_bottom = 60.0, 28.0, 16.0
     t0, t1 = points[0][0], points[-1][0]
