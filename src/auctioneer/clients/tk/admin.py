@@ -22,7 +22,6 @@ from auctioneer.clients.tk.admin_forms import AuctionForm, SaleBuilder
 from auctioneer.clients.tk.analytics import compute_analytics, csv_text
 from auctioneer.clients.tk.auctions import (
     ADMIN_COLUMNS,
-    STATUSES,
     LiveAuctions,
     admin_row,
     countdown,
@@ -73,19 +72,7 @@ class AdminApp(AppShell):
 
         listing = tb.Frame(self.tabs, padding=PAD)
         self.tabs.add(listing, text="  Auctions  ")
-        filters = tb.Frame(listing)
-        filters.pack(fill="x", pady=(0, PAD))
-        tb.Label(filters, text="Search").pack(side="left")
-        self.search = tb.Entry(filters, width=28)
-        self.search.pack(side="left", padx=(PAD, PAD * 2))
-        self.search.bind("<KeyRelease>", lambda _e: self.render())
-        tb.Label(filters, text="Status").pack(side="left")
-        self.status_filter = tb.Combobox(
-            filters, values=["any", *STATUSES], width=11, state="readonly"
-        )
-        self.status_filter.set("any")
-        self.status_filter.pack(side="left", padx=(PAD, 0))
-        self.status_filter.bind("<<ComboboxSelected>>", lambda _e: self.render())
+        filters = self.filter_bar(listing, search_width=28)
         tb.Button(
             filters, text="Export CSV…", bootstyle="secondary-outline", command=self.ask_export
         ).pack(side="right")

@@ -19,7 +19,6 @@ from auctioneer.clients.money import AmountError, format_amount, parse_amount
 from auctioneer.clients.session import Event
 from auctioneer.clients.tk.auctions import (
     BIDDER_COLUMNS,
-    STATUSES,
     LiveAuctions,
     bidder_row,
     countdown,
@@ -57,19 +56,7 @@ class BidderApp(AppShell):
         self.tabs.add(browse, text="  Auctions  ")
         left = tb.Frame(browse)
         left.pack(side="left", fill="both", expand=True)
-        filters = tb.Frame(left)
-        filters.pack(fill="x", pady=(0, PAD))
-        tb.Label(filters, text="Search").pack(side="left")
-        self.search = tb.Entry(filters, width=24)
-        self.search.pack(side="left", padx=(PAD, PAD * 2))
-        self.search.bind("<KeyRelease>", lambda _e: self.render())
-        tb.Label(filters, text="Status").pack(side="left")
-        self.status_filter = tb.Combobox(
-            filters, values=["any", *STATUSES], width=11, state="readonly"
-        )
-        self.status_filter.set("any")
-        self.status_filter.pack(side="left", padx=(PAD, 0))
-        self.status_filter.bind("<<ComboboxSelected>>", lambda _e: self.render())
+        self.filter_bar(left, search_width=24)
         self.table = SortableTable(left, BIDDER_COLUMNS, on_sort=self.sort_by, height=20)
         self.table.pack(fill="both", expand=True)
         self.table.tree.bind("<<TreeviewSelect>>", lambda _e: self._picked())

@@ -22,6 +22,7 @@ from ttkbootstrap.dialogs import Messagebox
 from auctioneer.clients.cli.config import ENV_TOKEN, Login, TokenStore
 from auctioneer.clients.errors import RequestFailed
 from auctioneer.clients.session import Event
+from auctioneer.clients.tk.auctions import STATUSES
 from auctioneer.clients.tk.bridge import Bridge, Status
 from auctioneer.clients.tk.messages import explain
 from auctioneer.clients.tk.widgets import PAD, Banner, LoginDialog, Toasts
@@ -105,6 +106,27 @@ class AppShell:
             window.report_callback_exception = self._callback_failed
 
     # -- life cycle ------------------------------------------------------------
+
+    def filter_bar(self, master: tk.Misc, *, search_width: int) -> tb.Frame:
+        """The Search box and Status filter above an auctions table (both apps);
+        each change redraws the table (`render`). Returns the bar, for more buttons."""
+        filters = tb.Frame(master)
+        filters.pack(fill="x", pady=(0, PAD))
+        tb.Label(filters, text="Search").pack(side="left")
+        self.search = tb.Entry(filters, width=search_width)
+        self.search.pack(side="left", padx=(PAD, PAD * 2))
+        self.search.bind("<KeyRelease>", lambda _e: self.render())
+        tb.Label(filters, text="Status").pack(side="left")
+        self.status_filter = tb.Combobox(
+            filters, values=["any", *STATUSES], width=11, state="readonly"
+        )
+        self.status_filter.set("any")
+        self.status_filter.pack(side="left", padx=(PAD, 0))
+        self.status_filter.bind("<<ComboboxSelected>>", lambda _e: self.render())
+        return filters
+
+    def render(self) -> None:
+        """Redraw what the window shows (each app draws its own)."""
 
     def start(self) -> None:
         """Connect in the background; log in once connected."""
