@@ -29,7 +29,7 @@ ReplyHandler = Callable[[Any, dict[str, Any], float], None]
 class Conn(asyncio.Protocol):
     """One client connection speaking JSON lines or WebSocket, message by message.
 
-    Replies are matched to requests in order (PROTOCOL.md: one reply per request,
+    Replies are matched to requests in order (docs/protocol.md: one reply per request,
     in request order per connection); events go to `on_event`.
     """
 

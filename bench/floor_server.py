@@ -9,13 +9,13 @@ auction server can skip, each step as cheaply as Python allows:
 - `place_bid`: accept if `amount` > the auction's current amount (in memory);
 - one SQLite writer thread with group commit (WAL, synchronous=FULL): every
   bid that arrives while a commit is running goes into the next transaction;
-- the reply is sent only after the commit (PROTOCOL.md rule 9), then one
+- the reply is sent only after the commit (docs/protocol.md rule 9), then one
   pre-serialized `bid_placed` line is written to every subscriber of the
   auction (full feed); `"mode": "latest"` subscribers get only the newest
   event of each auction, at most once per 5 ms (and only the newest while a
   subscriber's socket is backed up).
 
-It speaks just enough of PROTOCOL.md for `bench.loadgen` and the setup code in
+It speaks just enough of docs/protocol.md for `bench.loadgen` and the setup code in
 `bench.servers` to drive it exactly like the real server's TCP gateway: the
 welcome event, `register`/`login`/`auth` (accepted without any check),
 `create_auction`, `subscribe`, `place_bid` and `ping`, with replies in request

@@ -116,7 +116,7 @@ class Stats:
 
 
 def _run_tag() -> str:
-    """A prefix that makes request ids unique across passes (PROTOCOL.md rule 10)."""
+    """A prefix that makes request ids unique across passes (docs/protocol.md rule 10)."""
     return os.urandom(3).hex() + "-"
 
 
@@ -133,7 +133,7 @@ class BidDriver:
         ]
         self.reqid = 0
         # Request ids must be unique per user across passes: the server answers a
-        # repeated id with the first reply and does nothing (PROTOCOL.md rule 10).
+        # repeated id with the first reply and does nothing (docs/protocol.md rule 10).
         self.tag = _run_tag()
         self.id_prefix = self.tag.encode()
         self.stopped = False

@@ -2,7 +2,7 @@
 
 Why: the issue asks, if the ASGI server's WebSocket path stands between us and
 a target, to measure the alternatives and choose by the numbers. Each
-alternative here is a tiny server that speaks the same subset of PROTOCOL.md
+alternative here is a tiny server that speaks the same subset of docs/protocol.md
 as the floor (welcome, auth, subscribe, place_bid; a bid is accepted if it is
 higher, and its `bid_placed` event is serialized once and sent to every
 subscriber), without any store, so only the door differs. The `hot-full`

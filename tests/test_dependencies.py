@@ -1,4 +1,4 @@
-"""The layers import only downwards (DESIGN.md, STYLE.md "Dependency direction").
+"""The layers import only downwards (docs/architecture.md).
 
 Read every module's imports with `ast` (nothing is executed) and check each
 package against the packages it may use. A new package must be added here.
@@ -92,8 +92,7 @@ def test_every_module_declares_unique_exports_that_exist(package: str) -> None:
 # input parsing/rendering helpers; never the bots or the web app.
 TK_MAY_IMPORT_FROM_CLI = {"config", "parsing", "render"}
 TK_NEVER = {"bots", "web"}
-# The parts decided without a display import no Tk at all (STYLE.md: Tk
-# view-models are tested without a display).
+# The parts decided without a display import no Tk at all .
 TK_PURE = {"form", "auctions", "standing", "analytics", "messages", "bridge"}
 
 

@@ -1,6 +1,6 @@
 """Public names are exported once, and clients reach the server only over the wire.
 
-After websockets' tests/test_exports.py; the dependency rule is DESIGN.md's:
+After websockets' tests/test_exports.py; the dependency rule is docs/architecture.md's:
 clients import the stdlib, third-party libraries, `auctioneer.wire` and
 `auctioneer.clients` only, never the engine, the service, the store or the
 gateways.

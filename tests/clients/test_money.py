@@ -1,4 +1,4 @@
-"""Amounts typed as 125.50 travel as 12550 minor units (PROTOCOL.md money)."""
+"""Amounts typed as 125.50 travel as 12550 minor units (docs/protocol.md money)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The broker contract, run against every backend (STYLE.md "Contract suites").
+"""The broker contract, run against every backend.
 
 Memory always runs; Redis runs when AUCTIONEER_TEST_REDIS_URL is set and skips
 visibly otherwise (.ci/run sets it and fails on a skip).

@@ -3,7 +3,7 @@
 Issue 3 "Bad input": malformed JSON, unknown actions, wrong types, missing
 fields, floats or strings for money, huge frames or lines (64 KiB), floods,
 half-open and abruptly closed connections: each gets the error code of
-PROTOCOL.md or a clean close, never a crash, a hang, or an effect on other
+docs/protocol.md or a clean close, never a crash, a hang, or an effect on other
 connections or stored data. After each case another connection still works
 and the stored auction is unchanged; the server never answers `internal`.
 """

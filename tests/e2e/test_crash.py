@@ -1,6 +1,6 @@
 """Crash: SIGKILL a server under load; every acknowledged bid survives.
 
-PROTOCOL.md rule 9: an accepted write is durable before its reply is sent.
+docs/protocol.md rule 9: an accepted write is durable before its reply is sent.
 Issue 3: after `kill -9` and a restart every acknowledged bid is there, the
 state equals the replay of the log, and an auction whose end passed while
 the server was down closes with its correct end time.
@@ -228,7 +228,7 @@ async def test_a_restarted_server_takes_bids_where_it_left_off(crash_house: Hous
 
 
 async def test_user_add_refuses_a_taken_name_with_a_non_zero_exit(db_copy: Path) -> None:
-    """PROTOCOL.md: `auctioneer user add` exits non-zero if the name is taken."""
+    """docs/protocol.md: `auctioneer user add` exits non-zero if the name is taken."""
     with pytest.raises(subprocess.CalledProcessError):
         await asyncio.to_thread(add_user, f"sqlite:///{db_copy}", ADMIN, "another-password")
 

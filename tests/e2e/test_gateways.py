@@ -1,7 +1,7 @@
-"""Every action and every error code of PROTOCOL.md, on each of the three doors.
+"""Every action and every error code of docs/protocol.md, on each of the three doors.
 
 The checklist at the bottom maps each action and each error code to a test of
-this suite that exercises it, and a test checks the map against PROTOCOL.md
+this suite that exercises it, and a test checks the map against docs/protocol.md
 itself, so a code added to the contract without a test fails here.
 """
 
@@ -374,7 +374,7 @@ async def test_a_write_that_lost_a_race_to_another_server_process_is_decided_aga
 
 
 # -- the checklist ------------------------------------------------------------------
-# PROTOCOL.md action -> a test that exercises it (each runs on every door it exists on).
+# docs/protocol.md action -> a test that exercises it (each runs on every door it exists on).
 ACTIONS = {
     **dict.fromkeys(
         [
@@ -408,7 +408,7 @@ ACTIONS = {
     ),
 }
 
-# PROTOCOL.md error code -> the tests that provoke it (or, for internal, that check it never comes).
+# docs/protocol.md error code -> the tests that provoke it (or, for internal, that it never comes).
 ERROR_CODES = {
     "bad_request": ("test_bad_input", "test_malformed_json_is_a_bad_request_on_every_gateway"),
     "unknown_action": ("test_gateways", "test_each_rule_error_code_is_answered_on_each_gateway"),
@@ -460,7 +460,7 @@ ERROR_CODES = {
     "too_many_images": ("test_images", "test_more_than_ten_images_are_refused_with_409"),
 }
 
-PROTOCOL = Path("/work/shared/PROTOCOL.md")
+PROTOCOL = Path(__file__).parents[2] / "docs" / "protocol.md"
 
 
 def _protocol_names(section: str) -> list[str]:
@@ -481,7 +481,7 @@ def _test_exists(ref: tuple[str, str]) -> bool:
     return callable(getattr(module, test_name, None))
 
 
-@pytest.mark.skipif(not PROTOCOL.exists(), reason="PROTOCOL.md is not in /work/shared")
+@pytest.mark.skipif(not PROTOCOL.exists(), reason="docs/protocol.md is not in /work/shared")
 def test_the_checklist_covers_every_action_and_error_code_of_the_protocol() -> None:
     actions = _protocol_names("actions")
     codes = _protocol_names("errors")

@@ -1,6 +1,6 @@
 """Resume: a client that was away gets exactly what it missed, then live events.
 
-PROTOCOL.md `subscribe` with `since`: the reply, then the events with
+docs/protocol.md `subscribe` with `since`: the reply, then the events with
 since < seq <= reply seq in order, then live events, with no gap and no
 duplicate; the HTTP catch-up returns the same event objects.
 """

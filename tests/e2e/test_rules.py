@@ -1,6 +1,6 @@
 """Retries and personal notices, end to end.
 
-PROTOCOL.md rule 10: a write retried with the same `id` by the same user
+docs/protocol.md rule 10: a write retried with the same `id` by the same user
 returns the first reply and changes nothing more. `user:me` carries
 `outbid`, `won`, `auction_lost` and `auto_bid_exhausted`, with its own
 gapless seq; winners find the sale in `get_purchases`.

@@ -1,6 +1,6 @@
 """Users over the wire: register, login, auth, logout, and the rate limits.
 
-PROTOCOL.md: `logout` makes the token stop working, and every connection
+docs/protocol.md: `logout` makes the token stop working, and every connection
 that authenticated with it is anonymous again; past 10 failed logins per
 username and address per minute (here 3, via `--login-failures`) every
 login for that username from that address is answered `rate_limited`
@@ -126,7 +126,7 @@ async def limited(db_copy: Path, template: Template) -> AsyncIterator[House]:
 async def test_past_the_failed_login_limit_even_the_right_password_is_refused(
     limited: House,
 ) -> None:
-    # PROTOCOL.md "Default limits": per username and client address; past the
+    # docs/protocol.md "Default limits": per username and client address; past the
     # limit no password is checked, so a guesser learns nothing from the reply.
     ann = limited.regulars[0]
     tcp, http = await limited.connect("tcp"), await limited.connect("http")

@@ -1,6 +1,6 @@
 """Start a real Auctioneer server in a subprocess for end-to-end tests.
 
-Why a subprocess: the black-box tests of PROTOCOL.md talk to a server the way
+Why a subprocess: the black-box tests of docs/protocol.md talk to a server the way
 any client does, over real sockets on 127.0.0.1, and the crash tests need a
 process they can SIGKILL.
 """
@@ -58,7 +58,7 @@ class RunningServer:
             self.proc.stdout.close()
 
     def kill(self) -> None:
-        """SIGKILL: the crash the durability rule (PROTOCOL.md rule 9) must survive."""
+        """SIGKILL: the crash the durability rule (docs/protocol.md rule 9) must survive."""
         self.stop(signal.SIGKILL)
 
 
@@ -138,7 +138,7 @@ def _drain_in_background(server: RunningServer) -> None:
 
 
 def add_user(db_url: str, name: str, password: str, *, admin: bool = False) -> None:
-    """Create a user through the shell command of PROTOCOL.md."""
+    """Create a user through the shell command of docs/protocol.md."""
     cmd = [*_cli(), "user", "add", name, "--password", password, "--db", db_url]
     if admin:
         cmd.append("--admin")

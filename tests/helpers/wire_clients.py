@@ -1,4 +1,4 @@
-"""Tiny async test clients that speak PROTOCOL.md over real sockets.
+"""Tiny async test clients that speak docs/protocol.md over real sockets.
 
 `WsClient` (one JSON object per WebSocket text frame, the `websockets`
 library), `TcpClient` (JSON lines over asyncio streams) and `HttpClient` (the
@@ -68,7 +68,7 @@ class SocketClient(_Checked):
 
     def __init__(self) -> None:
         # Ids are unique across connections: the server keeps the first reply of
-        # each (user, id) write for retries (PROTOCOL.md rule 10).
+        # each (user, id) write for retries (docs/protocol.md rule 10).
         self._id_prefix = f"{secrets.token_hex(4)}-"
         self._ids = itertools.count(1)
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -315,7 +315,7 @@ class TcpClient(SocketClient):
                 await self._reader
 
 
-# -- HTTP: the REST mapping of PROTOCOL.md ----------------------------------------
+# -- HTTP: the REST mapping of docs/protocol.md ----------------------------------------
 # action -> (method, path, where the other fields go: "body" or "query")
 ROUTES: dict[str, tuple[str, str, str]] = {
     "register": ("POST", "/api/register", "body"),

@@ -1,6 +1,6 @@
 """kill -9 under load: every acknowledged bid survives, and the state is the log's replay.
 
-PROTOCOL.md rule 9: "An accepted write is durable before its reply is sent: a
+docs/protocol.md rule 9: "An accepted write is durable before its reply is sent: a
 crash after the reply loses nothing." Twenty connections (half WebSocket,
 half TCP; ten bidders on two doors each in the quick test, twenty bidders in
 the slow one) bid on ten auctions with one bid in flight per auction per

@@ -1,6 +1,6 @@
 """Hypothesis-generated frames at the WebSocket and TCP doors.
 
-PROTOCOL.md "Error codes": "A bad request never closes the connection and
+docs/protocol.md "Error codes": "A bad request never closes the connection and
 never harms another connection or any stored data. The one exception is a
 message over 65,536 bytes": TCP answers `message_too_large` and closes,
 WebSocket closes with 1009.
@@ -40,7 +40,7 @@ from tests.reliability.support import ADMIN, ADMIN_PASSWORD, PASSWORD
 LIMIT = 65_536
 WAIT_S = 10.0
 
-# action -> its fields (PROTOCOL.md "Actions" and docs/protocol.md "Extensions").
+# action -> its fields (docs/protocol.md "Actions" and docs/protocol.md "Extensions").
 ACTIONS: dict[str, tuple[str, ...]] = {
     "register": ("username", "password"),
     "login": ("username", "password"),

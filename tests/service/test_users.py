@@ -143,7 +143,7 @@ async def test_too_many_failures_for_a_name_from_one_address_are_rate_limited(
         await users.login(Caller(address="1.1.1.1"), "ANN", "wrong password")
     assert caught.value.code == "rate_limited"
     assert caught.value.fields["retry_after_s"] == pytest.approx(60.0)
-    # Another address is not affected (PROTOCOL.md "Default limits").
+    # Another address is not affected (docs/protocol.md "Default limits").
     with pytest.raises(Unauthorized):
         await users.login(Caller(address="2.2.2.2"), "ann", "wrong password")
     clock.advance(60)

@@ -1,4 +1,4 @@
-"""The store package: its exports, and the dependency rule of STYLE.md."""
+"""The store package: its exports, and the dependency rule of docs/architecture.md."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Why pure: the reconnect loop in `connection.py` and the bots' runner only
 sleep for whatever this yields, so the schedule can be tested without a clock
-or a network (STYLE.md, after the ``backoff()`` of websockets' ``client.py``).
+or a network (after the ``backoff()`` of websockets' ``client.py``).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 __all__ = ["AuctionBook", "EventLike", "apply_event", "auction_id_of_topic"]
 
-#: Bids kept per auction for display (PROTOCOL.md: `get_auction` returns 50).
+#: Bids kept per auction for display (docs/protocol.md: `get_auction` returns 50).
 MAX_BIDS_KEPT = 50
 
 
@@ -80,7 +80,7 @@ def _sold(auction: dict[str, Any], data: dict[str, Any]) -> None:
     if "units_left" in data:
         auction["units_left"] = data["units_left"]
     if int(auction.get("units_left") or 0) > 0:
-        # PROTOCOL.md rule 6: the next round starts at once with no bids.
+        # docs/protocol.md rule 6: the next round starts at once with no bids.
         auction["round"] = int(data.get("round") or auction.get("round") or 1) + 1
         auction["current_bid"] = None
         auction["leader"] = None

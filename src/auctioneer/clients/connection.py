@@ -171,7 +171,7 @@ class Client:
         """Send `action` and return its ``result``.
 
         A request cut off by a dropped connection is sent again, with the same
-        id, after the reconnect (PROTOCOL.md rule 10 makes that safe).
+        id, after the reconnect (docs/protocol.md rule 10 makes that safe).
 
         Raises:
             RequestFailed: the server replied with an error.

@@ -1,6 +1,6 @@
 """Amounts as people type them (``125.50``) and as the wire carries them (``12550``).
 
-Why a module of its own: PROTOCOL.md keeps money in integer minor units, while
+Why a module of its own: docs/protocol.md keeps money in integer minor units, while
 every human-facing client (the command line, the room, the bots' summaries)
 reads and prints major units with two decimals. Doing that conversion with
 ``Decimal`` in one place means no client ever rounds a float.
@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = ["MAX_AMOUNT", "AmountError", "format_amount", "parse_amount"]
 
-#: The largest amount the wire accepts (PROTOCOL.md "Money, time, identity").
+#: The largest amount the wire accepts (docs/protocol.md "Money, time, identity").
 MAX_AMOUNT = 10**12
 
 _MINOR_PER_MAJOR = 100

@@ -1,4 +1,4 @@
-"""The sans-I/O client state every client shares (STYLE.md "I/O edges and clients").
+"""The sans-I/O client state every client shares.
 
 Why sans-I/O: the command line, the room, the watch view, the bots and the
 tests all speak the same protocol over different transports. This module
@@ -37,7 +37,7 @@ __all__ = [
     "parse_time",
 ]
 
-#: Latest-value topics: seq is per auction, with no gap guarantee (PROTOCOL.md).
+#: Latest-value topics: seq is per auction, with no gap guarantee (docs/protocol.md).
 FEED_TOPICS = frozenset({"auctions"})
 
 #: How many ping samples the clock offset is chosen from.
@@ -132,7 +132,7 @@ class ClientSession:
     """Protocol state of one logical client, across any number of connections.
 
     Args:
-        id_prefix: prefix of request ids. Random by default, because PROTOCOL.md
+        id_prefix: prefix of request ids. Random by default, because docs/protocol.md
             rule 10 replays the first reply to a write retried with the same id
             by the same user: two processes of one user must never share ids.
     """
@@ -181,7 +181,7 @@ class ClientSession:
     def resend_requests(self) -> list[dict[str, Any]]:
         """After a reconnect: the caller's unanswered requests, with their ids.
 
-        Writes may be resent safely thanks to PROTOCOL.md rule 10; the ones
+        Writes may be resent safely thanks to docs/protocol.md rule 10; the ones
         the client machinery sent itself are dropped, it sends them anew.
         """
         out = []

@@ -1,11 +1,11 @@
 """Manual bids: the minimum, the leader rule, and what every accepted bid sets off.
 
-PROTOCOL.md rules 1, 2, 4 and 8. `emit_bid` is the one way a bid (manual or
+docs/protocol.md rules 1, 2, 4 and 8. `emit_bid` is the one way a bid (manual or
 proxy) enters the log: it emits `BidPlaced`, then `AuctionExtended` when the
 bid moved the round's end later, then `ReserveMet` the first time in the round
 the current bid reaches the reserve.
 
-Decisions where PROTOCOL.md is silent:
+Decisions where docs/protocol.md is silent:
 
 - Checks run in this order, and the first failure is the answer: the
   lifecycle table (`auction_not_open`), the amount itself (`invalid_amount`),

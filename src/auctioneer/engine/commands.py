@@ -29,7 +29,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuctionSpec:
-    """The fields an admin sets when creating an auction (PROTOCOL.md "Auction fields").
+    """The fields an admin sets when creating an auction (docs/protocol.md "Auction fields").
 
     Times are epoch milliseconds; durations are whole seconds. `starts_at=None`
     means "when created" (or, for a later lot of a sequential sale, "when the
@@ -77,7 +77,7 @@ class PlaceBid:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StartAutoBid:
-    """Set or raise the bidder's proxy maximum (PROTOCOL.md rule 3)."""
+    """Set or raise the bidder's proxy maximum (docs/protocol.md rule 3)."""
 
     bidder_id: int
     paddle: int

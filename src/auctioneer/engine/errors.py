@@ -36,7 +36,7 @@ __all__ = [
 
 
 class AuctionError(Exception):
-    """Base of every engine error; `code` is the PROTOCOL.md error code."""
+    """Base of every engine error; `code` is the docs/protocol.md error code."""
 
     code: str = "bad_request"
 
@@ -49,7 +49,7 @@ class AuctionError(Exception):
         return self.message or self.code
 
     def to_wire(self) -> dict[str, Any]:
-        """The error object of PROTOCOL.md: code, message and extra fields."""
+        """The error object of docs/protocol.md: code, message and extra fields."""
         return {"code": self.code, "message": str(self), **self.fields}
 
 

@@ -5,7 +5,7 @@ log, gapless, 1-based, the optimistic-concurrency key) and `seq`: the public
 topic seq of `auction:ID` (gapless, 1-based) or None for a private event.
 Private events (a bidder's proxy maximum) are stored in the log so a replay
 rebuilds the state exactly, but they are never published: other bidders must
-not learn a maximum, and `auction:ID` must stay gapless (PROTOCOL.md).
+not learn a maximum, and `auction:ID` must stay gapless (docs/protocol.md).
 `at` is epoch milliseconds.
 """
 

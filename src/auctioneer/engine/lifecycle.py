@@ -3,7 +3,7 @@
 Which command is allowed in which status is the table in `state.py`; this
 module says what an allowed command emits.
 
-Decisions where PROTOCOL.md is silent:
+Decisions where docs/protocol.md is silent:
 
 - CreateAuction validation (the first failure is the answer; `field` names it):
   money (`starting_bid`, `min_increment`, `reserve`, `buy_now`) must be ints

@@ -1,10 +1,10 @@
 """Rounds: closing a round, selling a unit, starting the next round, buy-now.
 
-PROTOCOL.md rules 5, 6 and 7. A lot of `quantity` units sells one unit per
+docs/protocol.md rules 5, 6 and 7. A lot of `quantity` units sells one unit per
 round; `UnitSold` both records the sale and (unless `final`) starts the next
 round, whose losers' proxies then bid at once.
 
-Decisions where PROTOCOL.md is silent:
+Decisions where docs/protocol.md is silent:
 
 - Round close: the leader wins at `current_bid` if the reserve is met (or
   there is none): `unit_sold`, then for the last unit `auction_closed` with

@@ -1,4 +1,4 @@
-"""Proxy (auto-bid) resolution, eBay style, in one pass (PROTOCOL.md rule 3).
+"""Proxy (auto-bid) resolution, eBay style, in one pass (docs/protocol.md rule 3).
 
 A proxy is a bidder's private maximum; the engine bids for it at once, as
 little as it must. `resolve` runs after every change that can set proxies off
@@ -16,7 +16,7 @@ exactly the runner-up's maximum on a tie; a lone proxy in a round with no bid
 opens at `starting_bid`. So the winner pays what rule 3 says, and the public
 log shows why.
 
-Decisions where PROTOCOL.md is silent:
+Decisions where docs/protocol.md is silent:
 
 - Proxy against proxy shows two `bid_placed` (auto) events: the runner-up at
   its maximum, then the winner. A new maximum that beats the leader's proxy

@@ -5,7 +5,7 @@ open at once). Every later lot is created with `waits_for_previous=True`: it
 stays scheduled, has no deadline of its own, and opens on `OpenLot` at the
 moment the service sends it.
 
-Decisions where PROTOCOL.md is silent:
+Decisions where docs/protocol.md is silent:
 
 - The service learns that a lot closed from the events it just appended:
   when `next_lot_opens(events)` is true it sends `OpenLot` to lot

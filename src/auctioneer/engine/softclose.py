@@ -1,9 +1,9 @@
 """Time rules: when a round ends, how bids move that end, the next deadline.
 
-PROTOCOL.md rule 4, and the timing half of rules 5 and 6. Every function takes
+docs/protocol.md rule 4, and the timing half of rules 5 and 6. Every function takes
 the time it reasons about as an argument; nothing here reads a clock.
 
-Decisions where PROTOCOL.md is silent:
+Decisions where docs/protocol.md is silent:
 
 - The first round ends at `ends_at` if given, else at open + `duration_s`,
   else (`countdown_s` only) it has no end until the first bid, which sets

@@ -124,7 +124,7 @@ class Auction:
 
     @property
     def winner(self) -> Sale | None:
-        """The last sale, which PROTOCOL.md's `winner` and `price` describe."""
+        """The last sale, which docs/protocol.md's `winner` and `price` describe."""
         return self.sales[-1] if self.sales else None
 
     @property

@@ -2,7 +2,7 @@
 
 Start-up prints one line per door once it accepts connections
 (`http: http://HOST:PORT`, `tcp: HOST:PORT`), flushed at once, as
-PROTOCOL.md asks. SIGTERM and SIGINT stop it cleanly: stop accepting, let
+docs/protocol.md asks. SIGTERM and SIGINT stop it cleanly: stop accepting, let
 in-flight writes finish, close connections, close the store, exit 0.
 """
 

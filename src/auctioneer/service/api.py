@@ -1,4 +1,4 @@
-"""The actions of PROTOCOL.md, one table, with every permission checked here.
+"""The actions of docs/protocol.md, one table, with every permission checked here.
 
 Every gateway (WebSocket, TCP, HTTP) parses a request into a typed message and
 calls `Api.handle`; none of them checks a permission or a rule itself. Results

@@ -12,7 +12,7 @@
         ├── PayloadTooLarge          payload_too_large: an upload over its size limit
         └── Internal                 internal: our fault; details stay in the log
 
-Gateways turn any of these into the PROTOCOL.md error object via `to_wire()`.
+Gateways turn any of these into the docs/protocol.md error object via `to_wire()`.
 """
 
 from __future__ import annotations

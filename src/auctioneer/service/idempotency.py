@@ -1,4 +1,4 @@
-"""First replies kept for retries (PROTOCOL.md rule 10).
+"""First replies kept for retries (docs/protocol.md rule 10).
 
 A write retried with the same request id by the same user gets its first
 reply and changes nothing. Replies of this process live in memory (bounded).

@@ -133,7 +133,7 @@ class Commit:
     projection of those events, which a store may write behind the reply: the
     auction's `row` for listings (the admin view of the auction object) and
     its filter columns, the personal `notices`, the `purchases`, and the
-    `requests` whose first replies a retry gets (PROTOCOL.md rule 10).
+    `requests` whose first replies a retry gets (docs/protocol.md rule 10).
     """
 
     auction_id: int

@@ -1,4 +1,4 @@
-"""Settings read once at the entry point, then passed down (STYLE.md "Configuration").
+"""Settings read once at the entry point, then passed down.
 
 Precedence: defaults < settings file < environment (`AUCTIONEER_*`) <
 explicit arguments. The settings file (`settings_file`, from the environment

@@ -1,6 +1,6 @@
 """Who may subscribe to which topic, and what a subscription catches up.
 
-Decided here, whatever the door (PROTOCOL.md "Topics and events"):
+Decided here, whatever the door (docs/protocol.md "Topics and events"):
 `auctions` is for anyone (admins get the feed with usernames), `user:me`
 needs a login and means the caller's own notices, `auction:ID` needs the
 auction to be visible to the caller (else `not_found`). A grant records

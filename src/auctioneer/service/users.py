@@ -5,7 +5,7 @@ Passwords are hashed with Argon2 off the event loop, a bounded number at once
 and stored only as its SHA-256; it expires (7 days by default) and dies at
 logout, which also turns every connection that used it anonymous.
 
-Guessing (PROTOCOL.md "Default limits"): 10 failed logins per username and
+Guessing (docs/protocol.md "Default limits"): 10 failed logins per username and
 client address per minute; after that, logins for that username from that
 address are refused with `rate_limited` before any password is checked (the
 right one too) until the minute has passed. Attempts still being checked

@@ -26,7 +26,7 @@ __all__ = [
     "system_clock_ms",
 ]
 
-# Statuses whose auctions still need a timer (PROTOCOL.md lifecycle).
+# Statuses whose auctions still need a timer (docs/protocol.md lifecycle).
 UNFINISHED_STATUSES = ("scheduled", "open")
 
 

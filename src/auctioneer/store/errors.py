@@ -21,7 +21,7 @@ __all__ = [
 
 
 class StoreError(Exception):
-    """Base of every store error; `code` is the PROTOCOL.md error code."""
+    """Base of every store error; `code` is the docs/protocol.md error code."""
 
     code: str = "internal"
 

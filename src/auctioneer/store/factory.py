@@ -1,4 +1,4 @@
-"""Pick a store backend from a database URL (the `--db` option of PROTOCOL.md).
+"""Pick a store backend from a database URL (the `--db` option of docs/protocol.md).
 
     memory://                      in-process (nothing survives the process)
     sqlite:///auctioneer.db        SQLite, path relative to the working folder

@@ -2,7 +2,7 @@
 
 Writes go through one writer thread (sqlite_writer.py): every job waiting is
 run in ONE transaction, each in its own SAVEPOINT, and the callers hear back
-after COMMIT, which `synchronous=FULL` makes durable (PROTOCOL.md rule 9)
+after COMMIT, which `synchronous=FULL` makes durable (docs/protocol.md rule 9)
 while one disk flush serves every bid of the batch. `create_user`,
 `add_token`, `revoke_token`, `allocate_ids` and `save_reply` take that path
 too. Appends queued next to each other are written together

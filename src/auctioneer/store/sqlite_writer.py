@@ -4,7 +4,7 @@ The thread takes every job waiting in the queue (up to `max_batch`), runs them
 in ONE transaction (`BEGIN IMMEDIATE` ... `COMMIT`), each job inside its own
 SAVEPOINT so a failing job (a conflicting commit) is undone alone, and
 resolves the callers' futures only after COMMIT returned: with
-`synchronous=FULL` a reply sent after that survives a crash (PROTOCOL.md rule
+`synchronous=FULL` a reply sent after that survives a crash (docs/protocol.md rule
 9) while one disk flush serves the whole batch.
 
 Jobs submitted with an `item` (the store's appends) that follow each other in

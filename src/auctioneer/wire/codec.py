@@ -1,7 +1,7 @@
 """The one serializer: requests in, replies and events out, as JSON bytes.
 
 Every event is encoded once (`encode_event`) and the same bytes go to every
-subscriber of its topic (DESIGN.md). orjson does the work; the stdlib parser is
+subscriber of its topic (docs/architecture.md). orjson does the work; the stdlib parser is
 only a fallback for valid JSON that orjson refuses (integers beyond 64 bits),
 so such a value reaches validation and gets its proper error code.
 """

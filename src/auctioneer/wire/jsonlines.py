@@ -4,7 +4,7 @@ Like h11 and websockets' Protocol, it does no I/O: the TCP gateway feeds it
 what the socket read (`receive_data`) and takes whole lines back
 (`lines_received`). A line longer than `max_line_bytes` (not counting the
 newline) is a peer error: the framer reports it once and the gateway replies
-`message_too_large` and closes (PROTOCOL.md "Error codes").
+`message_too_large` and closes (docs/protocol.md "Error codes").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The typed requests of PROTOCOL.md, validated strictly with pydantic v2.
+"""The typed requests of docs/protocol.md, validated strictly with pydantic v2.
 
 One model per action, named after it. Validation is strict (no "5" -> 5, no
 5.0 -> 5) so a client that sends the wrong type hears `bad_request` instead of
@@ -121,7 +121,7 @@ class GetBids(Request):
 
 
 class AuctionFields(Request):
-    """The create fields of an auction (PROTOCOL.md "Auction fields")."""
+    """The create fields of an auction (docs/protocol.md "Auction fields")."""
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     description: Annotated[str, StringConstraints(max_length=5000)] = ""
@@ -292,7 +292,7 @@ ACTIONS: dict[str, type[Request]] = {
     "set_mail_kind": SetMailKind,
 }
 
-# Writes whose first reply is kept under (user, request id): PROTOCOL.md rule 10.
+# Writes whose first reply is kept under (user, request id): docs/protocol.md rule 10.
 WRITE_ACTIONS = frozenset(
     {
         "create_auction",

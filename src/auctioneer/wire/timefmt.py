@@ -1,4 +1,4 @@
-"""Wire times: ISO-8601 UTC with milliseconds and a `Z` (PROTOCOL.md).
+"""Wire times: ISO-8601 UTC with milliseconds and a `Z` (docs/protocol.md).
 
 The engine counts epoch milliseconds; only the wire speaks ISO strings.
 """

@@ -1,4 +1,4 @@
-"""Topic names: the one validated builder and parser (PROTOCOL.md "Topics").
+"""Topic names: the one validated builder and parser (docs/protocol.md "Topics").
 
 Wire topics are `auctions`, `auction:<id>` and `user:me`. Inside the server a
 user's feed is `user:<id>` and admins read the `auctions` feed from

@@ -1,4 +1,4 @@
-"""The objects of PROTOCOL.md built from engine state: auction, bid, user.
+"""The objects of docs/protocol.md built from engine state: auction, bid, user.
 
 Bidders are shown by paddle ("#7") to everyone; real usernames only in the
 admin view (`leader_username`, `winner_username`, a bid's `username`). The

@@ -1,7 +1,7 @@
 """A real X server (Xvfb) for the desktop apps' tests, and helpers to drive Tk.
 
 Why a real Xvfb: the apps are tested as they run, real Tk widgets on a real
-display against a real server, driven through the Tk API (STYLE.md "Tests").
+display against a real server, driven through the Tk API.
 `scripts/ensure-xvfb` (run by `make test`) installs Debian's xvfb. When Xvfb
 cannot start, the tests skip with the reason on a developer's machine, and
 fail under CI (``CI=true``): a GUI suite that skipped silently would prove

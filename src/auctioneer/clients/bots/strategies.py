@@ -1,6 +1,6 @@
 """Bidding strategies: pure functions from what a bot sees to what it does.
 
-Why pure (STYLE.md "I/O edges and clients"): a strategy decides, the runner
+Why pure: a strategy decides, the runner
 does the I/O. Randomness comes in as a `roll` the runner draws, so every
 decision is a plain function of its input and is tested without a server:
 
@@ -9,7 +9,7 @@ decision is a plain function of its input and is tested without a server:
   lot; stop once the price has passed it. Never bid against itself.
 - ``sniper``: wait, then bid only in the last seconds before the end.
 - ``proxy``: hand the maximum to the server once, as an auto-bid, and let
-  the server bid for it (PROTOCOL.md rule 3).
+  the server bid for it (docs/protocol.md rule 3).
 """
 
 from __future__ import annotations

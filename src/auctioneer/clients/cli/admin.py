@@ -4,7 +4,7 @@ Why here and not in the commands: a sale file is read and checked before any
 connection is made (a typo in lot 7 should not create lots 1 to 6), and an
 export walks every page of bids; both are plain functions worth testing alone.
 
-A sale file (YAML or JSON) uses the auction fields of PROTOCOL.md, with
+A sale file (YAML or JSON) uses the auction fields of docs/protocol.md, with
 amounts in major units as on the command line and times as ISO or ``+10m``::
 
     name: Spring sale

@@ -2,7 +2,7 @@
 
 Why `register(app)`: `auctioneer.main` owns the Typer app and adds the server
 commands (`serve`, `user`); this module adds every client command to it and
-reaches the server only over the wire (DESIGN.md dependency rule). Each
+reaches the server only over the wire (the dependency rule of docs/architecture.md). Each
 command is a thin shell: parse the input, call the client, print the result;
 `common.run` turns every failure into one line and an exit code.
 """

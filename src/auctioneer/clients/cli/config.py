@@ -8,7 +8,7 @@ server and a real one at once. One server is found however its address is
 written: `server_key` makes `http://localhost:8000/`, `ws://127.0.0.1:8000/ws`
 and `http://127.0.0.1:8000` one key, and a login is also kept under every
 address the server announces (`ping` names its doors, the TCP one too).
-Precedence (STYLE.md "Configuration"): defaults < environment < explicit option.
+Precedence: defaults < environment < explicit option.
 """
 
 from __future__ import annotations

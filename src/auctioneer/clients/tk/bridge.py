@@ -1,7 +1,7 @@
 """The desktop apps' network worker: a `Client` on its own asyncio thread.
 
 Why a thread and a queue: Tk must only be touched from the thread that made
-it, and its main loop must never wait on the network (STYLE.md "UIs"). The
+it, and its main loop must never wait on the network. The
 worker thread runs the client library's `Client` (reconnects, resumes each
 topic with ``since``, re-authenticates); everything it learns — replies,
 events, connection status — is put in a queue as a callable, and the Tk side

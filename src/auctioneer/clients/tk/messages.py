@@ -1,6 +1,6 @@
 """Errors as the desktop apps say them: one clear sentence, never a traceback.
 
-Why one table: every refusal the server can send (PROTOCOL.md "Error codes")
+Why one table: every refusal the server can send (docs/protocol.md "Error codes")
 and every client-side failure maps to words here, so both apps word them
 alike and a test can check that each wire code has a sentence.
 """

@@ -2,7 +2,7 @@
 
 Why: the protocol (ids, seqs, resume) lives in `clients.session` and the
 asyncio machinery in `clients.connection`; a transport only frames bytes. Two
-doors of PROTOCOL.md carry the same messages, so the client picks one by URL
+doors of docs/protocol.md carry the same messages, so the client picks one by URL
 scheme and never cares again.
 """
 
@@ -16,7 +16,7 @@ from auctioneer.clients.errors import PeerProtocolError
 
 __all__ = ["MAX_MESSAGE_BYTES", "Transport", "TransportClosed", "decode", "encode"]
 
-#: PROTOCOL.md: a message over 65,536 bytes is refused by the server.
+#: docs/protocol.md: a message over 65,536 bytes is refused by the server.
 MAX_MESSAGE_BYTES = 65_536
 
 

@@ -1,4 +1,4 @@
-"""The TCP door: UTF-8 JSON objects, one per line (PROTOCOL.md, the seeds' protocol).
+"""The TCP door: UTF-8 JSON objects, one per line (docs/protocol.md, the seeds' protocol).
 
 Why asyncio streams and not a framer of our own: the stream reader already
 splits lines with a size limit, which is all JSON-lines needs on the client.

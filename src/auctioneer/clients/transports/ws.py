@@ -1,4 +1,4 @@
-"""The WebSocket door: one JSON object per text frame (PROTOCOL.md).
+"""The WebSocket door: one JSON object per text frame (docs/protocol.md).
 
 Why the `websockets` library's asyncio client: it handles the handshake,
 keepalive pings and close codes; this module only maps its exceptions onto

@@ -1,4 +1,4 @@
-"""The HTTP door: the REST mapping of PROTOCOL.md onto the same actions.
+"""The HTTP door: the REST mapping of docs/protocol.md onto the same actions.
 
 Every route turns path, query and JSON body into the action's fields and
 calls `Api.handle`, exactly as the WebSocket and TCP doors do. Errors are
@@ -41,7 +41,7 @@ JSON = "application/json"
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map every wire error to its status code (PROTOCOL.md "Error codes")."""
+    """Map every wire error to its status code (docs/protocol.md "Error codes")."""
 
     async def on_auction_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AuctionError)

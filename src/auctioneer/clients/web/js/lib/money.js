@@ -1,5 +1,5 @@
 /**
- * Money on the wire is an integer of minor units (PROTOCOL.md "Money"):
+ * Money on the wire is an integer of minor units (docs/protocol.md "Money"):
  * 12550 is 125.50. People type and read "125.50"; floats never touch it.
  */
 

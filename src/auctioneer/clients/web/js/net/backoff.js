@@ -1,6 +1,5 @@
 /**
- * Reconnect delays as a pure generator (STYLE.md: "Reconnect delays come
- * from a pure backoff generator", after websockets' client.py backoff()).
+ * Reconnect delays as a pure generator (after websockets' client.py backoff()).
  *
  * Yields milliseconds: a quick first retry, then exponential growth with
  * jitter up to `maxMs`, so a server restart is not hit by every tab at once.

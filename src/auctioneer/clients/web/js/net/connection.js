@@ -4,7 +4,7 @@
  *
  * Requests made while the socket is down wait in a queue; a request that was
  * sent but not answered when the socket dropped is sent again, with the same
- * id, once the connection is back (PROTOCOL.md rule 10 makes that safe for
+ * id, once the connection is back (docs/protocol.md rule 10 makes that safe for
  * writes). After each (re)connect the `handshake` callback runs first (auth,
  * resubscribe) with requests marked `early`, then the queue is flushed.
  */
@@ -17,7 +17,7 @@ export const Status = Object.freeze({
   RECONNECTING: "reconnecting",
 });
 
-/** A protocol error reply: `code` is the stable code of PROTOCOL.md. */
+/** A protocol error reply: `code` is the stable code of docs/protocol.md. */
 export class ProtocolError extends Error {
   constructor(error) {
     super(error?.message || error?.code || "Request failed");

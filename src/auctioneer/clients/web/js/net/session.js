@@ -5,7 +5,7 @@
  * Ordered topics (`auction:ID`, `user:me`) carry a gapless seq: an event at
  * or below the last seq seen is a duplicate and dropped; one past a gap is
  * dropped too and the topic is resubscribed from the last seq seen, which
- * replays the missing events in order (PROTOCOL.md "subscribe").
+ * replays the missing events in order (docs/protocol.md "subscribe").
  */
 import { Connection, ProtocolError, Status, defaultUrl } from "./connection.js";
 import { serverClock } from "./clock.js";

@@ -1,5 +1,5 @@
 /**
- * Pure helpers over auction objects (PROTOCOL.md "Auction fields"): folding
+ * Pure helpers over auction objects (docs/protocol.md "Auction fields"): folding
  * pushed events into the object a page shows, the minimum next bid, and a
  * bidder's own standing.
  */
@@ -119,7 +119,7 @@ export function applyEvent(auction, event) {
   }
 }
 
-/** A bid object built from a `bid_placed` event (PROTOCOL.md "A bid object"). */
+/** A bid object built from a `bid_placed` event (docs/protocol.md "A bid object"). */
 export function bidFromEvent(event, round) {
   const data = event.data || {};
   return {

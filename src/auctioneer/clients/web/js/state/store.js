@@ -259,7 +259,7 @@ const PEOPLE = [
 
 /**
  * Merge a fresh auction object (a reply or an `auction_summary`) into the
- * one held. Events and summaries carry paddles only (PROTOCOL.md
+ * one held. Events and summaries carry paddles only (docs/protocol.md
  * "identity"): an admin's username stays while its paddle is unchanged.
  */
 function mergeAuction(before, incoming) {

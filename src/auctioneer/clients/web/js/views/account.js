@@ -3,7 +3,7 @@
  *
  * Changing the password ends every other session of the user (other
  * browsers, the terminal, bots) and keeps this one; "Log out everywhere"
- * ends them all, this one too (PROTOCOL.md actions `change_password`,
+ * ends them all, this one too (docs/protocol.md actions `change_password`,
  * `logout_everywhere`).
  */
 import { h } from "../lib/dom.js";

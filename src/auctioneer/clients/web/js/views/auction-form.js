@@ -1,5 +1,5 @@
 /**
- * The fields of a new auction (PROTOCOL.md "Auction fields"), with their
+ * The fields of a new auction (docs/protocol.md "Auction fields"), with their
  * validation next to each field. Used by "Create auction" and by the lot
  * builder of "Create sale".
  */
