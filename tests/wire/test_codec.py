@@ -220,6 +220,7 @@ def test_auction_opened_data() -> None:
         "status": "open",
         "minimum_bid": 1000,
         "passes_at": None,
+        "buy_now_available": True,
         "auction_id": 1,
     }
 
@@ -237,6 +238,7 @@ def test_bid_placed_data_shows_the_paddle_never_the_user_id() -> None:
         "bid_count": 2,
         "minimum_bid": 2100,
         "passes_at": None,
+        "buy_now_available": False,
         "auction_id": 1,
     }
 
@@ -271,6 +273,7 @@ def test_unit_sold_data_names_the_next_rounds_end() -> None:
         "ends_at": format_time(T0 + 140 * MS),
         "minimum_bid": 1000,
         "passes_at": None,
+        "buy_now_available": True,
         "auction_id": 1,
     }
 
@@ -291,6 +294,7 @@ def test_auction_closed_data() -> None:
         "reason": "admin",
         "status": "closed",
         "minimum_bid": None,
+        "buy_now_available": False,
         "auction_id": 1,
     }
 

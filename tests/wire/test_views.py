@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from auctioneer.engine import BidPlaced, EditImages, new_auction
+from auctioneer.wire.codec import event_data
 from auctioneer.wire.timefmt import format_time
 from auctioneer.wire.views import (
     ADMIN_ONLY_FIELDS,
@@ -16,7 +17,7 @@ from auctioneer.wire.views import (
     public_view,
     user_object,
 )
-from tests.engine.harness import MS, T0, AuctionHarness
+from tests.engine.harness import MS, T0, AuctionHarness, kinds
 
 # Users 1 and 2 bid with paddles 101 and 102 (the harness keeps them apart).
 NAMES = {1: "ann", 2: "bob"}
@@ -69,6 +70,7 @@ def test_an_auction_object_has_every_field_of_the_protocol() -> None:
         "reserve_met": False,
         "has_reserve": True,
         "buy_now": 9000,
+        "buy_now_available": False,
         "quantity": 1,
         "units_left": 1,
         "round": 1,
@@ -234,3 +236,26 @@ def test_images_are_listed_in_order_as_urls_of_both_sizes() -> None:
     ]
     assert public_view(auction_object(h.state))["images"] == images
     assert image_objects(()) == []
+
+
+def test_buy_now_available_is_stated_in_the_object_and_in_every_event_that_changes_it() -> None:
+    h = AuctionHarness()
+    h.create(quantity=2, starting_bid=1000, buy_now=9000, duration_s=60)
+    assert auction_object(h.state)["buy_now_available"] is True
+    placed = h.bid(1, 1000)
+    assert auction_object(h.state)["buy_now_available"] is False
+    assert event_data(placed[0], h.state)["buy_now_available"] is False
+    sold = h.until_end()  # round 1 sold: round 2 offers buy-now again
+    assert kinds(sold) == ["unit_sold"]
+    assert event_data(sold[0], h.state)["buy_now_available"] is True
+    assert auction_object(h.state)["buy_now_available"] is True
+    closed = h.buy(4)  # the last unit: closed, nothing offered
+    assert kinds(closed) == ["unit_sold", "auction_closed"]
+    assert all(event_data(e, h.state)["buy_now_available"] is False for e in closed)
+    assert auction_object(h.state)["buy_now_available"] is False
+
+
+def test_buy_now_is_never_available_without_a_price() -> None:
+    h = AuctionHarness()
+    h.create(starting_bid=1000)
+    assert auction_object(h.state)["buy_now_available"] is False

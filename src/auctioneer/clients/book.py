@@ -47,6 +47,7 @@ def _closed(auction: dict[str, Any], data: dict[str, Any]) -> None:
     auction["status"] = "cancelled" if data.get("reason") == "cancelled" else "closed"
     auction["reason"] = auction["close_reason"] = data.get("reason")
     auction["minimum_bid"] = auction["passes_at"] = None
+    auction["buy_now_available"] = False
     for key in ("winner", "price"):
         if key in data:
             auction[key] = data[key]
@@ -62,6 +63,7 @@ def _bid(auction: dict[str, Any], data: dict[str, Any], seq: int | None, at: str
     # minimum is unknown until the next auction object, never recomputed here.
     auction["minimum_bid"] = data.get("minimum_bid")
     auction["passes_at"] = None  # a round with a bid never passes unsold
+    auction["buy_now_available"] = data.get("buy_now_available", False)
     bid = {
         "seq": seq,
         "amount": data.get("amount"),
@@ -87,6 +89,7 @@ def _sold(auction: dict[str, Any], data: dict[str, Any]) -> None:
         auction["ends_at"] = data.get("ends_at")
         auction["minimum_bid"] = data.get("minimum_bid")
         auction["passes_at"] = data.get("passes_at")
+        auction["buy_now_available"] = data.get("buy_now_available", False)
 
 
 def apply_event(auction: dict[str, Any], event: EventLike) -> dict[str, Any]:
@@ -111,6 +114,7 @@ def apply_event(auction: dict[str, Any], event: EventLike) -> dict[str, Any]:
         _closed(out, data)
     elif name == "auction_deleted":
         out["deleted"] = True
+        out["buy_now_available"] = False
         if out.get("status") in ("scheduled", "open"):
             out["status"] = "cancelled"
     else:

@@ -39,7 +39,7 @@ from auctioneer.engine.proxy import resolve
 from auctioneer.engine.softclose import next_round_ends_at
 from auctioneer.engine.state import Auction, Status
 
-__all__ = ["close_round", "emit_close", "decide_buy_now", "sell_unit"]
+__all__ = ["buy_now_offered", "close_round", "decide_buy_now", "emit_close", "sell_unit"]
 
 
 def emit_close(
@@ -120,6 +120,22 @@ def close_round(draft: Draft, *, admin: bool = False) -> None:
         )
 
 
+def buy_now_offered(state: Auction) -> bool:
+    """Whether the server offers buy-now right now (rule 7): the auction has a
+    buy-now price, is open and not deleted, and its round has no bid yet.
+
+    Stated to clients as `buy_now_available`, so none of them recomputes it.
+    """
+    spec = state.spec
+    return (
+        spec is not None
+        and spec.buy_now is not None
+        and state.status is Status.OPEN
+        and not state.deleted
+        and state.current_bid is None
+    )
+
+
 def decide_buy_now(state: Auction, command: BuyNow, now: int) -> list[Event]:
     """Buy the round's unit at the buy-now price (rule 7).
 
@@ -134,7 +150,7 @@ def decide_buy_now(state: Auction, command: BuyNow, now: int) -> list[Event]:
     assert state.spec is not None
     if state.spec.buy_now is None:
         raise BuyNowUnavailable()
-    if state.current_bid is not None:
+    if not buy_now_offered(state):
         raise BuyNowUnavailable("Buy now ended with the first bid of this round")
     draft = Draft(state, now)
     sell_unit(

@@ -27,6 +27,7 @@ from auctioneer.engine.events import (
     ReserveMet,
     UnitSold,
 )
+from auctioneer.engine.multiunit import buy_now_offered
 from auctioneer.engine.softclose import passes_at
 from auctioneer.engine.state import Auction
 from auctioneer.wire.timefmt import format_time
@@ -124,6 +125,7 @@ def _opened(e: Event, a: Auction) -> dict[str, Any]:
         "status": a.status.value,
         "minimum_bid": minimum_bid(a),
         "passes_at": format_time(passes_at(a)),
+        "buy_now_available": buy_now_offered(a),
     }
 
 
@@ -141,6 +143,7 @@ def _bid(e: Event, a: Auction) -> dict[str, Any]:
         "bid_count": a.bid_count,
         "minimum_bid": minimum_bid(a),
         "passes_at": None,
+        "buy_now_available": False,
     }
 
 
@@ -165,6 +168,7 @@ def _sold(e: Event, a: Auction) -> dict[str, Any]:
         "ends_at": format_time(e.next_ends_at),
         "minimum_bid": None if e.final else minimum_bid(a),
         "passes_at": None if e.final else format_time(passes_at(a)),
+        "buy_now_available": buy_now_offered(a),
     }
 
 
@@ -176,6 +180,7 @@ def _closed(e: Event, a: Auction) -> dict[str, Any]:
         "reason": e.reason.value,
         "status": a.status.value,
         "minimum_bid": None,
+        "buy_now_available": False,
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from auctioneer.engine.bidding import stated_minimum_bid
 from auctioneer.engine.events import BidPlaced
+from auctioneer.engine.multiunit import buy_now_offered
 from auctioneer.engine.softclose import passes_at
 from auctioneer.engine.state import Auction, Status
 from auctioneer.wire.timefmt import format_time
@@ -82,6 +83,7 @@ def auction_object(a: Auction, *, names: Mapping[int, str] | None = None) -> dic
         "reserve_met": a.reserve_met if spec.reserve is not None else True,
         "has_reserve": spec.reserve is not None,
         "buy_now": spec.buy_now,
+        "buy_now_available": buy_now_offered(a),
         "quantity": spec.quantity,
         "units_left": a.units_left,
         "round": a.round,

@@ -190,7 +190,7 @@ class DetailPane(tb.Frame):
             self.amount.configure(state="normal")
             self.amount.delete(0, "end")
             self.amount.insert(0, self._prefilled)
-        buy = is_open and auction.get("buy_now") is not None and current is None
+        buy = is_open and bool(auction.get("buy_now_available"))
         self.buy_button.configure(
             text=f"Buy now for {format_amount(auction.get('buy_now'))}"
             if auction.get("buy_now")

@@ -15,14 +15,9 @@ export function minimumBid(auction) {
   return typeof auction.minimum_bid === "number" ? auction.minimum_bid : null;
 }
 
-/** Whether buy-now can be used now (rule 7: until the first bid of a round). */
+/** Whether buy-now can be used now, as the server states it (`buy_now_available`). */
 export function buyNowAvailable(auction) {
-  return Boolean(
-    auction &&
-      auction.status === "open" &&
-      auction.buy_now &&
-      (auction.current_bid === null || auction.current_bid === undefined),
-  );
+  return Boolean(auction?.buy_now_available);
 }
 
 /** Whether the auction is finished. */
@@ -72,6 +67,7 @@ export function applyEvent(auction, event) {
       if (data.starts_at !== undefined) next.starts_at = data.starts_at;
       if (data.minimum_bid !== undefined) next.minimum_bid = data.minimum_bid;
       if (data.passes_at !== undefined) next.passes_at = data.passes_at;
+      if (data.buy_now_available !== undefined) next.buy_now_available = data.buy_now_available;
       return next;
     case "bid_placed":
       next.current_bid = data.current_bid ?? data.amount;
@@ -80,6 +76,7 @@ export function applyEvent(auction, event) {
       next.bid_count = data.bid_count ?? (auction.bid_count ?? 0) + 1;
       next.minimum_bid = data.minimum_bid ?? null;
       next.passes_at = null;
+      next.buy_now_available = false;
       return next;
     case "auction_extended":
       next.ends_at = data.ends_at;
@@ -101,6 +98,9 @@ export function applyEvent(auction, event) {
         next.current_bid = null;
         next.leader = null;
         next.reserve_met = false;
+        next.buy_now_available = Boolean(data.buy_now_available);
+      } else {
+        next.buy_now_available = false;
       }
       return next;
     }
@@ -110,9 +110,11 @@ export function applyEvent(auction, event) {
       next.winner = data.winner ?? null;
       next.price = data.price ?? null;
       next.close_reason = data.reason;
+      next.buy_now_available = false;
       return next;
     case "auction_deleted":
       next.deleted = true;
+      next.buy_now_available = false;
       return next;
     default:
       return next;
