@@ -37,22 +37,13 @@ async def test_every_event_type_round_trips_through_append_and_load(store: Any) 
     assert await store.load_events(7, after_version=len(events), limit=5) == []
 
 
-async def test_public_events_skip_private_ones_and_keep_seq_order(store: Any) -> None:
+async def test_private_events_are_in_the_log_without_a_seq(store: Any) -> None:
     events = every_event(7)
     await store.append(commit(7, 0, events))
-    public = [e for e in events if e.seq is not None]
+    public = [e for e in await store.load_events(7) if e.seq is not None]
     assert any(e.seq is None for e in events)
-    assert await store.public_events(7) == public
+    assert public == [e for e in events if e.seq is not None]
     assert [e.seq for e in public] == list(range(1, len(public) + 1))
-
-
-async def test_public_events_return_the_half_open_seq_range(store: Any) -> None:
-    await _auction_with_bids(store, 1, [100, 200, 300, 400])  # seqs 1..5
-    got = await store.public_events(1, after_seq=2, upto_seq=4)
-    assert [e.seq for e in got] == [3, 4]
-    assert [e.seq for e in await store.public_events(1, after_seq=3)] == [4, 5]
-    assert await store.public_events(1, after_seq=5) == []
-    assert await store.public_events(2) == []
 
 
 async def _auction_with_private_events(store: Any, auction_id: int) -> list[Any]:
@@ -80,10 +71,7 @@ async def _auction_with_private_events(store: Any, auction_id: int) -> list[Any]
 async def test_reads_by_seq_are_right_where_versions_run_ahead_of_seqs(store: Any) -> None:
     events = await _auction_with_private_events(store, 3)
     assert [(e.version, e.seq) for e in events if e.seq] == [(1, 1), (3, 2), (5, 3), (7, 4), (9, 5)]
-    assert [e.seq for e in await store.public_events(3)] == [1, 2, 3, 4, 5]
-    assert [e.seq for e in await store.public_events(3, after_seq=2)] == [3, 4, 5]
-    assert [e.seq for e in await store.public_events(3, after_seq=1, upto_seq=3)] == [2, 3]
-    assert await store.public_events(3, after_seq=5) == []
+    assert [e.seq for e in await store.load_events(3) if e.seq] == [1, 2, 3, 4, 5]
     assert [b.seq for b in await store.bids(3)] == [5, 4, 3, 2]
     assert [b.seq for b in await store.bids(3, before_seq=4)] == [3, 2]
     assert [b.amount for b in await store.bids(3, before_seq=5, limit=1)] == [300]

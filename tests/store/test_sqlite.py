@@ -380,7 +380,6 @@ async def test_the_log_is_read_through_its_one_key_without_sorting(tmp_path: Pat
     await store.close()
     queries = {
         sqlite_module._LOAD_EVENTS: (1, 0, 500),
-        sqlite_module._PUBLIC_EVENTS: {"auction_id": 1, "after": 5, "upto": 9},
         sqlite_module._BIDS: {"auction_id": 1, "before": 9, "limit": 5},
     }
     raw = sqlite3.connect(tmp_path / "plan.db")

@@ -20,7 +20,11 @@ __all__ = [
     "Commit",
     "Decision",
     "EmailRecord",
+    "Accounts",
+    "AuctionLog",
     "EventStore",
+    "Projections",
+    "RequestLog",
     "Frame",
     "HouseRecords",
     "MailDeferred",
@@ -165,25 +169,13 @@ class StoreCounters(Protocol):
     conflicts: int
 
 
-class EventStore(Protocol):
-    """Append-only event log per auction plus current-state rows.
+class AuctionLog(Protocol):
+    """The truth: each auction's append-only log, and what recovery needs of it.
 
-    Every method may raise StoreUnavailable; `append` raises
-    ConcurrencyConflict when (auction_id, expected_version+1) already exists,
-    and then writes nothing of that commit.
+    `append` raises ConcurrencyConflict when (auction_id, expected_version+1)
+    already exists, and then writes nothing of that commit.
     """
 
-    @property
-    def stats(self) -> StoreCounters:
-        """Counters of committed transactions, appends and conflicts."""
-
-    async def open(self) -> None:
-        """Connect and run pending migrations."""
-
-    async def close(self) -> None:
-        """Finish in-flight commits, then release connections."""
-
-    # -- auctions ---------------------------------------------------------
     async def allocate_ids(self, kind: str, count: int = 1) -> list[int]:
         """Durably reserve `count` new ids of `kind` ("auction" or "sale")."""
 
@@ -210,15 +202,28 @@ class EventStore(Protocol):
         """The events (public and private) after `after_version`, in version order;
         at most `limit` of them when given (a caller pages a long log)."""
 
-    async def public_events(
-        self, auction_id: int, after_seq: int = 0, upto_seq: int | None = None
-    ) -> list[Event]:
-        """The public events with after_seq < seq <= upto_seq, in seq order."""
+    async def decisions(self, auction_id: int, after_version: int = 0) -> list[Decision]:
+        """The decisions recorded on the auction's log rows after `after_version`."""
 
-    async def bids(
-        self, auction_id: int, *, before_seq: int | None = None, limit: int = 100
-    ) -> list[Event]:
-        """BidPlaced events, newest first, with seq < before_seq when given."""
+    async def unprojected(self) -> list[tuple[int, int]]:
+        """(auction id, projected version) of every auction whose log is ahead of
+        its projections (a crash between the two): the service projects the rest."""
+
+    async def project(self, commit: Commit) -> list[StoredNotice]:
+        """Write only the projections of a commit whose events the log already
+        has (after a crash, from `unprojected`); the stored notices."""
+
+    async def unfinished_auction_ids(self) -> list[int]:
+        """Auctions whose status is scheduled or open (their timers need setting)."""
+
+    async def sale_lots(self, sale_id: int) -> list[int]:
+        """The auction ids of a sale, in lot order."""
+
+
+class Projections(Protocol):
+    """What is derived from the log and read by clients: listings, bids,
+    notices, purchases. Every read waits for the projections of the appends
+    before it (a caller reads its own writes)."""
 
     async def auction_rows(
         self,
@@ -233,13 +238,22 @@ class EventStore(Protocol):
     async def auction_row(self, auction_id: int) -> dict[str, Any] | None:
         """One current-state row, deleted or not; None if it never existed."""
 
-    async def unfinished_auction_ids(self) -> list[int]:
-        """Auctions whose status is scheduled or open (their timers need setting)."""
+    async def bids(
+        self, auction_id: int, *, before_seq: int | None = None, limit: int = 100
+    ) -> list[Event]:
+        """BidPlaced events, newest first, with seq < before_seq when given."""
 
-    async def sale_lots(self, sale_id: int) -> list[int]:
-        """The auction ids of a sale, in lot order."""
+    async def notices(self, user_id: int, after_seq: int = 0) -> list[StoredNotice]: ...
 
-    # -- idempotency --------------------------------------------------------
+    async def last_notice_seq(self, user_id: int) -> int: ...
+
+    async def purchases(self, user_id: int | None = None) -> list[PurchaseRecord]:
+        """A user's purchases, or everyone's when user_id is None, oldest first."""
+
+
+class RequestLog(Protocol):
+    """The requests already answered, so that a retry gets its first reply."""
+
     async def stored_reply(self, user_id: int, request_id: str) -> bytes | RequestRecord | None:
         """The reply first sent to this (user, request id): its bytes when they
         were stored, where the log says to rebuild it from, or None."""
@@ -257,18 +271,10 @@ class EventStore(Protocol):
         """Delete up to `limit` stored replies (and request records) written
         before `before_ms`; how many went."""
 
-    async def project(self, commit: Commit) -> list[StoredNotice]:
-        """Write only the projections of a commit whose events the log already
-        has (after a crash, from `unprojected`); the stored notices."""
 
-    async def unprojected(self) -> list[tuple[int, int]]:
-        """(auction id, projected version) of every auction whose log is ahead of
-        its projections (a crash between the two): the service projects the rest."""
+class Accounts(Protocol):
+    """Users and their tokens."""
 
-    async def decisions(self, auction_id: int, after_version: int = 0) -> list[Decision]:
-        """The decisions recorded on the auction's log rows after `after_version`."""
-
-    # -- users and tokens --------------------------------------------------
     async def create_user(self, username: str, password_hash: str, role: str) -> UserRecord:
         """Insert a user with the next paddle number.
 
@@ -309,13 +315,22 @@ class EventStore(Protocol):
         """Delete up to `limit` tokens that expired before `before_ms` or were
         revoked; returns how many went."""
 
-    # -- notices and purchases ---------------------------------------------
-    async def notices(self, user_id: int, after_seq: int = 0) -> list[StoredNotice]: ...
 
-    async def last_notice_seq(self, user_id: int) -> int: ...
+class EventStore(AuctionLog, Projections, RequestLog, Accounts, Protocol):
+    """One store plays every role above; a service takes only the roles it uses.
 
-    async def purchases(self, user_id: int | None = None) -> list[PurchaseRecord]:
-        """A user's purchases, or everyone's when user_id is None, oldest first."""
+    Every method may raise StoreUnavailable.
+    """
+
+    @property
+    def stats(self) -> StoreCounters:
+        """Counters of committed transactions, appends and conflicts."""
+
+    async def open(self) -> None:
+        """Connect and run pending migrations."""
+
+    async def close(self) -> None:
+        """Finish in-flight commits, then release connections."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from auctioneer import engine
 from auctioneer.engine.events import AuctionDeleted, AuctionUpdated, Event
 from auctioneer.engine.state import Auction
 from auctioneer.service.auction_view import AuctionView
-from auctioneer.service.ports import EventStore, Frame, StoredNotice
+from auctioneer.service.ports import AuctionLog, Frame, StoredNotice
 from auctioneer.wire import codec
 from auctioneer.wire.topics import AUCTIONS, AUCTIONS_ADMIN, USER_ME, auction_topic, user_topic
 
@@ -51,7 +51,7 @@ class Publisher:
             for a topic nobody here listens to).
     """
 
-    def __init__(self, hub: FanOut, store: EventStore, *, inline: bool) -> None:
+    def __init__(self, hub: FanOut, store: AuctionLog, *, inline: bool) -> None:
         self.hub = hub
         self._store = store
         self._inline = inline

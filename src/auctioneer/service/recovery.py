@@ -21,7 +21,7 @@ from auctioneer import engine
 from auctioneer.engine.events import Event
 from auctioneer.service.auction_view import AuctionView, people_in
 from auctioneer.service.commits import commit_of, notice_records, purchases_of
-from auctioneer.service.ports import Decision, EventStore, NoticeRecord, RequestRecord
+from auctioneer.service.ports import AuctionLog, Decision, NoticeRecord, RequestRecord
 from auctioneer.service.users import UserService
 
 __all__ = ["project_again", "project_unprojected"]
@@ -29,7 +29,7 @@ __all__ = ["project_again", "project_unprojected"]
 log = logging.getLogger(__name__)
 
 
-async def project_unprojected(store: EventStore, users: UserService) -> int:
+async def project_unprojected(store: AuctionLog, users: UserService) -> int:
     """Project every auction the log is ahead of; how many there were."""
     behind = await store.unprojected()
     for auction_id, version in behind:
@@ -40,7 +40,7 @@ async def project_unprojected(store: EventStore, users: UserService) -> int:
 
 
 async def project_again(
-    store: EventStore, users: UserService, auction_id: int, projected: int
+    store: AuctionLog, users: UserService, auction_id: int, projected: int
 ) -> None:
     """Write the projections of the auction's events after version `projected`."""
     events = await store.load_events(auction_id)

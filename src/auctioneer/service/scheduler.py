@@ -22,7 +22,7 @@ from auctioneer.engine.events import AuctionClosed, Event
 from auctioneer.engine.state import Auction, Status
 from auctioneer.service.actor import ActorPool, Work
 from auctioneer.service.errors import Internal
-from auctioneer.service.ports import Clock, EventStore
+from auctioneer.service.ports import AuctionLog, Clock
 
 __all__ = ["MAX_CATCH_UP_ROUNDS", "Scheduler", "due_events"]
 
@@ -60,7 +60,7 @@ class Scheduler:
     """
 
     def __init__(
-        self, actors: ActorPool, state_of: StateOf, store: EventStore, clock: Clock
+        self, actors: ActorPool, state_of: StateOf, store: AuctionLog, clock: Clock
     ) -> None:
         self._actors = actors
         self._state_of = state_of

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from auctioneer.engine.state import Auction
 from auctioneer.service.auctions import AuctionService
 from auctioneer.service.errors import Unauthorized
-from auctioneer.service.ports import EventStore, Frame
+from auctioneer.service.ports import Frame, Projections
 from auctioneer.service.users import Caller
 from auctioneer.wire.topics import (
     AUCTIONS,
@@ -71,7 +71,7 @@ class Subscriptions:
     def __init__(
         self,
         auctions: AuctionService,
-        store: EventStore,
+        store: Projections,
         visible: Callable[[Caller, int], Awaitable[Auction]],
     ) -> None:
         self._auctions = auctions

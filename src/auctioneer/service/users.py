@@ -41,7 +41,7 @@ from auctioneer.service.passwords import (
     check_new_password,
     check_new_username,
 )
-from auctioneer.service.ports import Clock, EventStore, UserRecord
+from auctioneer.service.ports import Accounts, Clock, UserRecord
 from auctioneer.service.throttle import WindowFactory, local_windows
 
 __all__ = ["Caller", "UserService", "hash_token"]
@@ -80,7 +80,7 @@ class UserService:
 
     def __init__(
         self,
-        store: EventStore,
+        store: Accounts,
         clock: Clock,
         *,
         token_ttl_s: int = DEFAULT_TOKEN_TTL_S,

@@ -9,7 +9,6 @@ copies and a value JSON cannot carry fails here as it would in SQLite.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -195,17 +194,6 @@ class MemoryStore(MemoryHouseRecords):
         start = max(after_version, 0)
         end = None if limit is None else start + max(limit, 0)
         return list(self._events.get(auction_id, [])[start:end])
-
-    async def public_events(
-        self, auction_id: int, after_seq: int = 0, upto_seq: int | None = None
-    ) -> list[Event]:
-        self._check_open()
-        public = self._public.get(auction_id, [])
-        # Public seqs are gapless from 1, but search rather than index to be safe.
-        seqs = [e.seq or 0 for e in public]
-        start = bisect.bisect_right(seqs, after_seq)
-        end = len(public) if upto_seq is None else bisect.bisect_right(seqs, upto_seq)
-        return public[start:end]
 
     async def bids(
         self, auction_id: int, *, before_seq: int | None = None, limit: int = 100

@@ -124,10 +124,6 @@ _LOAD_EVENTS = (
 # The log has one key, (auction_id, version) (migration 0003): a public event's
 # seq is never above its version, so `version > $2` bounds the walk, and seq
 # order is version order.
-_PUBLIC_EVENTS = (
-    _EVENT_COLUMNS + " WHERE auction_id = $1 AND version > $2 AND seq > $2"
-    " AND ($3::integer IS NULL OR seq <= $3) ORDER BY version"
-)
 _BIDS = (
     _EVENT_COLUMNS + " WHERE auction_id = $1 AND type = 'bid_placed'"
     " AND ($2::integer IS NULL OR seq < $2) ORDER BY version DESC LIMIT $3"
@@ -473,15 +469,6 @@ class PostgresStore(PostgresHouseRecords):
 
         async def q(conn: asyncpg.Connection) -> list[Event]:
             rows = await conn.fetch(_LOAD_EVENTS, auction_id, after_version, count)
-            return [_event(r) for r in rows]
-
-        return await self._read(q)
-
-    async def public_events(
-        self, auction_id: int, after_seq: int = 0, upto_seq: int | None = None
-    ) -> list[Event]:
-        async def q(conn: asyncpg.Connection) -> list[Event]:
-            rows = await conn.fetch(_PUBLIC_EVENTS, auction_id, after_seq, upto_seq)
             return [_event(r) for r in rows]
 
         return await self._read(q)

@@ -101,10 +101,6 @@ _LOAD_EVENTS = (
 # The log has one key, (auction_id, version) (migration 0003): a public event's
 # seq is never above its version, so `version > :after` bounds the walk, and
 # seq order is version order.
-_PUBLIC_EVENTS = (
-    _EVENT_COLUMNS + " WHERE auction_id = :auction_id AND version > :after AND seq > :after"
-    " AND (:upto IS NULL OR seq <= :upto) ORDER BY version"
-)
 _BIDS = (
     _EVENT_COLUMNS + " WHERE auction_id = :auction_id AND type = 'bid_placed'"
     " AND (:before IS NULL OR seq < :before) ORDER BY version DESC LIMIT :limit"
@@ -377,16 +373,6 @@ class SQLiteStore(SQLiteHouseRecords):
 
         def q(conn: sqlite3.Connection) -> list[Event]:
             return [_event(r) for r in conn.execute(_LOAD_EVENTS, params)]
-
-        return await self._read(q)
-
-    async def public_events(
-        self, auction_id: int, after_seq: int = 0, upto_seq: int | None = None
-    ) -> list[Event]:
-        params = {"auction_id": auction_id, "after": after_seq, "upto": upto_seq}
-
-        def q(conn: sqlite3.Connection) -> list[Event]:
-            return [_event(r) for r in conn.execute(_PUBLIC_EVENTS, params)]
 
         return await self._read(q)
 
