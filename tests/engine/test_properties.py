@@ -25,6 +25,7 @@ from auctioneer.engine import (
     Tick,
     UnitSold,
     decide,
+    end_cap,
     evolve,
     minimum_bid,
     new_auction,
@@ -67,7 +68,21 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         spec["ends_at"] = T0 + draw(st.integers(5, 60)) * MS
     if timing in ("countdown", "both"):
         spec["countdown_s"] = draw(st.integers(1, 20))
+    spec["increments"] = draw(st.one_of(st.just(()), bands()))
+    if spec["soft_close_s"] is not None or "countdown_s" in spec:
+        spec["max_extension_s"] = draw(st.one_of(st.none(), st.integers(1, 40)))
+        if timing == "ends_at":
+            spec["max_end"] = draw(
+                st.one_of(st.none(), st.integers(spec["ends_at"], spec["ends_at"] + 40 * MS))
+            )
     return spec
+
+
+@st.composite
+def bands(draw: st.DrawFn) -> tuple[tuple[int, int], ...]:
+    """An increment table: 1-4 bands from 0 at ascending prices."""
+    starts = draw(st.lists(st.integers(1, 6000), max_size=3, unique=True))
+    return tuple((start, draw(st.integers(1, 500))) for start in [0, *sorted(starts)])
 
 
 STEPS = st.lists(
@@ -125,7 +140,9 @@ class Checker:
                 assert isinstance(events[events.index(event) - 1], BidPlaced)
                 assert ends_before_bid is not None and event.ends_at > ends_before_bid
                 windows = {self.spec.countdown_s, self.spec.soft_close_s} - {None}
-                assert any(event.ends_at == now + w * MS for w in windows if w is not None)
+                assert any(event.ends_at == now + w * MS for w in windows if w is not None) or (
+                    event.ends_at == end_cap(prev)  # or stopped at the soft-close cap
+                )
             elif isinstance(event, UnitSold):
                 # at most one winner per round, and the reserve holds for it
                 assert event.round not in self.sold_rounds

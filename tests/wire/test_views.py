@@ -66,6 +66,7 @@ def test_an_auction_object_has_every_field_of_the_protocol() -> None:
         "public": True,
         "starting_bid": 1000,
         "min_increment": 100,
+        "increments": None,
         "reserve": 1500,
         "reserve_met": False,
         "has_reserve": True,
@@ -81,6 +82,10 @@ def test_an_auction_object_has_every_field_of_the_protocol() -> None:
         "soft_close_s": None,
         "pass_after_s": None,
         "passes_at": None,
+        "max_end": None,
+        "max_extension_s": None,
+        "end_cap": None,
+        "cap_reached": False,
         "current_bid": 1000,
         "minimum_bid": 1100,
         "leader": "#101",
@@ -259,3 +264,23 @@ def test_buy_now_is_never_available_without_a_price() -> None:
     h = AuctionHarness()
     h.create(starting_bid=1000)
     assert auction_object(h.state)["buy_now_available"] is False
+
+
+def test_an_auction_object_shows_its_increment_bands_and_its_cap() -> None:
+    h = AuctionHarness()
+    h.create(
+        starting_bid=50,
+        increments=((0, 5), (100, 25)),
+        ends_at=T0 + 60 * MS,
+        soft_close_s=30,
+        max_extension_s=10,
+    )
+    obj = auction_object(h.state)
+    assert obj["increments"] == [{"from": 0, "increment": 5}, {"from": 100, "increment": 25}]
+    assert obj["min_increment"] == 5  # the step at the starting bid
+    assert obj["end_cap"] == format_time(T0 + 70 * MS) and obj["cap_reached"] is False
+    h.later(50)
+    h.bid(1, 100)
+    obj = auction_object(h.state)
+    assert obj["minimum_bid"] == 125
+    assert obj["ends_at"] == obj["end_cap"] and obj["cap_reached"] is True

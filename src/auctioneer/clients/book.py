@@ -43,6 +43,10 @@ def auction_id_of_topic(topic: str | None) -> int | None:
     return None
 
 
+# The soft-close cap: an auction with one says it at each round's start and extension.
+CAP_FIELDS = ("end_cap", "cap_reached")
+
+
 def _closed(auction: dict[str, Any], data: dict[str, Any]) -> None:
     auction["status"] = "cancelled" if data.get("reason") == "cancelled" else "closed"
     auction["reason"] = auction["close_reason"] = data.get("reason")
@@ -90,6 +94,7 @@ def _sold(auction: dict[str, Any], data: dict[str, Any]) -> None:
         auction["minimum_bid"] = data.get("minimum_bid")
         auction["passes_at"] = data.get("passes_at")
         auction["buy_now_available"] = data.get("buy_now_available", False)
+        auction.update({k: data[k] for k in CAP_FIELDS if k in data})
 
 
 def apply_event(auction: dict[str, Any], event: EventLike) -> dict[str, Any]:
@@ -106,6 +111,7 @@ def apply_event(auction: dict[str, Any], event: EventLike) -> dict[str, Any]:
         _bid(out, data, event.seq, event.at)
     elif name == "auction_extended":
         out["ends_at"] = data.get("ends_at", out.get("ends_at"))
+        out.update({k: data[k] for k in CAP_FIELDS if k in data})
     elif name == "reserve_met":
         out["reserve_met"] = True
     elif name == "unit_sold":

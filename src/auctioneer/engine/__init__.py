@@ -21,6 +21,8 @@ from auctioneer.engine.fold import *  # noqa: F403
 from auctioneer.engine.fold import __all__ as _fold_all
 from auctioneer.engine.images import *  # noqa: F403
 from auctioneer.engine.images import __all__ as _images_all
+from auctioneer.engine.increments import *  # noqa: F403
+from auctioneer.engine.increments import __all__ as _increments_all
 from auctioneer.engine.lifecycle import *  # noqa: F403
 from auctioneer.engine.lifecycle import __all__ as _lifecycle_all
 from auctioneer.engine.money import *  # noqa: F403
@@ -48,6 +50,7 @@ __all__ = [
     *_events_all,
     *_fold_all,
     *_images_all,
+    *_increments_all,
     *_lifecycle_all,
     *_money_all,
     *_multiunit_all,

@@ -23,6 +23,7 @@ from __future__ import annotations
 from auctioneer.engine.errors import AuctionNotOpen, InvalidTransition
 from auctioneer.engine.events import AuctionExtended, BidPlaced, ReserveMet
 from auctioneer.engine.fold import Draft
+from auctioneer.engine.increments import increment_at
 from auctioneer.engine.softclose import deadline_passed, ends_after_bid
 from auctioneer.engine.state import Auction, Status
 
@@ -33,8 +34,9 @@ def minimum_bid(state: Auction) -> int:
     """The lowest bid the rules accept now (rule 1).
 
     Returns:
-        `starting_bid` when the round has no bid yet, else
-        `current_bid + min_increment`.
+        `starting_bid` when the round has no bid yet, else `current_bid` plus
+        the increment of its band (`increment_at`: the table, else
+        `min_increment`).
 
     Raises:
         InvalidTransition: the auction does not exist yet (status NEW).
@@ -44,7 +46,7 @@ def minimum_bid(state: Auction) -> int:
         raise InvalidTransition(state.status.value, "bid on")
     if state.current_bid is None:
         return spec.starting_bid
-    return state.current_bid + spec.min_increment
+    return state.current_bid + increment_at(spec, state.current_bid)
 
 
 def stated_minimum_bid(state: Auction) -> int | None:

@@ -33,8 +33,9 @@ class AuctionSpec:
 
     Times are epoch milliseconds; durations are whole seconds. `starts_at=None`
     means "when created" (or, for a later lot of a sequential sale, "when the
-    previous lot closes"). `pass_after_s` is new: older stored specs lack it
-    and read as None.
+    previous lot closes"). `pass_after_s`, `increments`, `max_end` and
+    `max_extension_s` are newer: older stored specs lack them and read as
+    their defaults.
     """
 
     name: str
@@ -53,6 +54,14 @@ class AuctionSpec:
     # A round with no end and no bid passes unsold this long after it starts
     # (engine/softclose.py); None: it waits for its first bid for good.
     pass_after_s: int | None = None
+    # Increment bands: ((from price, increment), ...) ascending from 0
+    # (engine/increments.py); empty: `min_increment` everywhere.
+    increments: tuple[tuple[int, int], ...] = ()
+    # The soft-close cap (engine/softclose.py): no bid moves a round's end past
+    # `max_end` (epoch ms), nor more than `max_extension_s` past the round's
+    # first end. None: no cap.
+    max_end: int | None = None
+    max_extension_s: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -238,6 +238,7 @@ def _(event: AuctionOpened, state: Auction) -> Auction:
         round=event.round,
         round_started_at=event.at,
         ends_at=event.ends_at,
+        round_first_end=event.ends_at,
     )
 
 
@@ -250,6 +251,8 @@ def _(event: BidPlaced, state: Auction) -> Auction:
         leader_paddle=event.paddle,
         leader_version=event.version,
         ends_at=event.ends_at,
+        # a countdown round's first bid gives the round its first end
+        round_first_end=event.ends_at if state.ends_at is None else state.round_first_end,
         bid_count=state.bid_count + 1,
         round_bidders=_with(state.round_bidders, event.bidder_id),
         bidders=_with(state.bidders, event.bidder_id),
@@ -293,6 +296,7 @@ def _(event: UnitSold, state: Auction) -> Auction:
         round=state.round + 1,
         round_started_at=event.at,
         ends_at=event.next_ends_at,
+        round_first_end=event.next_ends_at,
         current_bid=None,
         leader_id=None,
         leader_paddle=None,

@@ -13,7 +13,10 @@ Decisions where docs/protocol.md is silent:
   `bad_request`: `name` 1-200 characters after trimming (stored trimmed);
   `description` at most 10,000 characters; `quantity` 1-10,000;
   `duration_s` 1 s to 31 days; `countdown_s`, `soft_close_s` and
-  `pass_after_s` 1 s to 1 day;
+  `pass_after_s` 1 s to 1 day; `max_extension_s` 1 s to 31 days;
+  `increments` as engine/increments.py says (with a table, `min_increment`
+  is stored as the increment at `starting_bid`); the cap's own rules in
+  engine/softclose.py;
   `starts_at`/`ends_at` non-negative epoch ms; `ends_at` and `duration_s`
   exclude each other; at least one of `ends_at`, `duration_s`, `countdown_s`
   (an auction must end somehow); `ends_at` after the start (`starts_at`, or
@@ -63,6 +66,7 @@ from auctioneer.engine.events import (
     Event,
 )
 from auctioneer.engine.fold import Draft
+from auctioneer.engine.increments import increment_at, validate_increments
 from auctioneer.engine.money import check_amount
 from auctioneer.engine.multiunit import close_round, emit_close
 from auctioneer.engine.softclose import MS, deadline_passed, first_ends_at
@@ -93,8 +97,10 @@ LIMITS: dict[str, tuple[int, int]] = {
     "countdown_s": (1, DAY_S),
     "soft_close_s": (1, DAY_S),
     "pass_after_s": (1, DAY_S),
+    "max_extension_s": (1, 31 * DAY_S),
     "starts_at": (0, 2**53),
     "ends_at": (0, 2**53),
+    "max_end": (0, 2**53),
 }
 
 # Money fields that must not fall below another field (or a constant) when given.
@@ -150,13 +156,43 @@ def validate_spec(spec: AuctionSpec, now: int) -> AuctionSpec:
         raise InvalidCommand("give ends_at or duration_s, not both", field="duration_s")
     if spec.ends_at is None and spec.duration_s is None and spec.countdown_s is None:
         raise InvalidCommand("give ends_at, duration_s or countdown_s", field="ends_at")
-    if spec.ends_at is not None:
-        start = max(now, spec.starts_at or 0)
-        if not start < spec.ends_at <= start + 31 * DAY_S * MS:
-            raise InvalidCommand(
-                "ends_at must be after the start and at most 31 days after it", field="ends_at"
-            )
-    return replace(spec, name=name, description=description)
+    start = max(now, spec.starts_at or 0)
+    if spec.ends_at is not None and not start < spec.ends_at <= start + 31 * DAY_S * MS:
+        raise InvalidCommand(
+            "ends_at must be after the start and at most 31 days after it", field="ends_at"
+        )
+    _check_cap(spec, start)
+    min_increment = spec.min_increment
+    increments = spec.increments
+    if increments:
+        increments = validate_increments(increments)
+        min_increment = increment_at(replace(spec, increments=increments), spec.starting_bid)
+    return replace(
+        spec,
+        name=name,
+        description=description,
+        increments=increments,
+        min_increment=min_increment,
+    )
+
+
+def _check_cap(spec: AuctionSpec, start: int) -> None:
+    """The soft-close cap's rules (engine/softclose.py)."""
+    if spec.max_end is None and spec.max_extension_s is None:
+        return
+    field = "max_end" if spec.max_end is not None else "max_extension_s"
+    if spec.soft_close_s is None and spec.countdown_s is None:
+        raise InvalidCommand(
+            f"{field} caps extensions: give soft_close_s or countdown_s too", field=field
+        )
+    if spec.max_end is None:
+        return
+    if spec.ends_at is None and spec.duration_s is None:
+        raise InvalidCommand("max_end needs ends_at or duration_s", field="max_end")
+    if spec.max_end <= start or (spec.ends_at is not None and spec.max_end < spec.ends_at):
+        raise InvalidCommand(
+            "max_end must be after the start and not before ends_at", field="max_end"
+        )
 
 
 def _open(draft: Draft) -> None:

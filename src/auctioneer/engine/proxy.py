@@ -11,7 +11,8 @@ still bid (maximum >= the minimum bid, or equal to the current bid and set
 before it, rule 3's tie), plus the leader, standing at its proxy maximum or
 its bid. They are ranked by maximum, highest first, earlier `since_version`
 first on equal maxima. The runner-up bids its maximum (if that raises the
-price), then the winner bids min(its maximum, runner-up + min_increment), or
+price), then the winner bids min(its maximum, runner-up + the increment of
+the runner-up's band, engine/increments.py), or
 exactly the runner-up's maximum on a tie; a lone proxy in a round with no bid
 opens at `starting_bid`. So the winner pays what rule 3 says, and the public
 log shows why.
@@ -47,6 +48,7 @@ from auctioneer.engine.commands import PlaceBid, StartAutoBid, StopAutoBid
 from auctioneer.engine.errors import AlreadyLeading, BidTooLow
 from auctioneer.engine.events import AutoBidExhausted, AutoBidSet, AutoBidStopped, Event
 from auctioneer.engine.fold import Draft
+from auctioneer.engine.increments import increment_at
 from auctioneer.engine.money import check_amount
 from auctioneer.engine.state import Auction, AutoBid
 
@@ -122,7 +124,9 @@ def resolve(draft: Draft) -> None:
                     amount=runner.max_amount,
                     auto=True,
                 )
-            price = min(winner.max_amount, runner.max_amount + spec.min_increment)
+            price = min(
+                winner.max_amount, runner.max_amount + increment_at(spec, runner.max_amount)
+            )
         # The winner always bids: if it led already, the runner-up just outbid it.
         emit_bid(draft, bidder_id=winner.bidder_id, paddle=winner.paddle, amount=price, auto=True)
     for ab in draft.state.live_auto_bids:

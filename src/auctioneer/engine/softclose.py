@@ -33,6 +33,17 @@ Decisions where docs/protocol.md is silent:
   a bid after `ends_at`. A round that has an end keeps it (the pass never
   shortens a stated end). Without `pass_after_s` such a round waits for its
   first bid for good, as before.
+- The soft-close cap: `max_end` (an absolute time) and `max_extension_s`
+  (seconds past the round's first end: the end it opened with, or for a
+  countdown that starts at the first bid, the end that bid set) may be
+  given, alone or together; the cap is the earlier of the two. A bid never
+  moves the end past the cap (it stops exactly there), and the cap never
+  shortens an end a round already has (a later round of a multi-unit lot
+  whose own end lies past `max_end` keeps it and takes no extension). Once
+  the end has reached the cap, `cap_reached` is true: no more extensions.
+  `max_end` needs a stated end (`ends_at` or `duration_s`, not before
+  `ends_at`); both need something that extends (`soft_close_s` or
+  `countdown_s`).
 - `next_deadline`: `starts_at` for a scheduled auction that does not wait for
   a previous lot, `ends_at` for an open round that has one, else `passes_at`
   when the lot passes, else None.
@@ -45,7 +56,9 @@ from auctioneer.engine.state import Auction, Status
 
 __all__ = [
     "MS",
+    "cap_reached",
     "deadline_passed",
+    "end_cap",
     "ends_after_bid",
     "first_ends_at",
     "next_deadline",
@@ -81,11 +94,33 @@ def next_round_ends_at(state: Auction, started_at: int) -> int | None:
     return None
 
 
+def end_cap(state: Auction) -> int | None:
+    """The latest time a bid may move this round's end to, or None (no cap, or not known yet).
+
+    Returns:
+        The earlier of `max_end` and the round's first end + `max_extension_s`.
+    """
+    spec = state.spec
+    if spec is None or (spec.max_end is None and spec.max_extension_s is None):
+        return None
+    caps = [] if spec.max_end is None else [spec.max_end]
+    if spec.max_extension_s is not None and state.round_first_end is not None:
+        caps.append(state.round_first_end + spec.max_extension_s * MS)
+    return min(caps) if caps else None
+
+
+def cap_reached(state: Auction) -> bool:
+    """True when the round's end stands at (or past) its cap: no bid extends it any more."""
+    cap = end_cap(state)
+    return cap is not None and state.ends_at is not None and state.ends_at >= cap
+
+
 def ends_after_bid(state: Auction, now: int) -> int | None:
-    """The round's end after a bid accepted at `now` (rule 4): countdown, then soft close."""
+    """The round's end after a bid accepted at `now` (rule 4): countdown, then
+    soft close, then the cap (never past it, never earlier than before)."""
     spec = state.spec
     assert spec is not None
-    ends_at = state.ends_at
+    before = ends_at = state.ends_at
     if spec.countdown_s is not None:
         reset = now + spec.countdown_s * MS
         ends_at = reset if ends_at is None else max(ends_at, reset)
@@ -93,6 +128,10 @@ def ends_after_bid(state: Auction, now: int) -> int | None:
         window = spec.soft_close_s * MS
         if ends_at - now < window:
             ends_at = now + window
+    if before is not None and ends_at is not None and ends_at > before:
+        cap = end_cap(state)
+        if cap is not None:
+            ends_at = min(ends_at, max(cap, before))
     return ends_at
 
 

@@ -105,6 +105,8 @@ class Auction:
     round: int = 1
     round_started_at: int | None = None
     ends_at: int | None = None
+    # The round's first end (before any extension): what `max_extension_s` counts from.
+    round_first_end: int | None = None
     current_bid: int | None = None
     leader_id: int | None = None
     leader_paddle: int | None = None

@@ -418,6 +418,9 @@ def _spec(req: m.AuctionFields) -> cmd.AuctionSpec:
         soft_close_s=req.soft_close_s,
         pass_after_s=req.pass_after_s,
         public=req.public,
+        increments=tuple((b.from_, b.increment) for b in req.increments or ()),
+        max_end=_time(req.max_end, "max_end"),
+        max_extension_s=req.max_extension_s,
     )
 
 

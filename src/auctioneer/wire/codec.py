@@ -28,7 +28,7 @@ from auctioneer.engine.events import (
     UnitSold,
 )
 from auctioneer.engine.multiunit import buy_now_offered
-from auctioneer.engine.softclose import passes_at
+from auctioneer.engine.softclose import cap_reached, end_cap, passes_at
 from auctioneer.engine.state import Auction
 from auctioneer.wire.timefmt import format_time
 from auctioneer.wire.views import (
@@ -126,7 +126,17 @@ def _opened(e: Event, a: Auction) -> dict[str, Any]:
         "minimum_bid": minimum_bid(a),
         "passes_at": format_time(passes_at(a)),
         "buy_now_available": buy_now_offered(a),
+        **_cap(a),
     }
+
+
+def _cap(a: Auction) -> dict[str, Any]:
+    """The soft-close cap where it can change (a round's start, an extension);
+    only for an auction that has a cap, so other auctions' events stay as they were."""
+    spec = a.spec
+    if spec is None or (spec.max_end is None and spec.max_extension_s is None):
+        return {}
+    return {"end_cap": format_time(end_cap(a)), "cap_reached": cap_reached(a)}
 
 
 def _bid(e: Event, a: Auction) -> dict[str, Any]:
@@ -149,7 +159,7 @@ def _bid(e: Event, a: Auction) -> dict[str, Any]:
 
 def _extended(e: Event, a: Auction) -> dict[str, Any]:
     assert isinstance(e, AuctionExtended)
-    return {"ends_at": format_time(e.ends_at)}
+    return {"ends_at": format_time(e.ends_at), **_cap(a)}
 
 
 def _reserve(e: Event, a: Auction) -> dict[str, Any]:
@@ -169,6 +179,7 @@ def _sold(e: Event, a: Auction) -> dict[str, Any]:
         "minimum_bid": None if e.final else minimum_bid(a),
         "passes_at": None if e.final else format_time(passes_at(a)),
         "buy_now_available": buy_now_offered(a),
+        **_cap(a),
     }
 
 

@@ -120,6 +120,15 @@ class GetBids(Request):
     limit: Annotated[int, Field(ge=1, le=500)] = 100
 
 
+class IncrementBand(Request):
+    """One band of an increment table: from this price up, raise by `increment`."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True, populate_by_name=True)
+
+    from_: Money = Field(alias="from")
+    increment: Money
+
+
 class AuctionFields(Request):
     """The create fields of an auction (docs/protocol.md "Auction fields")."""
 
@@ -137,6 +146,11 @@ class AuctionFields(Request):
     soft_close_s: Seconds | None = None
     public: bool = True
     pass_after_s: Seconds | None = None
+    # Increment bands (engine/increments.py checks the table itself).
+    increments: Annotated[list[IncrementBand], Field(min_length=1, max_length=20)] | None = None
+    # The soft-close cap (engine/softclose.py).
+    max_end: Annotated[str, StringConstraints(max_length=64)] | None = None
+    max_extension_s: Seconds | None = None
 
 
 class CreateAuction(AuctionFields):

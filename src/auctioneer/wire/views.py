@@ -13,7 +13,7 @@ from typing import Any
 from auctioneer.engine.bidding import stated_minimum_bid
 from auctioneer.engine.events import BidPlaced
 from auctioneer.engine.multiunit import buy_now_offered
-from auctioneer.engine.softclose import passes_at
+from auctioneer.engine.softclose import cap_reached, end_cap, passes_at
 from auctioneer.engine.state import Auction, Status
 from auctioneer.wire.timefmt import format_time
 
@@ -25,6 +25,7 @@ __all__ = [
     "bid_object",
     "image_file",
     "image_objects",
+    "increment_objects",
     "minimum_bid",
     "paddle_label",
     "public_view",
@@ -50,6 +51,11 @@ def image_objects(image_ids: tuple[str, ...]) -> list[dict[str, str]]:
     return [
         {"id": i, **{v: MEDIA_PATH + image_file(i, v) for v in IMAGE_VARIANTS}} for i in image_ids
     ]
+
+
+def increment_objects(bands: tuple[tuple[int, int], ...]) -> list[dict[str, int]] | None:
+    """`[{from, increment}]`: the auction's increment bands, or None (fixed `min_increment`)."""
+    return [{"from": start, "increment": step} for start, step in bands] or None
 
 
 def paddle_label(paddle: int | None) -> str | None:
@@ -79,6 +85,7 @@ def auction_object(a: Auction, *, names: Mapping[int, str] | None = None) -> dic
         "public": spec.public,
         "starting_bid": spec.starting_bid,
         "min_increment": spec.min_increment,
+        "increments": increment_objects(spec.increments),
         "reserve": spec.reserve,
         "reserve_met": a.reserve_met if spec.reserve is not None else True,
         "has_reserve": spec.reserve is not None,
@@ -94,6 +101,10 @@ def auction_object(a: Auction, *, names: Mapping[int, str] | None = None) -> dic
         "soft_close_s": spec.soft_close_s,
         "pass_after_s": spec.pass_after_s,
         "passes_at": format_time(passes_at(a)),
+        "max_end": format_time(spec.max_end),
+        "max_extension_s": spec.max_extension_s,
+        "end_cap": format_time(end_cap(a)),
+        "cap_reached": cap_reached(a),
         "current_bid": a.current_bid,
         "minimum_bid": minimum_bid(a),
         "leader": paddle_label(a.leader_paddle),

@@ -114,3 +114,28 @@ def test_a_sale_file_sets_when_live_lots_with_no_bid_pass(tmp_path: Path) -> Non
     fields = load_sale(path)
     assert fields["pass_after_s"] == 120
     assert [lot.get("pass_after_s") for lot in fields["lots"]] == [None, 30]
+
+
+def test_a_sale_file_takes_increment_bands_and_a_soft_close_cap(tmp_path: Path) -> None:
+    path = tmp_path / "banded.yaml"
+    path.write_text(
+        "lots:\n"
+        "  - {name: A, starting_bid: 0.5, duration: 5m, increments: '0:0.05, 1:0.25',"
+        " soft_close: 30s, max_extension: 2m}\n"
+        "  - name: B\n    starting_bid: 1\n    duration: 5m\n"
+        "    increments: [{from: 0, increment: 0.10}, {from: 10, increment: 1}]\n"
+        "    soft_close: 30s\n    max_end: 2030-01-01T00:10:00Z\n"
+    )
+    a, b = load_sale(path)["lots"]
+    assert a["increments"] == [{"from": 0, "increment": 5}, {"from": 100, "increment": 25}]
+    assert a["max_extension_s"] == 120
+    assert b["increments"] == [{"from": 0, "increment": 10}, {"from": 1000, "increment": 100}]
+    assert b["max_end"] == "2030-01-01T00:10:00.000Z"
+
+
+@pytest.mark.parametrize("bad", ["0-0.05", "0:x", ""])
+def test_a_broken_increment_table_in_a_sale_file_names_the_lot(tmp_path: Path, bad: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"lots:\n  - {{name: A, starting_bid: 1, duration: 5m, increments: '{bad}'}}\n")
+    with pytest.raises(CliError, match="bad.yaml lot 1: increments"):
+        load_sale(path)

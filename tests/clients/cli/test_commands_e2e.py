@@ -337,3 +337,24 @@ def test_create_takes_a_pass_time_for_a_countdown_lot(live: Live) -> None:
     assert result.exit_code == 0, result.output
     made = json.loads(result.stdout)
     assert made["pass_after_s"] == 120 and made["passes_at"] is not None
+
+
+def test_create_takes_increment_bands_and_a_cap_and_show_prints_them(live: Live) -> None:
+    live.admin_login()
+    result = live.cli("create", "Print", "--starting-bid", "0.50", "--duration", "5m",
+                      "--increments", "0:0.05,1:0.25,5:0.50", "--soft-close", "30s",
+                      "--max-extension", "2m", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    made = json.loads(result.stdout)
+    assert made["increments"] == [
+        {"from": 0, "increment": 5},
+        {"from": 100, "increment": 25},
+        {"from": 500, "increment": 50},
+    ]
+    assert made["max_extension_s"] == 120 and made["end_cap"] is not None
+    shown = live.cli("show", str(made["id"]))
+    assert shown.exit_code == 0, shown.output
+    assert "0.05 from 0.00, 0.25 from 1.00, 0.50 from 5.00" in shown.stdout
+    broken = live.cli("create", "Print", "--starting-bid", "1", "--duration", "5m",
+                      "--increments", "1:0.25")  # fmt: skip
+    assert broken.exit_code != 0 and "increment band starts at 0" in broken.output

@@ -13,6 +13,12 @@ amounts in major units as on the command line and times as ISO or ``+10m``::
     lots:
       - {name: Vase, starting_bid: 10.00, min_increment: 1, countdown_s: 10}
       - {name: Clock, starting_bid: 25, reserve: 40, duration: 2m}
+      - name: Print
+        starting_bid: 0.50
+        increments: "0:0.05, 1:0.25, 5:0.50"   # or a list of {from, increment}
+        duration: 5m
+        soft_close: 30s
+        max_extension: 2m    # late bids add at most 2 minutes in all (or max_end: ISO time)
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import orjson
 import yaml
 
 from auctioneer.clients.cli.common import EXIT_INPUT, CliError
-from auctioneer.clients.cli.parsing import parse_duration, parse_moment
+from auctioneer.clients.cli.parsing import parse_duration, parse_increments, parse_moment
 from auctioneer.clients.connection import Client
 from auctioneer.clients.errors import RequestFailed
 from auctioneer.clients.money import AmountError, format_amount, parse_amount
@@ -43,14 +49,22 @@ __all__ = [
 ]
 
 MONEY_FIELDS = ("starting_bid", "min_increment", "reserve", "buy_now")
-TIME_FIELDS = ("starts_at", "ends_at")
+TIME_FIELDS = ("starts_at", "ends_at", "max_end")
 DURATION_FIELDS = {
     "duration": "duration_s",
     "countdown": "countdown_s",
     "soft_close": "soft_close_s",
     "pass_after": "pass_after_s",
+    "max_extension": "max_extension_s",
 }
-INT_FIELDS = ("quantity", "duration_s", "countdown_s", "soft_close_s", "pass_after_s")
+INT_FIELDS = (
+    "quantity",
+    "duration_s",
+    "countdown_s",
+    "soft_close_s",
+    "pass_after_s",
+    "max_extension_s",
+)
 TEXT_FIELDS = ("name", "description")
 ALL_STATUSES = ["scheduled", "open", "closed", "cancelled"]
 
@@ -85,6 +99,8 @@ def auction_fields(raw: Mapping[str, Any], *, where: str = "") -> dict[str, Any]
                 out[key] = str(value)
             elif key == "public":
                 out[key] = bool(value)
+            elif key == "increments":
+                out[key] = parse_increments(value)
             else:
                 raise CliError(f"{prefix}unknown field {key!r}", EXIT_INPUT)
         except (AmountError, ValueError, TypeError) as e:
@@ -104,6 +120,7 @@ LONGEST = {
     "countdown_s": (86400, "1 day"),
     "soft_close_s": (86400, "1 day"),
     "pass_after_s": (86400, "1 day"),
+    "max_extension_s": (31 * 86400, "31 days"),
 }
 
 

@@ -55,6 +55,16 @@ def create(
     pass_after: Annotated[
         str | None, _opt("With no bid by then, a lot with no end yet closes unsold.")
     ] = None,
+    increments: Annotated[
+        str | None,
+        _opt("Increment bands FROM:STEP, e.g. 0:0.05,1:0.25,5:0.50 (overrides --min-increment)."),
+    ] = None,
+    max_extension: Annotated[
+        str | None, _opt("Soft-close cap: late bids add at most this much in all, e.g. 5m.")
+    ] = None,
+    max_end: Annotated[
+        str | None, _opt("Soft-close cap: no bid extends past this ISO time or +2h.")
+    ] = None,
     description: Annotated[str | None, _opt("Longer text.")] = None,
     private: Annotated[bool, typer.Option("--private", help="Hidden from bidders.")] = False,
     server: ServerOpt = DEFAULT_SERVER,
@@ -74,6 +84,9 @@ def create(
         "countdown": countdown,
         "soft_close": soft_close,
         "pass_after": pass_after,
+        "increments": increments,
+        "max_extension": max_extension,
+        "max_end": max_end,
         "description": description,
         "public": False if private else None,
     }

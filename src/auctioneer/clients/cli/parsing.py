@@ -19,6 +19,7 @@ __all__ = [
     "parse_amount_range",
     "parse_duration",
     "parse_float_range",
+    "parse_increments",
     "parse_moment",
     "plural",
 ]
@@ -84,6 +85,53 @@ def parse_amount_range(text: str) -> tuple[int, int]:
     if low > high:
         raise AmountError(f"empty range: {text!r}")
     return low, high
+
+
+def _price_from(value: object) -> int:
+    """A band's starting price: an amount, or zero (the first band starts at 0)."""
+    if str(value).strip() in ("0", "0.0", "0.00"):
+        return 0
+    return parse_amount(value)  # type: ignore[arg-type]
+
+
+def parse_increments(value: object) -> list[dict[str, int]]:
+    """An increment table as people write it, to the wire's ``[{from, increment}]``.
+
+    Takes ``"0:0.05, 1:0.25, 5:0.50"`` (FROM:STEP pairs, amounts as everywhere
+    on the command line), a list of such strings or of ``[from, step]`` pairs,
+    a list of ``{from, increment}`` mappings (sale files), or a mapping
+    ``{from: step}``. The server checks the table's order and size.
+
+    Raises:
+        ValueError: a band that is not two amounts.
+    """
+    if isinstance(value, str):
+        items: list[object] = [part for part in value.split(",") if part.strip()]
+    elif isinstance(value, dict):
+        items = [[start, step] for start, step in value.items()]
+    elif isinstance(value, list):
+        items = list(value)
+    else:
+        raise ValueError("increments: give FROM:STEP pairs, e.g. 0:0.05,1:0.25,5:0.50")
+    bands = []
+    for item in items:
+        if isinstance(item, str):
+            start, sep, step = item.partition(":")
+            if not sep:
+                raise ValueError(f"not a band: {item.strip()!r} (try 1:0.25, from 1.00 up by 0.25)")
+        elif isinstance(item, dict) and {"from", "increment"} <= item.keys():
+            start, step = item["from"], item["increment"]
+        elif isinstance(item, list | tuple) and len(item) == 2:
+            start, step = item
+        else:
+            raise ValueError(f"not a band: {item!r} (give from and increment)")
+        try:
+            bands.append({"from": _price_from(start), "increment": parse_amount(step)})
+        except AmountError as e:
+            raise ValueError(f"band {start}:{step}: {e}") from None
+    if not bands:
+        raise ValueError("increments: give at least one FROM:STEP band")
+    return bands
 
 
 def parse_float_range(text: str) -> tuple[float, float]:

@@ -89,6 +89,12 @@ def _timing(auction: Mapping[str, Any], server_now: float, *, short: bool = Fals
             if short:
                 return "on 1st bid" if countdown else "open"
             return f"{countdown} s countdown from the 1st bid" if countdown else "open"
+        if auction.get("cap_reached"):  # the soft-close cap: no bid extends it any more
+            return (
+                f"{format_countdown(left)} final"
+                if short
+                else (f"{format_countdown(left)} (final: no more extensions)")
+            )
         return format_countdown(left)
     if status == "closed":
         winner = auction.get("winner")
@@ -101,6 +107,16 @@ def _timing(auction: Mapping[str, Any], server_now: float, *, short: bool = Fals
             else reason.replace("_", " ")
         )
     return "" if short else str(status or "")
+
+
+def _increments(auction: Mapping[str, Any]) -> str:
+    """The fixed increment, or the bands: ``0.05 from 0.00, 0.25 from 1.00``."""
+    bands = auction.get("increments")
+    if not bands:
+        return format_amount(auction.get("min_increment"))
+    return ", ".join(
+        f"{format_amount(b['increment'])} from {format_amount(b['from'])}" for b in bands
+    )
 
 
 def _status(auction: Mapping[str, Any]) -> Text:
@@ -237,7 +253,7 @@ def auction_detail(
         ),
         ("Time", _timing(auction, server_now)),
         ("Next bid", format_amount(minimum_bid(auction)) if status == "open" else "-"),
-        ("Increment", format_amount(auction.get("min_increment"))),
+        ("Increment", _increments(auction)),
         ("Bids", str(auction.get("bid_count") or 0)),
     ]
     if "deleted" in auction:  # an admin's view: who may see it

@@ -116,6 +116,11 @@ OBJECTS: dict[str, dict[str, Any]] = {
             "public": _BOOL,
             "starting_bid": _INT,
             "min_increment": _INT,
+            "increments": {
+                "type": ["array", "null"],
+                "items": ref("IncrementBand"),
+                "description": "increment bands by price; null: min_increment everywhere",
+            },
             "reserve": {**_null("integer"), "description": "admins only"},
             "reserve_met": _BOOL,
             "has_reserve": _BOOL,
@@ -130,6 +135,13 @@ OBJECTS: dict[str, dict[str, Any]] = {
             "soft_close_s": _null("integer"),
             "pass_after_s": _null("integer"),
             "passes_at": _TIME,
+            "max_end": {**_TIME, "description": "soft-close cap: no bid extends past it"},
+            "max_extension_s": {
+                **_null("integer"),
+                "description": "soft-close cap: seconds past the round's first end",
+            },
+            "end_cap": {**_TIME, "description": "this round's cap, when it has one"},
+            "cap_reached": {**_BOOL, "description": "the end stands at its cap: final"},
             "current_bid": _null("integer"),
             "minimum_bid": {**_null("integer"), "description": "the lowest valid next bid"},
             "leader": _null("string"),
@@ -145,6 +157,14 @@ OBJECTS: dict[str, dict[str, Any]] = {
             "seq": _INT,
         },
         "An auction object (admins also see reserve, usernames, deleted, watchers).",
+    ),
+    "IncrementBand": _object(
+        ["from", "increment"],
+        {
+            "from": {**_INT, "description": "from this price (minor units) up"},
+            "increment": {**_INT, "description": "the raise a bid needs (minor units)"},
+        },
+        "One band of an increment table.",
     ),
     "Sale": _object(
         ["id", "name", "lots"],
