@@ -137,5 +137,5 @@ def test_a_sale_file_takes_increment_bands_and_a_soft_close_cap(tmp_path: Path) 
 def test_a_broken_increment_table_in_a_sale_file_names_the_lot(tmp_path: Path, bad: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(f"lots:\n  - {{name: A, starting_bid: 1, duration: 5m, increments: '{bad}'}}\n")
-    with pytest.raises(CliError, match="bad.yaml lot 1: increments"):
+    with pytest.raises(CliError, match=r"bad\.yaml lot 1: increments"):
         load_sale(path)

@@ -51,6 +51,9 @@ export function standing(auction, paddle, hasBid) {
   return hasBid ? "outbid" : null;
 }
 
+/** The soft-close cap: an auction with one states it at each round's start and extension. */
+const CAP_FIELDS = ["end_cap", "cap_reached"];
+
 /** Fold one `auction:ID` event into the auction object (returns a new object). */
 export function applyEvent(auction, event) {
   const data = event.data || {};
@@ -68,6 +71,7 @@ export function applyEvent(auction, event) {
       if (data.minimum_bid !== undefined) next.minimum_bid = data.minimum_bid;
       if (data.passes_at !== undefined) next.passes_at = data.passes_at;
       if (data.buy_now_available !== undefined) next.buy_now_available = data.buy_now_available;
+      Object.assign(next, pick(data, CAP_FIELDS));
       return next;
     case "bid_placed":
       next.current_bid = data.current_bid ?? data.amount;
@@ -80,6 +84,7 @@ export function applyEvent(auction, event) {
       return next;
     case "auction_extended":
       next.ends_at = data.ends_at;
+      Object.assign(next, pick(data, CAP_FIELDS));
       return next;
     case "reserve_met":
       next.reserve_met = true;
@@ -99,6 +104,7 @@ export function applyEvent(auction, event) {
         next.leader = null;
         next.reserve_met = false;
         next.buy_now_available = Boolean(data.buy_now_available);
+        Object.assign(next, pick(data, CAP_FIELDS));
       } else {
         next.buy_now_available = false;
       }

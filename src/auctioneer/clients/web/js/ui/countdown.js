@@ -4,7 +4,8 @@
  * clock) and the auction status in `data-status`; a live lot with no end
  * and no bid counts down to `data-passes`, when it passes unsold. In the last
  * URGENT_MS it gets the class "urgent"; when the deadline moves later it
- * briefly gets "extended".
+ * briefly gets "extended". Once the end stands at its soft-close cap
+ * (`data-final`, the server's `cap_reached`) it says so: no bid extends it.
  */
 import { serverClock } from "../net/clock.js";
 import { formatDuration } from "../lib/time.js";
@@ -13,8 +14,9 @@ import { setText } from "../lib/dom.js";
 export const URGENT_MS = 10_000;
 
 /** Fill a countdown element's data attributes from an auction. */
-export function setCountdown(el, { deadlineMs, status, countdownS, passesMs }) {
+export function setCountdown(el, { deadlineMs, status, countdownS, passesMs, final = false }) {
   const before = Number(el.dataset.deadline || 0);
+  el.dataset.final = final ? "true" : "";
   el.dataset.deadline = deadlineMs ?? "";
   el.dataset.passes = passesMs ?? "";
   el.dataset.status = status || "";
@@ -49,12 +51,14 @@ function update(el) {
     } else {
       text = left > 0 ? formatDuration(left) : "Closing…";
       urgent = left <= URGENT_MS;
+      if (left > 0 && el.dataset.final) text += " · final"; // the cap: no bid extends it any more
     }
   }
   if (el.classList.contains("extended") && Date.now() > Number(el.dataset.extendedUntil || 0)) {
     el.classList.remove("extended");
   }
-  if (el.classList.contains("extended")) text += " (extended)";
+  if (el.classList.contains("extended") && !el.dataset.final) text += " (extended)";
+  el.title = el.dataset.final ? "Final: no more extensions" : "";
   el.classList.toggle("urgent", urgent);
   setText(el, text);
 }

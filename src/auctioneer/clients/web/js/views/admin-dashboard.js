@@ -44,7 +44,7 @@ export function adminDashboard(app, report) {
 
   function row(a) {
     const ends = h("span", { "data-countdown": true, class: "countdown" });
-    setCountdown(ends, { deadlineMs: deadline(a), status: a.status, countdownS: a.countdown_s, passesMs: passesAt(a) });
+    setCountdown(ends, { deadlineMs: deadline(a), status: a.status, countdownS: a.countdown_s, passesMs: passesAt(a), final: a.cap_reached === true });
     const finished = a.status === "closed" || a.status === "cancelled";
     return h(
       "tr",

@@ -6,6 +6,7 @@
 import { h } from "../lib/dom.js";
 import { parseMoney } from "../lib/money.js";
 import { checkbox, field } from "../ui/form.js";
+import { incrementTable } from "../ui/increment-table.js";
 
 const SECONDS = { inputmode: "numeric", autocomplete: "off" };
 const MONEY = { inputmode: "decimal", autocomplete: "off" };
@@ -22,6 +23,7 @@ const SPECS = [
   ["duration_s", { label: "Duration (seconds)", hint: "How long bidding runs", attrs: SECONDS }],
   ["countdown_s", { label: "Countdown (seconds)", hint: "Each bid leaves at least this long; with no duration it starts at the first bid", attrs: SECONDS }],
   ["soft_close_s", { label: "Soft close (seconds)", hint: "A late bid extends the end by this much", attrs: SECONDS }],
+  ["max_extension_s", { label: "Longest extension (seconds)", hint: "Optional. Late bids add at most this much in all; then the end is final", attrs: SECONDS }],
 ];
 
 const MONEY_FIELDS = new Set(["starting_bid", "min_increment", "reserve", "buy_now"]);
@@ -32,6 +34,7 @@ export function auctionFields({ withStart = true } = {}) {
     ? field({ name: "starts_at", label: "Starts at", type: "datetime-local", hint: "Optional. Now if empty" })
     : null;
   const publicBox = checkbox({ label: "Public", name: "public", checked: true });
+  const bands = incrementTable();
 
   const node = h(
     "div",
@@ -39,6 +42,7 @@ export function auctionFields({ withStart = true } = {}) {
     [...fields.values()].map((f) => f.wrap),
     starts?.wrap,
     publicBox.wrap,
+    bands.wrap,
   );
 
   /** Validate; returns the wire fields, or null after showing the errors. */
@@ -94,6 +98,9 @@ export function auctionFields({ withStart = true } = {}) {
         } else out.starts_at = new Date(ms).toISOString();
       }
     }
+    const table = bands.read();
+    if (table === undefined) ok = false;
+    else if (table) out.increments = table;
     out.public = publicBox.input.checked;
     return ok ? out : null;
   }
@@ -101,6 +108,11 @@ export function auctionFields({ withStart = true } = {}) {
   /** Show a server error next to its field when the error names one. */
   function showServerError(err) {
     const key = err.details?.field;
+    if (key === "increments") {
+      const band = err.details?.band;
+      bands.setError(band === undefined ? err.message : `Band ${band + 1}: ${err.message}`);
+      return true;
+    }
     if (key && fields.has(key)) {
       fields.get(key).setError(err.message);
       return true;
@@ -115,10 +127,12 @@ export function auctionFields({ withStart = true } = {}) {
     }
     if (starts) starts.input.value = "";
     publicBox.input.checked = true;
+    bands.reset();
   }
 
   function focusFirstError() {
-    node.querySelector('[aria-invalid="true"]')?.focus();
+    const bad = node.querySelector('[aria-invalid="true"]');
+    (bad?.matches("fieldset") ? bad.querySelector("input:not([readonly])") : bad)?.focus();
   }
 
   return { node, read, reset, showServerError, focusFirstError };

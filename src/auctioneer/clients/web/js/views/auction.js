@@ -5,6 +5,7 @@
  */
 import { h, replace, setText } from "../lib/dom.js";
 import { formatMoney } from "../lib/money.js";
+import { formatClock, parseTime } from "../lib/time.js";
 import { serverClock } from "../net/clock.js";
 import { setCountdown } from "../ui/countdown.js";
 import { gallery } from "../ui/gallery.js";
@@ -65,7 +66,7 @@ export function auctionView(app, { id }) {
     const who = finished ? a.winner : a.leader;
     setText(leaderLabel, finished ? "Winner" : "Leader");
     setText(leader, who ? `${who}${who === store.myPaddle ? " (you)" : ""}` : "—");
-    setCountdown(timeLeft, { deadlineMs: deadline(a), status: a.status, countdownS: a.countdown_s, passesMs: passesAt(a) });
+    setCountdown(timeLeft, { deadlineMs: deadline(a), status: a.status, countdownS: a.countdown_s, passesMs: passesAt(a), final: a.cap_reached === true });
     const hasBid = store.mine.has(id) || (store.bids.get(id) || []).some((b) => b.bidder === store.myPaddle);
     const standingNow = standing(a, store.myPaddle, hasBid);
     setText(mine, standingNow ? standingText(standingNow) : session.user ? "You have not bid yet." : "");
@@ -81,7 +82,7 @@ export function auctionView(app, { id }) {
   function renderDetails(a) {
     const rows = [
       ["Opening bid", formatMoney(a.starting_bid)],
-      ["Bid step", formatMoney(a.min_increment ?? 100)],
+      ["Bid step", bidStep(a)],
       ["Bids", String(a.bid_count ?? 0)],
     ];
     if (a.has_reserve || a.reserve) rows.push(["Reserve", a.reserve_met ? "Met" : "Not met yet"]);
@@ -93,7 +94,14 @@ export function auctionView(app, { id }) {
     }
     if (a.soft_close_s) rows.push(["Soft close", `bids in the last ${a.soft_close_s} s extend the end`]);
     if (a.countdown_s) rows.push(["Countdown", `${a.countdown_s} s after each bid`]);
+    if (a.end_cap) rows.push(["Latest end", a.cap_reached ? "Reached: no more extensions" : `Extensions stop at ${formatClock(parseTime(a.end_cap))}`]);
     replace(details, rows.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v))));
+  }
+
+  /** The fixed step, or the bands as the server states them (the minimum bid is always the server's). */
+  function bidStep(a) {
+    if (!a.increments?.length) return formatMoney(a.min_increment ?? 100);
+    return a.increments.map((b) => `${formatMoney(b.increment)} from ${formatMoney(b.from)}`).join(", ");
   }
 
   function outcomeText(a) {

@@ -75,7 +75,7 @@ export function listView(app) {
   function card(auction) {
     const mine = standing(auction, store.myPaddle, store.mine.has(auction.id));
     const countdown = h("span", { "data-countdown": true, class: "countdown" });
-    setCountdown(countdown, { deadlineMs: deadline(auction), status: auction.status, countdownS: auction.countdown_s, passesMs: passesAt(auction) });
+    setCountdown(countdown, { deadlineMs: deadline(auction), status: auction.status, countdownS: auction.countdown_s, passesMs: passesAt(auction), final: auction.cap_reached === true });
     const price = auction.current_bid ?? auction.price ?? null;
     return h(
       "li",
