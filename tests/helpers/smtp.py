@@ -8,6 +8,7 @@ test keeps trying.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from email import message_from_bytes, policy
@@ -37,32 +38,55 @@ class _Keep:
         with self.sink.lock:
             self.sink.mails.append(message)
             self.sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            over_tls = server.transport.get_extra_info("ssl_object") is not None
+            self.sink.sessions.append((over_tls, bool(session.authenticated)))
         return "250 OK"
 
 
 class MailSink:
-    """Mails received, in order; `start()`/`stop()` may be called again and again."""
+    """Mails received, in order; `start()`/`stop()` may be called again and again.
 
-    def __init__(self, port: int | None = None, *, login: tuple[str, str] | None = None) -> None:
+    With `tls` ("starttls": offered after EHLO and required before MAIL;
+    "ssl": TLS from the first byte) the server presents `tls_context`'s
+    certificate, and a login is accepted only over TLS.
+    """
+
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        login: tuple[str, str] | None = None,
+        tls: str | None = None,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.port = port or free_port()
-        self.login = login  # accept AUTH with this (user, password), over plain text
+        self.login = login  # accept AUTH with this (user, password)
+        self.tls = tls
+        self.tls_context = tls_context
         self.mails: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.sessions: list[tuple[bool, bool]] = []  # per mail: (over TLS, logged in)
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        scheme = "smtps" if self.tls == "ssl" else "smtp"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def start(self) -> MailSink:
         options: dict[str, Any] = {}
         if self.login is not None:
             options = {
-                "auth_required": False,  # offered, not required (no TLS here)
-                "auth_require_tls": False,
+                "auth_required": False,  # offered, not required
+                # aiosmtpd knows of STARTTLS only; "ssl" is TLS from the first byte.
+                "auth_require_tls": self.tls == "starttls",
                 "authenticator": self._authenticate,
             }
+        if self.tls == "starttls":
+            options |= {"tls_context": self.tls_context, "require_starttls": True}
+        elif self.tls == "ssl":
+            options |= {"ssl_context": self.tls_context}
         self._controller = Controller(_Keep(self), hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
         return self

@@ -66,6 +66,10 @@ def serve(
     smtp_password: Annotated[
         str | None, typer.Option(help="SMTP password (or AUCTIONEER_SMTP_PASSWORD).")
     ] = None,
+    smtp_ca_file: Annotated[
+        str | None,
+        typer.Option(help="Trust the SMTP server's certificate only if these CAs (PEM) sign it."),
+    ] = None,
     mail_from: Annotated[str | None, typer.Option(help="From: address of the mails.")] = None,
     public_url: Annotated[
         str | None, typer.Option(help="Base URL of links in mails (default: the HTTP door).")
@@ -125,6 +129,7 @@ def serve(
             smtp_security=smtp_security,
             smtp_user=smtp_user,
             smtp_password=smtp_password,
+            smtp_ca_file=smtp_ca_file,
             mail_from=mail_from,
             public_url=public_url,
             registrations=registrations,

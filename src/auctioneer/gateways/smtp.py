@@ -11,7 +11,10 @@ Security (`--smtp-security`): `auto` upgrades with STARTTLS when the server
 offers it; `starttls` insists on it; `ssl` speaks TLS from the first byte
 (the default for `smtps://`, port 465); `none` never encrypts. A login
 (`--smtp-user`, `--smtp-password`) is only sent over TLS unless `none` was
-chosen explicitly. Certificates are checked against the system's CAs.
+chosen explicitly. The server's certificate is always checked (chain and
+host name): against the system's CAs, or only against the CAs of a PEM file
+given as `--smtp-ca-file` (a private CA, or a self-signed certificate); a
+certificate neither vouches for is refused and the mail waits.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class SmtpConfig:
     user: str
     password: str
     timeout_s: float = 15.0
+    ca_file: str = ""  # trust only these CAs (PEM), instead of the system's
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig:
@@ -64,7 +68,14 @@ class SmtpConfig:
             raise ValueError(f"AUCTIONEER_SMTP: a bad port in {settings.smtp!r}") from None
         user = settings.smtp_user or unquote(url.username or "")
         password = settings.smtp_password or unquote(url.password or "")
-        return cls(url.hostname, port, security, user, password)
+        ca_file = settings.smtp_ca_file
+        if ca_file:
+            try:
+                ssl.create_default_context(cafile=ca_file)
+            except (OSError, ssl.SSLError) as e:
+                message = f"AUCTIONEER_SMTP_CA_FILE: cannot read {ca_file!r} ({e})"
+                raise ValueError(message) from None
+        return cls(url.hostname, port, security, user, password, ca_file=ca_file)
 
 
 class SmtpTransport:
@@ -87,7 +98,7 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=c.ca_file or None)
         conn: smtplib.SMTP
         if c.security == "ssl":
             conn = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout_s, context=context)

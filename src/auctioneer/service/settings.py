@@ -56,6 +56,7 @@ class Settings:
     smtp_security: str = "auto"  # auto | starttls | ssl | none
     smtp_user: str = ""
     smtp_password: str = ""
+    smtp_ca_file: str = ""  # PEM CAs trusted for the SMTP server instead of the system's
     mail_from: str = ""  # e.g. "Auctioneer <auctions@example.com>"
     public_url: str = ""  # base of the links in mails; default http://HOST:HTTP_PORT
     mail_poll_s: float = 1.0  # how often the mailer looks for new notices
