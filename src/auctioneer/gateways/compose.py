@@ -28,6 +28,7 @@ from auctioneer.service.settings import Settings
 from auctioneer.service.throttle import SharedWindow, Window, WindowFactory, local_windows
 from auctioneer.service.users import UserService
 from auctioneer.store.factory import StoreKind, open_store, parse_store_url
+from auctioneer.store.sender_lock import sender_lock
 
 __all__ = ["House", "broker_factory", "build_house", "media_root", "window_factory"]
 
@@ -156,7 +157,9 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
             sender=settings.mail_from,
             public_url=settings.public_url or f"http://{settings.host}:{settings.http_port}",
             poll_s=settings.mail_poll_s,
+            full_scan_s=settings.mail_scan_s,
             hub=hub,
+            lock=sender_lock(settings.db),
         )
     built = House(settings, store, hub, users, auctions, api, scratch_media=scratch, mailer=mailer)
     if close_windows is not None:

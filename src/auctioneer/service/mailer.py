@@ -28,8 +28,11 @@ safety net for a frame lost on the way (a broker is a hint; the store is
 the truth).
 Without a hub every round is a full pass.
 
-One mailer per database: with several server processes, give `--smtp` to
-one of them.
+One sender per database: with several server processes given `--smtp`,
+only the one holding the database's `SenderLock` mails; the others stand by
+and ask again each round (store/sender_lock.py says how it is held). The
+holder asks before every mail, so one that lost the lock stops before its
+next mail.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from auctioneer.service.ports import (
     MailDeferred,
     MailRefused,
     MailTransport,
+    SenderLock,
     StoredNotice,
 )
 from auctioneer.wire.topics import user_topic
@@ -103,6 +107,7 @@ class Mailer:
         max_backoff_s: float = 60.0,
         hub: Follow | None = None,
         full_scan_s: float = 30.0,
+        lock: SenderLock | None = None,
     ) -> None:
         self.store = store
         self.records = cast(HouseRecords, store)
@@ -123,6 +128,8 @@ class Mailer:
         self._due: set[int] = set()  # users whose notice frames arrived since the last round
         self._wake = asyncio.Event()
         self._followed: set[int] = set()  # users whose topic this mailer listens to
+        self.lock = lock  # None: this process is the only sender
+        self.sending = lock is None  # holds the lock (as of the last round)
 
     def deliver(self, topic: str, frame: Frame) -> None:
         """A frame on `user:ID` (the hub calls this): that user has mail due."""
@@ -142,12 +149,18 @@ class Mailer:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self._task, 10)
             self._task = None
+        if self.lock is not None:
+            await self.lock.release()
+            self.sending = False
 
     async def run(self) -> None:
         """Rounds until stopped: mail what is due, then wait (longer after a failure)."""
         loop = asyncio.get_running_loop()
         next_full = loop.time()
         while not self._stop.is_set():
+            if not await self._may_send():
+                await self._sleep(self.poll_s, wake=False)
+                continue
             full = self.hub is None or loop.time() >= next_full or self.failures > 0
             due, self._due = self._due, set()
             self._wake.clear()
@@ -172,6 +185,20 @@ class Mailer:
                 with contextlib.suppress(Exception):
                     await self.transport.close()
             await self._sleep(delay, wake=self.failures == 0)
+
+    async def _may_send(self) -> bool:
+        """Whether this process holds the sender lock (taken if free), logged on change."""
+        if self.lock is None:
+            return True
+        try:
+            held = await self.lock.held()
+        except Exception:  # e.g. the lock file's folder is gone: stand by, never die
+            log.exception("mailer: cannot take the sender lock")
+            held = False
+        if held != self.sending:
+            self.sending = held
+            log.info("mailer: %s", "sending" if held else "standing by (another process sends)")
+        return held
 
     async def _sleep(self, delay: float, *, wake: bool) -> None:
         """Wait `delay`, or less when stopped or (unless backing off) woken by a notice."""
@@ -244,7 +271,10 @@ class Mailer:
         return sent
 
     async def _send(self, message: EmailMessage) -> bool:
-        """True once accepted; False if refused for good. Raises MailDeferred."""
+        """True once accepted; False if refused for good. Raises MailDeferred, also
+        when this process no longer holds the sender lock (nothing is sent)."""
+        if not await self._may_send():
+            raise MailDeferred("another process sends the mail now")
         try:
             await self.transport.send(message)
         except MailRefused as e:

@@ -36,6 +36,7 @@ __all__ = [
     "Projected",
     "PurchaseRecord",
     "RequestRecord",
+    "SenderLock",
     "StoreCounters",
     "StoredNotice",
     "TokenRecord",
@@ -416,6 +417,17 @@ class HouseRecords(Protocol):
 
     async def mail_sent(self, mail_id: int, at: int) -> None:
         """Mark an outbox mail sent (its data is dropped: it may hold a token)."""
+
+
+class SenderLock(Protocol):
+    """The right to send this database's mail, held by one process at a time
+    (store/sender_lock.py): the other processes' mailers stand by."""
+
+    async def held(self) -> bool:
+        """Take the lock if it is free; True while this process holds it."""
+
+    async def release(self) -> None:
+        """Let another process take it (also at exit, or when the process dies)."""
 
 
 class MailDeferred(Exception):

@@ -60,6 +60,7 @@ class Settings:
     mail_from: str = ""  # e.g. "Auctioneer <auctions@example.com>"
     public_url: str = ""  # base of the links in mails; default http://HOST:HTTP_PORT
     mail_poll_s: float = 1.0  # how often the mailer looks for new notices
+    mail_scan_s: float = 30.0  # how often it reads every verified user's head (see mailer.py)
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
@@ -106,6 +107,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "max_in_flight": (1, 100_000),
     "ping_interval_s": (0, 3_600),
     "mail_poll_s": (0.01, 3_600),
+    "mail_scan_s": (0.01, 86_400),
 }
 
 
