@@ -102,10 +102,18 @@ class UserService:
         )
         self._registrations = windows("register", registrations, 60.0)
         self._checking: dict[str, int] = {}  # login attempts being verified, per key
-        self._dummy_hash = self.passwords.hasher.hash(secrets.token_hex(16))
+        # What a login for an unknown name is checked against, so it costs what a
+        # known one does. Made at the first such login, not here: a hash is a
+        # quarter of a CPU second, and every start (and `user add`) paid it.
+        self._dummy_hash: str | None = None
         self._applied: dict[int, int] = {}  # user id -> changed_at already applied
         self._followed_to = 0
         self._following: asyncio.Task[None] | None = None
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self.passwords.hash(secrets.token_hex(16))
+        return self._dummy_hash
 
     # -- life cycle ----------------------------------------------------------------
     def start(self) -> None:
@@ -194,7 +202,7 @@ class UserService:
         self._checking[key] = checking + 1
         try:
             user = await self._store.user_by_name(username)
-            stored = user.password_hash if user else self._dummy_hash
+            stored = user.password_hash if user else await self._dummy()
             ok = await self.passwords.verify(stored, password)
         finally:
             if (left := self._checking[key] - 1) > 0:
