@@ -45,7 +45,7 @@ from auctioneer.service.ports import (
     StoredNotice,
 )
 from auctioneer.service.publisher import FanOut, Publisher
-from auctioneer.service.recovery import project_unprojected
+from auctioneer.service.recovery import project_unprojected, refresh_old_rows
 from auctioneer.service.replies import refusal_bytes
 from auctioneer.service.scheduler import Scheduler, due_events
 from auctioneer.service.users import UserService
@@ -91,6 +91,7 @@ class AuctionService:
         """Project what a crash left unprojected, load every unfinished auction
         and set its timer again."""
         await project_unprojected(self.store, self.users)
+        await refresh_old_rows(self.store, self.users)
         await self.replies.start()
         waiting: list[Auction] = []
         for auction_id in await self.store.unfinished_auction_ids():

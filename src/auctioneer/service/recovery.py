@@ -16,15 +16,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Protocol
 
 from auctioneer import engine
 from auctioneer.engine.events import Event
 from auctioneer.service.auction_view import AuctionView, people_in
 from auctioneer.service.commits import commit_of, notice_records, purchases_of
-from auctioneer.service.ports import AuctionLog, Decision, NoticeRecord, RequestRecord
+from auctioneer.service.ports import (
+    AuctionLog,
+    Decision,
+    NoticeRecord,
+    Projections,
+    RequestRecord,
+)
 from auctioneer.service.users import UserService
 
-__all__ = ["project_again", "project_unprojected"]
+__all__ = ["project_again", "project_unprojected", "refresh_old_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +77,44 @@ async def project_again(
     purchases = purchases_of(event for event, _ in steps)
     commit = commit_of(start, final, steps, notices, purchases, requests=requests)
     await store.project(commit)
+
+
+class _LogAndRows(AuctionLog, Projections, Protocol):
+    """The two roles `refresh_old_rows` reads and writes through."""
+
+
+async def refresh_old_rows(store: _LogAndRows, users: UserService) -> int:
+    """Write again every auction row that lacks a field the auction object has
+    now; how many were.
+
+    A row is the auction object as the code of its last write rendered it, so
+    a row last written before a field existed (`images`, `minimum_bid`,
+    `passes_at`, ...) lists without it until the auction changes. The auction
+    object's keys do not depend on the state, so a row missing any of them is
+    one of those: it is rendered again from the auction's log (the truth) and
+    written as a projection (no event, the same version). Any field added
+    later is covered without anyone remembering to bump a number. Costs one
+    read of the rows at start, and one replay per old row, once.
+    """
+    fields: set[str] | None = None
+    refreshed = 0
+    for row in await store.auction_rows(include_private=True, include_deleted=True):
+        if fields is not None and fields <= row.keys():
+            continue
+        events = await store.load_events(row["id"])
+        state = engine.replay(row["id"], events) if events else None
+        if state is None or state.spec is None:
+            continue
+        view = AuctionView(state, await users.names(people_in([state])))
+        if fields is None:
+            fields = set(view.admin)
+            if fields <= row.keys():
+                continue
+        await store.project(commit_of(state, view, [], [], []))
+        refreshed += 1
+    if refreshed:
+        log.warning("wrote %d auction rows again in today's shape", refreshed)
+    return refreshed
 
 
 def _runs(
