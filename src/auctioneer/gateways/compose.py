@@ -22,6 +22,7 @@ from auctioneer.service.clock import SystemClock
 from auctioneer.service.house import House as HouseTerms
 from auctioneer.service.mailer import Mailer
 from auctioneer.service.media import MediaStore
+from auctioneer.service.media_gc import MediaCollector
 from auctioneer.service.metrics import Metrics
 from auctioneer.service.ports import Broker, Clock, EventStore, Frame
 from auctioneer.service.settings import Settings
@@ -46,9 +47,12 @@ class House:
     scratch_media: Path | None = field(default=None)  # a memory store's photos, removed at close
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     mailer: Mailer | None = field(default=None)  # with --smtp; started by the server
+    media_gc: MediaCollector | None = field(default=None)  # deletes photos no auction shows
 
     async def close(self) -> None:
         """Finish in-flight writes, then release the broker and the store."""
+        if self.media_gc is not None:
+            await self.media_gc.stop()
         if self.mailer is not None:
             await self.mailer.stop()
         await self.auctions.stop()
@@ -145,7 +149,8 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     root = media_root(settings)
     scratch = Path(tempfile.mkdtemp(prefix="auctioneer-media-")) if root is None else None
     media = MediaStore(root or scratch or Path())
-    api = Api(auctions, users, settings, media=media, house=house)
+    media_gc = MediaCollector(store, media, grace_s=settings.media_grace_s)
+    api = Api(auctions, users, settings, media=media, media_gc=media_gc, house=house)
     mailer = None
     if smtp is not None:
         mailer = Mailer(
@@ -164,4 +169,6 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     built = House(settings, store, hub, users, auctions, api, scratch_media=scratch, mailer=mailer)
     if close_windows is not None:
         built.closers.append(close_windows)
+    media_gc.start()  # sweeps the folder once now, then hourly; deletes after removals
+    built.media_gc = media_gc
     return built

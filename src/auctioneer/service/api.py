@@ -28,6 +28,7 @@ from auctioneer.service.house_api import HouseActions
 from auctioneer.service.images import Photos
 from auctioneer.service.invoices import InvoiceService, purchase_id
 from auctioneer.service.media import MediaStore
+from auctioneer.service.media_gc import MediaCollector
 from auctioneer.service.ports import UserRecord
 from auctioneer.service.ratelimit import TokenBucket
 from auctioneer.service.replies import first_reply
@@ -57,6 +58,7 @@ class Api:
         settings: Settings,
         *,
         media: MediaStore | None = None,
+        media_gc: MediaCollector | None = None,
         house: House | None = None,
     ) -> None:
         self.auctions = auctions
@@ -70,7 +72,8 @@ class Api:
         # The addresses this server announced on start-up ("http", "tcp"), for
         # `ping`: a client learns that they are one server (one login).
         self.doors: dict[str, str] = {}
-        self.photos = Photos(self, media or MediaStore(Path(settings.media or "auctioneer-media")))
+        media = media or MediaStore(Path(settings.media or "auctioneer-media"))
+        self.photos = Photos(self, media, media_gc)
         self._table: dict[str, Handler] = {
             "register": self._register,
             "login": self._login,
@@ -89,7 +92,7 @@ class Api:
             "reorder_images": self.photos.reorder,
             "close_auction": self._admin_command(cmd.CloseAuction),
             "cancel_auction": self._admin_command(cmd.CancelAuction),
-            "delete_auction": self._admin_command(cmd.DeleteAuction, result="empty"),
+            "delete_auction": self._delete_auction,
             "place_bid": self._place_bid,
             "start_auto_bid": self._start_auto_bid,
             "stop_auto_bid": self._stop_auto_bid,
@@ -328,6 +331,13 @@ class Api:
         command = cmd.UpdateAuction(public=req.public, name=req.name, description=req.description)
         work = Work(command, user_id=user.id, admin=True, request_id=rid)
         return await self.auctions.submit(req.auction_id, work)
+
+    async def _delete_auction(self, caller: Caller, req: Any, rid: str | None) -> bytes:
+        shown = await self.visible_auction(caller, req.auction_id) if caller.is_admin else None
+        reply = await self._admin_command(cmd.DeleteAuction, result="empty")(caller, req, rid)
+        if shown is not None:
+            self.photos.forget(shown.images)  # deleted (durably): it shows nothing now
+        return reply
 
     def _admin_command(self, kind: type[Any], result: str = "auction") -> Handler:
         async def run(caller: Caller, req: Any, rid: str | None) -> bytes:

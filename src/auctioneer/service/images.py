@@ -9,6 +9,7 @@ subscriber sees live. Every check of who may do it is here, whatever the door.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from auctioneer.engine.commands import EditImages
@@ -18,6 +19,7 @@ from auctioneer.engine.state import Auction
 from auctioneer.service.actor import Work
 from auctioneer.service.errors import Forbidden, NotFound, Unauthorized
 from auctioneer.service.media import MediaStore
+from auctioneer.service.media_gc import MediaCollector
 from auctioneer.service.ports import UserRecord
 from auctioneer.service.replies import first_reply
 from auctioneer.service.users import Caller
@@ -32,9 +34,12 @@ __all__ = ["Photos"]
 class Photos:
     """An auction's images, for one server process."""
 
-    def __init__(self, api: Api, media: MediaStore) -> None:
+    def __init__(
+        self, api: Api, media: MediaStore, collector: MediaCollector | None = None
+    ) -> None:
         self.api = api
         self.media = media
+        self.collector = collector  # deletes files no auction shows any more (media_gc.py)
 
     async def earlier_reply(self, caller: Caller, request_id: str | None) -> bytes | None:
         """The first reply to an upload retried with the same request id (rule 10),
@@ -91,7 +96,14 @@ class Photos:
             if image_id not in state.images:
                 raise NotFound("image on this auction")
         command = EditImages(remove=tuple(req.image_ids))
-        return await self._submit(caller, req.auction_id, command, rid)
+        reply = await self._submit(caller, req.auction_id, command, rid)
+        self.forget(req.image_ids)  # the removal is durable: its reply is here
+        return reply
+
+    def forget(self, image_ids: Iterable[str]) -> None:
+        """Photos an auction stopped showing (durably): their files may go."""
+        if self.collector is not None:
+            self.collector.note(image_ids)
 
     async def reorder(self, caller: Caller, req: m.ReorderImages, rid: str | None) -> bytes:
         """The `reorder_images` action: `image_ids` is the whole list in its new order.

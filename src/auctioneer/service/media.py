@@ -16,19 +16,23 @@ version. The id is a digest of the upload's bytes and of `RECIPE`, so the same
 photo is the same id (stored once), and a file's name never changes meaning:
 it may be cached for good. Files are created 0600 and folders 0700.
 
-Files are never deleted: an id may be shown by several auctions and by the
-log's history. (Removing an image from an auction removes it from the
-auction; the files stay.)
+An id may be shown by several auctions, so files are deleted only when no
+auction shows the id any more, and only by `service/media_gc.py`, after the
+removal is durable. Re-uploading a stored photo touches its files (their
+modification time is when the photo was last given), which is how the
+collector knows a photo may be about to be attached again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import os
 import re
 import secrets
+import time
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -57,6 +61,7 @@ THUMB_PX = 400  # the longer side of the thumbnail
 RECIPE = b"auctioneer-media-1\0"
 
 _NAME = re.compile(r"^([0-9a-f]{32})-(" + "|".join(IMAGE_VARIANTS) + r")\.jpg$")
+_TEMPORARY = re.compile(r"^\.[0-9a-f]{32}-\w+\.jpg\.[0-9a-f]{8}\.tmp$")  # see _write_private
 _QUALITY = {"thumb": 80, "large": 85}
 
 
@@ -85,7 +90,7 @@ class MediaStore:
         if len(data) > self.max_bytes:
             raise _too_large(self.max_bytes)
         image_id = hashlib.sha256(RECIPE + data).hexdigest()[:32]
-        if all(self._path(image_id, v).exists() for v in IMAGE_VARIANTS):
+        if await asyncio.to_thread(self._touch, image_id):
             return image_id  # the same photo again: already checked and stored
         async with self._slots:
             versions = await asyncio.to_thread(process_image, data)
@@ -108,6 +113,66 @@ class MediaStore:
             return await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError:
             return None
+
+    # -- for the collector (service/media_gc.py); blocking, run in a thread ----------
+
+    def stored(self) -> dict[str, float]:
+        """Every image id with files here, and the newest modification time
+        (epoch seconds) of its files."""
+        found: dict[str, float] = {}
+        for path in self._files(_NAME):
+            match = _NAME.match(path.name)
+            assert match is not None
+            with contextlib.suppress(FileNotFoundError):
+                mtime = path.stat().st_mtime
+                found[match.group(1)] = max(mtime, found.get(match.group(1), 0.0))
+        return found
+
+    def touched_at(self, image_id: str) -> float | None:
+        """The newest modification time of the image's files; None if it has none."""
+        times = []
+        for variant in IMAGE_VARIANTS:
+            with contextlib.suppress(FileNotFoundError):
+                times.append(self._path(image_id, variant).stat().st_mtime)
+        return max(times) if times else None
+
+    def delete(self, image_id: str) -> None:
+        """Remove every size of the image (each at most once; missing ones are fine)."""
+        for variant in IMAGE_VARIANTS:
+            self._path(image_id, variant).unlink(missing_ok=True)
+        folder = self.root / image_id[:2]
+        if folder.is_dir():
+            _sync_dir(folder)
+
+    def leftovers(self, older_than: float) -> list[Path]:
+        """Half-written temporary files (a crash during a save) older than `older_than`."""
+        old = []
+        for path in self._files(_TEMPORARY):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < older_than:
+                    old.append(path)
+        return old
+
+    def _files(self, pattern: re.Pattern[str]) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return [
+            path
+            for folder in self.root.iterdir()
+            if len(folder.name) == 2 and folder.is_dir()
+            for path in folder.iterdir()
+            if pattern.match(path.name)
+        ]
+
+    def _touch(self, image_id: str) -> bool:
+        """Mark a stored photo given again (now); False when it is not (all) stored."""
+        now = time.time()
+        try:
+            for variant in IMAGE_VARIANTS:
+                os.utime(self._path(image_id, variant), (now, now))
+        except FileNotFoundError:
+            return False
+        return True
 
     def _path(self, image_id: str, variant: str) -> Path:
         # Two hex digits of fan-out keep any one folder small.

@@ -36,6 +36,7 @@ class Settings:
     max_in_flight: int = 256  # pipelined requests per connection
     ping_interval_s: float = 20.0  # WebSocket keepalive: ping after this much silence (0 = off)
     media: str = ""  # lot photos' folder; "" = next to the SQLite file (service/media.py)
+    media_grace_s: float = 600.0  # a photo file younger than this is never deleted (media_gc.py)
     max_connections_per_address: int = 128  # both ports together (0 = no cap)
     header_timeout_s: float = 10.0  # HTTP: a request's headers must arrive within this
     idle_timeout_s: float = 300.0  # TCP: a client silent this long is disconnected (0 = never)
@@ -108,6 +109,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "ping_interval_s": (0, 3_600),
     "mail_poll_s": (0.01, 3_600),
     "mail_scan_s": (0.01, 86_400),
+    "media_grace_s": (0, 30 * 86_400),
 }
 
 
