@@ -7,8 +7,11 @@ package against the packages it may use. A new package must be added here.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,18 +32,39 @@ ENGINE_FORBIDDEN = {"asyncio", "json", "socket", "time", "datetime", "logging", 
 
 
 def _imports(path: Path, *, runtime_only: bool = False) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    if runtime_only:  # drop `if TYPE_CHECKING:` blocks
-        for node in ast.walk(tree):
-            if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
-                node.body = []
+    return set(_parsed_imports(path, runtime_only))
+
+
+@functools.cache
+def _parsed_imports(path: Path, runtime_only: bool) -> frozenset[str]:
+    """The modules `path` imports; each file is parsed once per test session
+    (every test here reads the same sources)."""
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(ast.parse(path.read_text(encoding="utf-8")).body, runtime_only):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
-    return found
+    return frozenset(found)
+
+
+def _statements(body: list[Any], runtime_only: bool) -> Iterator[ast.AST]:
+    """Every statement, nested ones too (an import is always a statement, so
+    expressions need not be walked: that was most of this file's time). With
+    `runtime_only`, the body of `if TYPE_CHECKING:` is left out (its `else` stays)."""
+    for node in body:
+        if runtime_only and isinstance(node, ast.If) and _type_checking(node.test):
+            yield from _statements(node.orelse, runtime_only)
+            continue
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if isinstance(children, list):
+                yield from _statements(children, runtime_only)
+
+
+def _type_checking(test: ast.expr) -> bool:
+    return ast.unparse(test).endswith("TYPE_CHECKING")
 
 
 def _modules(package: str) -> list[Path]:
