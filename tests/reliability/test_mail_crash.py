@@ -38,6 +38,14 @@ def serve(db: Path, sink: MailSink) -> RunningServer:
     )
 
 
+def _wait_for_output(server: RunningServer, text: str, timeout: float = 20.0) -> None:
+    """Until the server has logged `text` (its output is read as it comes)."""
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in list(server.output)):
+        assert time.monotonic() < deadline, f"the server never said {text!r}"
+        time.sleep(0.02)
+
+
 def text_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
@@ -85,7 +93,7 @@ def test_mail_survives_kill_9_and_an_smtp_outage_once_each(tmp_path: Path, sink:
             sink.stop()  # the SMTP server goes down
             bid(http, ann, auction_id, 2000)
             bid(http, bob, auction_id, 2500)
-            time.sleep(1.0)  # the mailer tries, fails, backs off
+            _wait_for_output(server, "mail server unavailable")  # it tried, failed, backs off
             assert len(sink.received(to=ANN, kind="outbid")) == 1
         server.kill()  # SIGKILL, mid back-off
     finally:
