@@ -26,6 +26,7 @@ from auctioneer.engine import (
     InvalidTransition,
     OpenLot,
     PlaceBid,
+    Remind,
     StartAutoBid,
     Status,
     StopAutoBid,
@@ -48,6 +49,7 @@ ALL_COMMANDS: list[Command] = [
     DeleteAuction(),
     OpenLot(),
     Tick(),
+    Remind(thresholds=(300, 60), watchers=(1,)),
 ]
 
 

@@ -1,7 +1,7 @@
 """auctioneer.engine: the auction rules as a pure, deterministic state machine.
 
 `decide(state, command, now) -> events`, `evolve(state, event) -> state`
-(also `apply`), `replay`, `next_deadline`, `minimum_bid`, `notices`. No I/O,
+(also `apply`), `replay`, `next_deadline`, `next_reminder`, `minimum_bid`, `notices`. No I/O,
 no clock reads, no imports from the rest of the package.
 """
 
@@ -33,6 +33,8 @@ from auctioneer.engine.notifications import *  # noqa: F403
 from auctioneer.engine.notifications import __all__ as _notifications_all
 from auctioneer.engine.proxy import *  # noqa: F403
 from auctioneer.engine.proxy import __all__ as _proxy_all
+from auctioneer.engine.reminders import *  # noqa: F403
+from auctioneer.engine.reminders import __all__ as _reminders_all
 from auctioneer.engine.sale import *  # noqa: F403
 from auctioneer.engine.sale import __all__ as _sale_all
 from auctioneer.engine.softclose import *  # noqa: F403
@@ -56,6 +58,7 @@ __all__ = [
     *_multiunit_all,
     *_notifications_all,
     *_proxy_all,
+    *_reminders_all,
     *_sale_all,
     *_softclose_all,
     *_state_all,

@@ -23,6 +23,7 @@ from auctioneer.engine.commands import (
     EditImages,
     OpenLot,
     PlaceBid,
+    Remind,
     StartAutoBid,
     StopAutoBid,
     Tick,
@@ -41,6 +42,7 @@ from auctioneer.engine.lifecycle import (
 )
 from auctioneer.engine.multiunit import decide_buy_now
 from auctioneer.engine.proxy import decide_place_bid, decide_start_auto_bid, decide_stop_auto_bid
+from auctioneer.engine.reminders import decide_remind
 from auctioneer.engine.state import Auction, check_transition
 
 __all__ = ["HANDLERS", "decide"]
@@ -61,6 +63,7 @@ HANDLERS: dict[type[Command], Handler] = {
     DeleteAuction: decide_delete,
     OpenLot: decide_open_lot,
     Tick: decide_tick,
+    Remind: decide_remind,
 }
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "EditImages",
     "OpenLot",
     "PlaceBid",
+    "Remind",
     "StartAutoBid",
     "StopAutoBid",
     "Tick",
@@ -158,6 +159,20 @@ class Tick:
     """
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Remind:
+    """An ending-soon point of the round has come: tell the watchers (engine/reminders.py).
+
+    `thresholds` are the server's ending-soon points in seconds before the end
+    (largest first does not matter); `watchers` the users to tell, read from
+    the watchlist by the service just before. Both travel in the command so
+    the engine stays pure and the event records exactly who was told.
+    """
+
+    thresholds: tuple[int, ...]
+    watchers: tuple[int, ...] = ()
+
+
 Command = (
     CreateAuction
     | PlaceBid
@@ -171,4 +186,5 @@ Command = (
     | DeleteAuction
     | OpenLot
     | Tick
+    | Remind
 )

@@ -29,6 +29,7 @@ __all__ = [
     "AutoBidStopped",
     "BidPlaced",
     "CloseReason",
+    "EndingSoon",
     "Event",
     "ReserveMet",
     "UnitSold",
@@ -195,8 +196,29 @@ class AutoBidExhausted(Event):
     max_amount: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndingSoon(Event):
+    """Private: the round reached an ending-soon point; its watchers are told on `user:me`.
+
+    `thresholds` are the points (seconds before the end) this marks as done
+    for the round: the one reached, and any larger one whose moment passed
+    unannounced (the server was down). `watchers` are the users told, so a
+    replay or a projection after a crash tells exactly the same users.
+    """
+
+    event: ClassVar[str] = "ending_soon"
+    public: ClassVar[bool] = False
+
+    round: int
+    ends_at: int
+    thresholds: tuple[int, ...]
+    watchers: tuple[int, ...] = ()
+
+
 # Stored in the log but never published on `auction:ID` (seq None).
-PRIVATE_EVENTS: frozenset[type[Event]] = frozenset({AutoBidSet, AutoBidStopped, AutoBidExhausted})
+PRIVATE_EVENTS: frozenset[type[Event]] = frozenset(
+    {AutoBidSet, AutoBidStopped, AutoBidExhausted, EndingSoon}
+)
 
 
 def is_public(kind: type[Event] | Event) -> bool:

@@ -29,6 +29,7 @@ from auctioneer.engine.events import (
     AutoBidStopped,
     BidPlaced,
     CloseReason,
+    EndingSoon,
     Event,
     ReserveMet,
     UnitSold,
@@ -239,6 +240,8 @@ def _(event: AuctionOpened, state: Auction) -> Auction:
         round_started_at=event.at,
         ends_at=event.ends_at,
         round_first_end=event.ends_at,
+        ends_set_at=event.at,
+        reminded=frozenset(),
     )
 
 
@@ -253,6 +256,7 @@ def _(event: BidPlaced, state: Auction) -> Auction:
         ends_at=event.ends_at,
         # a countdown round's first bid gives the round its first end
         round_first_end=event.ends_at if state.ends_at is None else state.round_first_end,
+        ends_set_at=state.ends_set_at if event.ends_at == state.ends_at else event.at,
         bid_count=state.bid_count + 1,
         round_bidders=_with(state.round_bidders, event.bidder_id),
         bidders=_with(state.bidders, event.bidder_id),
@@ -266,7 +270,7 @@ def _with(ids: frozenset[int], new: int) -> frozenset[int]:
 
 @_mutate.register
 def _(event: AuctionExtended, state: Auction) -> Auction:
-    return replace(state, ends_at=event.ends_at)
+    return replace(state, ends_at=event.ends_at, ends_set_at=event.at)
 
 
 @_mutate.register
@@ -297,6 +301,8 @@ def _(event: UnitSold, state: Auction) -> Auction:
         round_started_at=event.at,
         ends_at=event.next_ends_at,
         round_first_end=event.next_ends_at,
+        ends_set_at=event.at,
+        reminded=frozenset(),
         current_bid=None,
         leader_id=None,
         leader_paddle=None,
@@ -364,3 +370,8 @@ def _(event: AutoBidExhausted, state: Auction) -> Auction:
         for ab in state.auto_bids
     )
     return replace(state, auto_bids=marked)
+
+
+@_mutate.register
+def _(event: EndingSoon, state: Auction) -> Auction:
+    return replace(state, reminded=state.reminded | frozenset(event.thresholds))

@@ -17,6 +17,10 @@ Kinds and their `data` (JSON-able: ints, strings, booleans, None):
   round of a multi-unit lot that goes on).
 - `auto_bid_exhausted`: the owner of a maximum that can no longer lead:
   auction_id, name, max_amount, current_bid.
+- `ending_soon`: every watcher an `EndingSoon` event names (engine/reminders.py):
+  auction_id, name, round, ends_at (epoch ms here; the service stores it as the wire's ISO
+  text), threshold_s
+  (the point reached, in seconds before the end), current_bid.
 
 Within one call the notices come in event order, each round's `outbid`
 before its `auto_bid_exhausted`.
@@ -32,6 +36,7 @@ from auctioneer.engine.events import (
     AutoBidExhausted,
     BidPlaced,
     CloseReason,
+    EndingSoon,
     Event,
     UnitSold,
 )
@@ -41,7 +46,7 @@ from auctioneer.engine.state import Auction
 __all__ = ["NOTICE_KINDS", "Notice", "NoticeData", "notices"]
 
 NoticeData = dict[str, int | str | bool | None]
-NOTICE_KINDS = ("outbid", "won", "auction_lost", "auto_bid_exhausted")
+NOTICE_KINDS = ("outbid", "won", "auction_lost", "auto_bid_exhausted", "ending_soon")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,16 @@ def notices(before: Auction, events: Sequence[Event]) -> list[Notice]:
                 "current_bid": state.current_bid,
             }
             pending.exhausted.append(Notice(event.bidder_id, "auto_bid_exhausted", data))
+        elif isinstance(event, EndingSoon):
+            soon: NoticeData = {
+                "auction_id": state.id,
+                "name": _name(state),
+                "round": event.round,
+                "ends_at": event.ends_at,
+                "threshold_s": min(event.thresholds),
+                "current_bid": state.current_bid,
+            }
+            out.extend(Notice(user_id, "ending_soon", soon) for user_id in event.watchers)
         elif isinstance(event, UnitSold):
             _flush(out, pending, prev)
             won: NoticeData = {

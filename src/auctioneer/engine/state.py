@@ -26,6 +26,7 @@ from auctioneer.engine.commands import (
     EditImages,
     OpenLot,
     PlaceBid,
+    Remind,
     StartAutoBid,
     StopAutoBid,
     Tick,
@@ -107,6 +108,11 @@ class Auction:
     ends_at: int | None = None
     # The round's first end (before any extension): what `max_extension_s` counts from.
     round_first_end: int | None = None
+    # When `ends_at` last changed (open, countdown, extension, next round), and
+    # the ending-soon points (seconds before the end) already announced this
+    # round: engine/reminders.py.
+    ends_set_at: int | None = None
+    reminded: frozenset[int] = frozenset()
     current_bid: int | None = None
     leader_id: int | None = None
     leader_paddle: int | None = None
@@ -187,6 +193,7 @@ TRANSITIONS: dict[tuple[Status, type[Command]], frozenset[Status]] = {
     (_OPEN, UpdateAuction): frozenset({_OPEN}),
     (_OPEN, EditImages): frozenset({_OPEN}),
     (_OPEN, CloseAuction): frozenset({_CLOSED}),
+    (_OPEN, Remind): frozenset({_OPEN}),
     (_OPEN, CancelAuction): frozenset({_CANCELLED}),
     (_OPEN, DeleteAuction): frozenset({_CANCELLED}),
     (_CLOSED, Tick): frozenset({_CLOSED}),
@@ -216,6 +223,7 @@ COMMAND_VERBS: dict[type[Command], str] = {
     DeleteAuction: "delete",
     OpenLot: "open",
     Tick: "tick",
+    Remind: "remind the watchers of",
 }
 
 

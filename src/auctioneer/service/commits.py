@@ -15,6 +15,7 @@ from auctioneer.engine.state import Auction
 from auctioneer.service.actor import Work
 from auctioneer.service.auction_view import AuctionView
 from auctioneer.service.ports import Commit, Decision, NoticeRecord, PurchaseRecord, RequestRecord
+from auctioneer.wire.timefmt import format_time
 
 __all__ = ["commit_of", "decision_of", "notice_records", "purchases_of", "request_of"]
 
@@ -68,8 +69,20 @@ def request_of(auction_id: int, work: Work, version: int, at: int) -> RequestRec
     return RequestRecord(work.user_id, work.request_id, auction_id, version, reply, at)
 
 
+# Times in a notice's data that the engine gives in epoch ms, stored as the
+# wire's ISO text (a notice's data goes out as stored).
+_NOTICE_TIMES = {"ending_soon": ("ends_at",)}
+
+
 def notice_records(notices: Iterable[Any], at: int) -> list[NoticeRecord]:
-    return [NoticeRecord(n.user_id, n.kind, dict(n.data), at) for n in notices]
+    records = []
+    for n in notices:
+        data = dict(n.data)
+        for key in _NOTICE_TIMES.get(n.kind, ()):
+            if isinstance(data.get(key), int):
+                data[key] = format_time(data[key])
+        records.append(NoticeRecord(n.user_id, n.kind, data, at))
+    return records
 
 
 def purchases_of(events: Iterable[Event]) -> list[PurchaseRecord]:

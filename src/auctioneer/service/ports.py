@@ -41,6 +41,7 @@ __all__ = [
     "StoredNotice",
     "TokenRecord",
     "UserRecord",
+    "WatchRecords",
 ]
 
 
@@ -428,6 +429,34 @@ class SenderLock(Protocol):
 
     async def release(self) -> None:
         """Let another process take it (also at exit, or when the process dies)."""
+
+
+class WatchRecords(Protocol):
+    """The watchlist (migration 0060): which user follows which auction.
+
+    Small writes outside any auction's commit, like `HouseRecords`. Watching
+    twice keeps the first `since`; unwatching what is not watched is a no-op.
+    """
+
+    async def watch(self, user_id: int, auction_id: int, at: int) -> bool:
+        """Add the pair; True if it is new."""
+        ...
+
+    async def unwatch(self, user_id: int, auction_id: int) -> bool:
+        """Remove the pair; True if it was there."""
+        ...
+
+    async def watched(self, user_id: int) -> list[tuple[int, int]]:
+        """(auction_id, since) of every auction the user watches, oldest first."""
+        ...
+
+    async def watchers_of(self, auction_id: int) -> list[int]:
+        """The users who watch the auction, by id."""
+        ...
+
+    async def watcher_counts(self, auction_ids: Sequence[int]) -> dict[int, int]:
+        """How many users watch each of these auctions (absent: none)."""
+        ...
 
 
 class MailDeferred(Exception):

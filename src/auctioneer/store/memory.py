@@ -40,6 +40,7 @@ from auctioneer.store.errors import (
     UsernameTaken,
 )
 from auctioneer.store.house_memory import MemoryHouseRecords
+from auctioneer.store.watch_memory import MemoryWatchRecords
 from auctioneer.store.records import loads
 
 __all__ = ["MemoryStore"]
@@ -59,7 +60,7 @@ class _AuctionRow:
         self.seq = plan.last_seq
 
 
-class MemoryStore(MemoryHouseRecords):
+class MemoryStore(MemoryHouseRecords, MemoryWatchRecords):
     """The EventStore Protocol in memory. `stats` counts transactions."""
 
     def __init__(self, *, clock: Callable[[], int] = system_clock_ms) -> None:

@@ -50,6 +50,7 @@ from auctioneer.store.errors import (
     UsernameTaken,
 )
 from auctioneer.store.house_postgres import PostgresHouseRecords
+from auctioneer.store.watch_postgres import PostgresWatchRecords
 from auctioneer.store.migrations import migrate_postgres
 from auctioneer.store.postgres_append import append_batch, append_one
 from auctioneer.store.records import event_from_row, loads
@@ -179,7 +180,7 @@ def _user(row: asyncpg.Record) -> UserRecord:
     return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
 
 
-class PostgresStore(PostgresHouseRecords):
+class PostgresStore(PostgresHouseRecords, PostgresWatchRecords):
     """The EventStore Protocol on PostgreSQL.
 
     Args:

@@ -57,6 +57,7 @@ from auctioneer.store.errors import (
     UsernameTaken,
 )
 from auctioneer.store.house_sqlite import SQLiteHouseRecords
+from auctioneer.store.watch_sqlite import SQLiteWatchRecords
 from auctioneer.store.migrations import migrate_sqlite
 from auctioneer.store.records import dumps, event_from_row, loads
 from auctioneer.store.sqlite_append import append_log, append_one, log_one, project
@@ -172,7 +173,7 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
-class SQLiteStore(SQLiteHouseRecords):
+class SQLiteStore(SQLiteHouseRecords, SQLiteWatchRecords):
     """The EventStore Protocol on one SQLite file.
 
     Args:
