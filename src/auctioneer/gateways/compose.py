@@ -28,6 +28,7 @@ from auctioneer.service.ports import Broker, Clock, EventStore, Frame
 from auctioneer.service.settings import Settings
 from auctioneer.service.throttle import SharedWindow, Window, WindowFactory, local_windows
 from auctioneer.service.users import UserService
+from auctioneer.service.watchlist import parse_ending_soon
 from auctioneer.store.factory import StoreKind, open_store, parse_store_url
 from auctioneer.store.sender_lock import sender_lock
 
@@ -129,6 +130,7 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     house = HouseTerms.from_settings(settings)  # bad terms fail before anything opens
     windows, close_windows = window_factory(settings.broker)
     smtp = SmtpConfig.from_settings(settings) if settings.smtp else None
+    ending_soon = parse_ending_soon(settings.ending_soon)  # fails before anything opens
     store = open_store(settings.db)
     await store.open()
     hub = Hub(broker_factory(settings.broker))
@@ -143,7 +145,7 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     )
     users.start()
     metrics = Metrics()
-    auctions = AuctionService(store, hub, clock, users, metrics)
+    auctions = AuctionService(store, hub, clock, users, metrics, ending_soon=ending_soon)
     metrics.watch(store.stats, lambda: auctions.conflicts_retried)
     await auctions.start()
     root = media_root(settings)

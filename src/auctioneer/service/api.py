@@ -9,7 +9,7 @@ stored for idempotent retries.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from auctioneer.service.sales import SaleLots
 from auctioneer.service.settings import Settings
 from auctioneer.service.subscriptions import Subscriptions
 from auctioneer.service.users import Caller, UserService
+from auctioneer.service.watchlist import WatchActions
 from auctioneer.wire import codec
 from auctioneer.wire import messages as m
 from auctioneer.wire.timefmt import format_time, parse_time
@@ -104,6 +105,8 @@ class Api:
         self.invoices = InvoiceService(self.store, self.clock, self.house)
         self.emails = EmailService(self.store, self.clock)
         self._table.update(HouseActions(self.house, self.invoices, self.emails).table())
+        self.watchlist = WatchActions(self.store, self.clock, self.visible_auction, self._views)
+        self._table.update(self.watchlist.table())
 
     def metrics_text(self, caller: Caller) -> bytes:
         """The server's metrics (service/metrics.py), for admins only.
@@ -146,7 +149,21 @@ class Api:
         admin_object = auction_object(state, names=names)
         if not caller.is_admin:
             return public_view(admin_object)
-        return {**admin_object, "watchers": self.watchers(state.id)}
+        counts = await self.watchlist.counts([state.id])
+        return {
+            **admin_object,
+            "watchers": self.watchers(state.id),
+            "watchlist_count": counts.get(state.id, 0),
+        }
+
+    async def _views(self, caller: Caller, auction_ids: Sequence[int]) -> list[dict[str, Any]]:
+        """The auctions as `caller` sees them, in the order given (the watchlist)."""
+        views = []
+        for auction_id in auction_ids:
+            state = await self.auctions.state(auction_id)
+            if state is not None and state.spec is not None:
+                views.append(await self.view(caller, state))
+        return views
 
     # -- accounts ----------------------------------------------------------------
     async def _register(self, caller: Caller, req: m.Register, rid: str | None) -> bytes:
@@ -193,7 +210,15 @@ class Api:
         if not caller.is_admin:
             rows = [public_view(row) for row in rows]
         else:
-            rows = [{**row, "watchers": self.watchers(row["id"])} for row in rows]
+            counts = await self.watchlist.counts([row["id"] for row in rows])
+            rows = [
+                {
+                    **row,
+                    "watchers": self.watchers(row["id"]),
+                    "watchlist_count": counts.get(row["id"], 0),
+                }
+                for row in rows
+            ]
         return codec.encode({"auctions": rows})
 
     def watchers(self, auction_id: int) -> int:

@@ -49,6 +49,7 @@ from auctioneer.service.recovery import project_unprojected, refresh_old_rows
 from auctioneer.service.replies import refusal_bytes
 from auctioneer.service.scheduler import Scheduler, due_events
 from auctioneer.service.users import UserService
+from auctioneer.service.watchlist import DEFAULT_ENDING_SOON, audience_factory
 
 __all__ = ["AuctionService"]
 
@@ -67,6 +68,8 @@ class AuctionService:
         clock: Clock,
         users: UserService,
         metrics: Metrics | None = None,
+        *,
+        ending_soon: tuple[int, ...] = DEFAULT_ENDING_SOON,
     ) -> None:
         self.store = store
         self.metrics = metrics or Metrics()
@@ -83,7 +86,14 @@ class AuctionService:
         self._inline = bool(getattr(broker, "delivers_inline", False))
         self.publisher = Publisher(hub, store, inline=self._inline)
         self.replies = Replies(store, clock, users)
-        self.scheduler = Scheduler(self._actors, self.state, store, clock)
+        self.scheduler = Scheduler(
+            self._actors,
+            self.state,
+            store,
+            clock,
+            ending_soon=ending_soon,
+            audience=audience_factory(store),
+        )
         self.conflicts_retried = 0  # batches decided again after losing a race
 
     # -- lifecycle -----------------------------------------------------------

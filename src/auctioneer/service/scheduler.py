@@ -6,6 +6,13 @@ keeps one loop timer per auction for it, and opens a sale's next lot when
 the running one closes, at the close time. An auction whose deadline passed
 while the server was down is caught up by `due_events`, each deadline
 decided at its own time, before the next command is decided.
+
+Ending-soon points (`engine.next_reminder`) get a second timer per auction.
+Unlike a deadline, a point is decided at the real time it is handled
+(`Remind`, not caught up by `due_events`): after a restart a point that
+passed while the round is still open is announced at once, and one whose
+round ended meanwhile never is. When it fires, the users to tell are read
+from the watchlist (`audience`) and travel in the command.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from auctioneer import engine
-from auctioneer.engine.commands import OpenLot, Tick
+from auctioneer.engine.commands import OpenLot, Remind, Tick
 from auctioneer.engine.errors import AuctionError
 from auctioneer.engine.events import AuctionClosed, Event
 from auctioneer.engine.state import Auction, Status
@@ -31,6 +38,7 @@ log = logging.getLogger(__name__)
 MAX_CATCH_UP_ROUNDS = 100_000
 
 StateOf = Callable[[int], Awaitable[Auction | None]]
+Audience = Callable[[Auction], Awaitable[tuple[int, ...]]]
 
 
 def due_events(state: Auction, now: int) -> list[Event]:
@@ -57,23 +65,37 @@ class Scheduler:
         state_of: an auction's current state.
         store: read for a sale's lots.
         clock: wall-clock epoch ms (deadlines are wall-clock times).
+        ending_soon: the ending-soon points, seconds before a round's end.
+        audience: who is told at a point of this auction (the watchlist);
+            without it no point is armed.
     """
 
     def __init__(
-        self, actors: ActorPool, state_of: StateOf, store: AuctionLog, clock: Clock
+        self,
+        actors: ActorPool,
+        state_of: StateOf,
+        store: AuctionLog,
+        clock: Clock,
+        *,
+        ending_soon: tuple[int, ...] = (),
+        audience: Audience | None = None,
     ) -> None:
         self._actors = actors
         self._state_of = state_of
         self._store = store
         self._clock = clock
         self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._reminders: dict[int, asyncio.TimerHandle] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self.ending_soon = ending_soon
+        self._audience = audience
 
     def schedule(self, state: Auction) -> None:
         """(Re)arm the auction's timer for its next deadline, if it has one."""
         timer = self._timers.pop(state.id, None)
         if timer is not None:
             timer.cancel()
+        self._arm_reminder(state)
         deadline = engine.next_deadline(state)
         if deadline is None:
             return
@@ -81,17 +103,51 @@ class Scheduler:
         delay = max(0.0, (deadline - self._clock.now_ms() + 1) / 1000)
         self._timers[state.id] = self._actors.loop.call_later(delay, self._fire, state.id)
 
+    def _arm_reminder(self, state: Auction) -> None:
+        timer = self._reminders.pop(state.id, None)
+        if timer is not None:
+            timer.cancel()
+        if self._audience is None or not self.ending_soon:
+            return
+        point = engine.next_reminder(state, self.ending_soon)
+        if point is None:
+            return
+        delay = max(0.0, (point - self._clock.now_ms() + 1) / 1000)
+        self._reminders[state.id] = self._actors.loop.call_later(delay, self._remind, state.id)
+
     def stop(self) -> None:
         """Cancel every timer."""
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
+        for timers in (self._timers, self._reminders):
+            for timer in timers.values():
+                timer.cancel()
+            timers.clear()
 
     def _fire(self, auction_id: int) -> None:
         self._timers.pop(auction_id, None)
         if self._actors.closed:
             return
         future = self._actors.submit(auction_id, Work(Tick(), result="empty"))
+        future.add_done_callback(_log_failure)
+
+    def _remind(self, auction_id: int) -> None:
+        self._reminders.pop(auction_id, None)
+        if not self._actors.closed:
+            self._in_background(self._send_reminder(auction_id))
+
+    async def _send_reminder(self, auction_id: int) -> None:
+        """Read who watches, then let the auction's writer decide the point."""
+        state = await self._state_of(auction_id)
+        if state is None or self._audience is None or self._actors.closed:
+            return
+        try:
+            watchers = await self._audience(state)
+        except Exception as e:  # the store may be briefly away: try again shortly
+            log.error("ending-soon watchers not read: %r", e)
+            timer = self._actors.loop.call_later(1.0, self._remind, auction_id)
+            self._reminders[auction_id] = timer
+            return
+        work = Work(Remind(thresholds=self.ending_soon, watchers=watchers), result="empty")
+        future = self._actors.submit(auction_id, work)
         future.add_done_callback(_log_failure)
 
     # -- sales -------------------------------------------------------------------

@@ -62,6 +62,9 @@ class Settings:
     public_url: str = ""  # base of the links in mails; default http://HOST:HTTP_PORT
     mail_poll_s: float = 1.0  # how often the mailer looks for new notices
     mail_scan_s: float = 30.0  # how often it reads every verified user's head (see mailer.py)
+    # Watchlist (docs/protocol.md "Watchlist"): the ending-soon points, seconds
+    # before a round's end, comma separated; "0" turns the notices off.
+    ending_soon: str = "300,60"
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **explicit: Any) -> Settings:

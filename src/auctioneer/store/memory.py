@@ -40,8 +40,8 @@ from auctioneer.store.errors import (
     UsernameTaken,
 )
 from auctioneer.store.house_memory import MemoryHouseRecords
-from auctioneer.store.watch_memory import MemoryWatchRecords
 from auctioneer.store.records import loads
+from auctioneer.store.watch_memory import MemoryWatchRecords
 
 __all__ = ["MemoryStore"]
 

@@ -50,10 +50,10 @@ from auctioneer.store.errors import (
     UsernameTaken,
 )
 from auctioneer.store.house_postgres import PostgresHouseRecords
-from auctioneer.store.watch_postgres import PostgresWatchRecords
 from auctioneer.store.migrations import migrate_postgres
 from auctioneer.store.postgres_append import append_batch, append_one
 from auctioneer.store.records import event_from_row, loads
+from auctioneer.store.watch_postgres import PostgresWatchRecords
 
 __all__ = ["PostgresStore", "translate_postgres_error"]
 

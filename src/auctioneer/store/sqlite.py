@@ -57,11 +57,11 @@ from auctioneer.store.errors import (
     UsernameTaken,
 )
 from auctioneer.store.house_sqlite import SQLiteHouseRecords
-from auctioneer.store.watch_sqlite import SQLiteWatchRecords
 from auctioneer.store.migrations import migrate_sqlite
 from auctioneer.store.records import dumps, event_from_row, loads
 from auctioneer.store.sqlite_append import append_log, append_one, log_one, project
 from auctioneer.store.sqlite_writer import BACKEND, GroupCommitWriter, translate_sqlite_error
+from auctioneer.store.watch_sqlite import SQLiteWatchRecords
 
 __all__ = ["SQLiteStore", "translate_sqlite_error"]
 

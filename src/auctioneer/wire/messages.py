@@ -69,7 +69,7 @@ Email = Annotated[
     str,
     StringConstraints(pattern=r"^[^@\s<>(),;:\x22]{1,64}@[A-Za-z0-9.-]{1,189}\.[A-Za-z]{2,63}$"),
 ]
-MailKind = Literal["outbid", "won", "auction_lost", "auto_bid_exhausted"]
+MailKind = Literal["outbid", "won", "auction_lost", "auto_bid_exhausted", "ending_soon"]
 PurchaseId = Annotated[str, StringConstraints(min_length=3, max_length=32)]
 
 
@@ -269,6 +269,18 @@ class SetMailKind(Request):
     enabled: bool
 
 
+class WatchAuction(Request):
+    auction_id: AuctionId
+
+
+class UnwatchAuction(Request):
+    auction_id: AuctionId
+
+
+class GetWatchlist(Request):
+    pass
+
+
 ACTIONS: dict[str, type[Request]] = {
     "register": Register,
     "login": Login,
@@ -304,6 +316,9 @@ ACTIONS: dict[str, type[Request]] = {
     "verify_email": VerifyEmail,
     "get_email": GetEmail,
     "set_mail_kind": SetMailKind,
+    "watch_auction": WatchAuction,
+    "unwatch_auction": UnwatchAuction,
+    "get_watchlist": GetWatchlist,
 }
 
 # Writes whose first reply is kept under (user, request id): docs/protocol.md rule 10.

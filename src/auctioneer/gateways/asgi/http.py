@@ -182,6 +182,9 @@ def build_router(api: Api, settings: Settings) -> APIRouter:
     route("POST", "/sales", "create_sale", body=True, status=201)
     route("GET", "/purchases", "get_purchases", body=False)
     route("GET", "/notices", "get_notices", body=False)
+    route("GET", "/watchlist", "get_watchlist", body=False)
+    route("PUT", "/watchlist/{auction_id}", "watch_auction", body=False)
+    route("DELETE", "/watchlist/{auction_id}", "unwatch_auction", body=False)
 
     @router.get(
         "/metrics",

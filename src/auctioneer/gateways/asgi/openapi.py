@@ -156,7 +156,8 @@ OBJECTS: dict[str, dict[str, Any]] = {
             "lot": _null("integer"),
             "seq": _INT,
         },
-        "An auction object (admins also see reserve, usernames, deleted, watchers).",
+        "An auction object (admins also see reserve, usernames, deleted, watchers,"
+        " watchlist_count).",
     ),
     "IncrementBand": _object(
         ["from", "increment"],
@@ -244,6 +245,11 @@ RESULTS: dict[str, dict[str, Any]] = {
     "get_purchases": _result({"purchases": _list_of("Purchase")}),
     "get_notices": _result({"notices": _list_of("Notice")}),
     "auction_events": _result({"events": _list_of("Event")}),
+    "watch_auction": _result({"auction_id": _INT, "watching": _BOOL}),
+    "unwatch_auction": _result({"auction_id": _INT, "watching": _BOOL}),
+    "get_watchlist": _result(
+        {"auction_ids": {"type": "array", "items": _INT}, "auctions": _list_of("Auction")}
+    ),
 }
 
 
