@@ -338,6 +338,9 @@ ROUTES: dict[str, tuple[str, str, str]] = {
     "create_sale": ("POST", "/api/sales", "body"),
     "get_purchases": ("GET", "/api/purchases", "query"),
     "get_notices": ("GET", "/api/notices", "query"),
+    "get_watchlist": ("GET", "/api/watchlist", "query"),
+    "watch_auction": ("PUT", "/api/watchlist/{auction_id}", "query"),
+    "unwatch_auction": ("DELETE", "/api/watchlist/{auction_id}", "query"),
 }
 
 

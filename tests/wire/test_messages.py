@@ -47,6 +47,9 @@ VALID: dict[str, dict[str, Any]] = {
     "verify_email": {"token": "abc"},
     "get_email": {},
     "set_mail_kind": {"kind": "outbid", "enabled": False},
+    "watch_auction": {"auction_id": 1},
+    "unwatch_auction": {"auction_id": 1},
+    "get_watchlist": {},
 }
 
 # Actions with a required auction_id (wrong types are tried on each).

@@ -24,7 +24,7 @@ from auctioneer.service.ports import Clock, EventStore, HouseRecords, UserRecord
 
 __all__ = ["MAIL_KINDS", "VERIFY_TTL_MS", "EmailService", "unsubscribe_token"]
 
-MAIL_KINDS = ("outbid", "won", "auction_lost", "auto_bid_exhausted")
+MAIL_KINDS = ("outbid", "won", "auction_lost", "auto_bid_exhausted", "ending_soon")
 VERIFY_TTL_MS = 3 * 24 * 3600 * 1000  # a verification link lives three days
 RESEND_MS = 60_000  # at most one verification mail a minute per account
 

@@ -70,12 +70,32 @@ def _exhausted(d: Mapping[str, Any], c: str) -> tuple[str, str]:
     )
 
 
+def _in(seconds: object) -> str:
+    """300 -> "5 minutes", 60 -> "1 minute", 45 -> "45 seconds"."""
+    if not isinstance(seconds, int) or seconds <= 0:
+        return "a moment"
+    count, unit = (seconds // 60, "minute") if seconds % 60 == 0 else (seconds, "second")
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def _ending_soon(d: Mapping[str, Any], c: str) -> tuple[str, str]:
+    ends = str(d.get("ends_at") or "")[:16].replace("T", " ")
+    price = d.get("current_bid")
+    bid = f"The bid is {_money(d, 'current_bid', c)}." if isinstance(price, int) else "No bid yet."
+    return (
+        f"{d.get('name')} ends in {_in(d.get('threshold_s'))}",
+        f"{d.get('name')}, which you watch, ends in {_in(d.get('threshold_s'))} "
+        f"({ends} UTC). {bid}",
+    )
+
+
 # kind -> (subject, sentence) of a notice's data and the currency
 NOTICE_MAILS: dict[str, Callable[[Mapping[str, Any], str], tuple[str, str]]] = {
     "outbid": _outbid,
     "won": _won,
     "auction_lost": _lost,
     "auto_bid_exhausted": _exhausted,
+    "ending_soon": _ending_soon,
 }
 
 _KIND_NAMES = {
@@ -83,6 +103,7 @@ _KIND_NAMES = {
     "won": "won and bought",
     "auction_lost": "closed auctions you bid on",
     "auto_bid_exhausted": "automatic bidding",
+    "ending_soon": "ending soon (watched auctions)",
 }
 
 

@@ -63,6 +63,7 @@ from auctioneer.service.ports import (
     SenderLock,
     StoredNotice,
 )
+from auctioneer.wire.timefmt import parse_time
 from auctioneer.wire.topics import user_topic
 
 __all__ = ["Follow", "Mailer", "backoff_delays"]
@@ -72,6 +73,14 @@ log = logging.getLogger(__name__)
 
 INVOICE_WAIT_MS = 60_000  # how long a "won" mail waits for its purchase to be readable
 _NOT_YET = object()
+
+
+def _ended(ends_at: object, now: int) -> bool:
+    """Whether an ending-soon notice's `ends_at` (wire text) has passed."""
+    try:
+        return isinstance(ends_at, str) and parse_time(ends_at) <= now
+    except ValueError:
+        return False
 
 
 class Follow(Protocol):
@@ -292,6 +301,8 @@ class Mailer:
         whose purchase is not readable yet (a projection written behind the
         reply), for up to `INVOICE_WAIT_MS` after the notice, then sent without."""
         data = notice.data
+        if notice.kind == "ending_soon" and _ended(data.get("ends_at"), self.clock.now_ms()):
+            return None  # mailed late (the server was down): the auction has ended since
         auction_id = data.get("auction_id")
         unsubscribe = self._unsubscribe_url(record, notice.kind)
         invoice_url = None

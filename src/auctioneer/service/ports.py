@@ -70,7 +70,7 @@ class NoticeRecord:
     """A personal notification to append to `user:<id>`; the store assigns its seq."""
 
     user_id: int
-    kind: str  # outbid | won | auction_lost | auto_bid_exhausted
+    kind: str  # outbid | won | auction_lost | auto_bid_exhausted | ending_soon
     data: dict[str, Any]
     at: int
 

@@ -18,6 +18,7 @@ from the watchlist (`audience`) and travel in the command.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
@@ -132,10 +133,11 @@ class Scheduler:
     def _remind(self, auction_id: int) -> None:
         self._reminders.pop(auction_id, None)
         if not self._actors.closed:
-            self._in_background(self._send_reminder(auction_id))
+            self._in_background(self.send_reminder(auction_id))
 
-    async def _send_reminder(self, auction_id: int) -> None:
-        """Read who watches, then let the auction's writer decide the point."""
+    async def send_reminder(self, auction_id: int) -> None:
+        """Read who watches, then let the auction's writer decide the point; returns
+        once it is decided and durable (or refused: the auction closed meanwhile)."""
         state = await self._state_of(auction_id)
         if state is None or self._audience is None or self._actors.closed:
             return
@@ -149,6 +151,8 @@ class Scheduler:
         work = Work(Remind(thresholds=self.ending_soon, watchers=watchers), result="empty")
         future = self._actors.submit(auction_id, work)
         future.add_done_callback(_log_failure)
+        with contextlib.suppress(Exception):  # logged by _log_failure
+            await future
 
     # -- sales -------------------------------------------------------------------
     def open_next_lot(self, state: Auction, steps: Sequence[tuple[Event, Auction]]) -> None:
