@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from auctioneer.clients.cli import account, admin_commands, gui, images
+from auctioneer.clients.cli import account, admin_commands, gui, images, watchlist
 from auctioneer.clients.cli import invoices as invoice_commands
 from auctioneer.clients.cli.admin import ALL_STATUSES
 from auctioneer.clients.cli.common import (
@@ -67,23 +67,32 @@ def auctions(
         list[str] | None, typer.Option("--status", "-s", help="scheduled, open, closed, cancelled.")
     ] = None,
     sale: Annotated[int | None, typer.Option("--sale", help="Only the lots of this sale.")] = None,
+    watching: Annotated[
+        bool, typer.Option("--watching", help="Only the auctions you follow.")
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
-    """List auctions as a table."""
+    """List auctions as a table (★: on your watchlist, when logged in)."""
     statuses = [part for value in status or [] for part in value.split(",") if part]
     for value in statuses:
         if value not in ALL_STATUSES:
             _exit_input(f"--status {value}: use {', '.join(ALL_STATUSES[:-1])} or cancelled")
 
     async def main() -> None:
-        async with connected(server) as client:
+        async with connected(server, login=watching) as client:
             result = await client.request("get_auctions", status=statuses or None, sale_id=sale)
+            watched: frozenset[int] = frozenset()
+            if client.user is not None:
+                watched = frozenset((await client.request("get_watchlist"))["auction_ids"])
+            rows = result["auctions"]
+            if watching:
+                rows = [a for a in rows if a["id"] in watched]
             if json:
-                print_json(result["auctions"])
-            elif not result["auctions"]:
+                print_json(rows)
+            elif not rows:
                 stdout().print("No auctions.")
             else:
-                stdout().print(auctions_table(result["auctions"], client.server_now()))
+                stdout().print(auctions_table(rows, client.server_now(), watched=watched))
 
     run(main())
 
@@ -263,4 +272,5 @@ def register(app: typer.Typer) -> None:
     admin_commands.register(app)
     invoice_commands.register(app)
     images.register(app)
+    watchlist.register(app)
     gui.register(app)

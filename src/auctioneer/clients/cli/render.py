@@ -133,9 +133,12 @@ def _lot(auction: Mapping[str, Any]) -> str:
     return f"{auction['sale_id']}/{auction.get('lot', '')}"
 
 
-def _name(auction: Mapping[str, Any], admin: bool) -> Text:
-    """The name, after its sale and lot (``1/3``) and, for admins, ``(private)``."""
+def _name(auction: Mapping[str, Any], admin: bool, *, watched: bool = False) -> Text:
+    """The name, after a star if watched, its sale and lot (``1/3``) and, for
+    admins, ``(private)``."""
     text = Text()
+    if watched:
+        text.append("★ ", style="yellow")
     lot = _lot(auction)
     if lot:
         text.append(lot + " ", style="dim")
@@ -160,8 +163,10 @@ def auctions_table(
     *,
     flashing: frozenset[int] = frozenset(),
     title: str | None = None,
+    watched: frozenset[int] = frozenset(),
 ) -> Table:
-    """The listing: one row per auction; rows in `flashing` are highlighted.
+    """The listing: one row per auction; rows in `flashing` are highlighted, and
+    the names of `watched` ones (on the user's watchlist) start with a star.
 
     Why this shape: it fits 80 columns without cutting a word. Every column
     but the name keeps its text whole and short (no wrapping, no ellipsis);
@@ -187,7 +192,7 @@ def auctions_table(
         style = FLASH_STYLE if a.get("id") in flashing else None
         cells: list[RenderableType] = [
             str(a.get("id", "")),
-            _name(a, admin),
+            _name(a, admin, watched=a.get("id") in watched),
             _status(a),
             _price(a),
             str((a.get("winner") if a.get("status") == "closed" else a.get("leader")) or ""),

@@ -1,6 +1,6 @@
 /**
  * The user's notifications, read from the `user:me` topic (outbid, won,
- * auction_lost, auto_bid_exhausted). Subscribing with since=0 replays every
+ * auction_lost, auto_bid_exhausted, and ending_soon for watched auctions). Subscribing with since=0 replays every
  * one of them, so they survive a reload; only fresh ones pop up as toasts.
  * Extensions of watched auctions come from the auction topics instead and
  * are shown but not kept.
@@ -44,6 +44,8 @@ export class Notifications extends Emitter {
         return item.maxAmount
           ? `Your auto-bid maximum of ${formatMoney(item.maxAmount)} on ${name} has been passed.`
           : `Your auto-bid maximum on ${name} has been passed.`;
+      case "ending_soon":
+        return `${name} ends in ${inWords(item.thresholdS)}: ${amount ? `the bid is ${amount}` : "no bid yet"}.`;
       case "extended":
         return `${name} was extended: more time to bid.`;
       default:
@@ -63,7 +65,8 @@ export class Notifications extends Emitter {
       onEvent: (event) => {
         const item = fromEvent(event);
         this.items.unshift(item);
-        if (item.auctionId !== undefined) this.store.markMine(item.auctionId);
+        // Watching is not bidding: an ending-soon notice does not make it "mine".
+        if (item.auctionId !== undefined && item.kind !== "ending_soon") this.store.markMine(item.auctionId);
         this.emit("change");
         const seen = Number(localStorage.getItem(seenKey) || 0);
         const fresh = Date.now() - (Date.parse(event.at) || Date.now()) < FRESH_MS;
@@ -92,7 +95,15 @@ function fromEvent(event) {
     amount: data.price ?? data.amount ?? data.current_bid,
     maxAmount: data.max_amount,
     buyNow: Boolean(data.buy_now),
+    thresholdS: data.threshold_s,
     at: event.at,
     seq: event.seq,
   };
+}
+
+/** 300 -> "5 minutes", 60 -> "1 minute", 45 -> "45 seconds". */
+function inWords(seconds) {
+  if (!Number.isInteger(seconds) || seconds <= 0) return "a moment";
+  const [count, unit] = seconds % 60 === 0 ? [seconds / 60, "minute"] : [seconds, "second"];
+  return `${count} ${unit}${count === 1 ? "" : "s"}`;
 }

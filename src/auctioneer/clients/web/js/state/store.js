@@ -5,8 +5,9 @@
  * user has bid on.
  *
  * Views read from here and listen for: "auctions" (the list changed),
- * "auction" (id), "bids" (id), "mine" (participation changed), "notice"
- * (a transient message such as an extension).
+ * "auction" (id), "bids" (id), "mine" (participation changed), "watchlist"
+ * (the user's watchlist changed), "notice" (a transient message such as an
+ * extension).
  */
 import { Emitter } from "../lib/emitter.js";
 import { applyEvent, bidFromEvent, paddleOf } from "./auction-model.js";
@@ -15,6 +16,7 @@ export class Store extends Emitter {
   auctions = new Map(); // id -> auction
   bids = new Map(); // id -> bids, newest first
   mine = new Set(); // ids of auctions the user bid on
+  watchlist = new Set(); // ids of auctions on the user's watchlist (the server's)
   #watchers = new Map(); // id -> {count, stop}
   #stopFeed = null;
   #refreshTimers = new Map();
@@ -24,7 +26,34 @@ export class Store extends Emitter {
     super();
     this.session = session;
     session.on("user", () => this.#onUserChanged());
-    session.on("ready", () => this.refreshAuctions());
+    session.on("ready", () => {
+      this.refreshAuctions();
+      this.refreshWatchlist();
+    });
+  }
+
+  /** Reload the user's watchlist (empty when logged out). */
+  async refreshWatchlist() {
+    if (!this.session.user) {
+      this.watchlist = new Set();
+      this.emit("watchlist");
+      return;
+    }
+    try {
+      const { auction_ids: ids } = await this.session.request("get_watchlist", {});
+      this.watchlist = new Set(ids || []);
+      this.emit("watchlist");
+    } catch (err) {
+      console.warn("get_watchlist failed", err);
+    }
+  }
+
+  /** Put an auction on the watchlist or take it off (on the server); throws if refused. */
+  async setWatching(id, on) {
+    await this.session.request(on ? "watch_auction" : "unwatch_auction", { auction_id: id });
+    if (on) this.watchlist.add(id);
+    else this.watchlist.delete(id);
+    this.emit("watchlist");
   }
 
   start() {
@@ -243,6 +272,7 @@ export class Store extends Emitter {
 
   #onUserChanged() {
     this.mine = new Set();
+    this.refreshWatchlist();
     this.#usernames.clear();
     this.emit("mine");
     // What a connection may see depends on who it is: follow the feed again.

@@ -85,6 +85,7 @@ export function adminAuctionView(app, { id }) {
       ["Ends", a.ends_at ? formatDateTime(Date.parse(a.ends_at)) : "not set"],
       ["Latest end", a.end_cap ? `${formatDateTime(Date.parse(a.end_cap))}${a.cap_reached ? " (reached: final)" : ""}` : "no cap"],
       ["Watchers", a.watchers === undefined ? "—" : String(a.watchers)],
+      ["On watchlists", a.watchlist_count === undefined ? "—" : String(a.watchlist_count)],
       ["Sale", a.sale_id ? `sale ${a.sale_id}, lot ${a.lot}` : "—"],
     ];
     const sales = salesOf(a);

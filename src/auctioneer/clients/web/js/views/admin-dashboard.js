@@ -1,5 +1,6 @@
 /**
- * The live dashboard: every auction with status, price, bids, watchers,
+ * The live dashboard: every auction with status, price, bids, watchers (live
+ * connections), how many users have it on their watchlist,
  * leader or winner (real usernames for admins) and the admin buttons.
  */
 import { h, replace } from "../lib/dom.js";
@@ -27,7 +28,7 @@ export function adminDashboard(app, report) {
           h(
             "tr",
             {},
-            ["Auction", "Status", "Price", "Bids", "Watchers", "Leader / winner", "Ends", "Visibility", "Actions"].map((t) =>
+            ["Auction", "Status", "Price", "Bids", "Watchers", "On watchlists", "Leader / winner", "Ends", "Visibility", "Actions"].map((t) =>
               h("th", { scope: "col" }, t),
             ),
           ),
@@ -54,6 +55,7 @@ export function adminDashboard(app, report) {
       h("td", { class: "money" }, formatMoney(finished ? (a.price ?? null) : a.current_bid)),
       h("td", {}, String(a.bid_count ?? 0)),
       h("td", {}, a.watchers === undefined ? "—" : String(a.watchers)),
+      h("td", {}, a.watchlist_count === undefined ? "—" : String(a.watchlist_count)),
       h("td", {}, finished ? person(a.winner, a.winner_username) : person(a.leader, a.leader_username)),
       h("td", {}, ends),
       h("td", {}, a.public === false ? "Private" : "Public"),

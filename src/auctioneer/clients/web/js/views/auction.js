@@ -13,6 +13,7 @@ import { priceChart } from "../ui/chart.js";
 import { deadline, passesAt, isFinished, standing, standingText, statusLabel } from "../state/auction-model.js";
 import { bidPanel } from "./bid-panel.js";
 import { bidHistory } from "./bid-history.js";
+import { watchToggle } from "../ui/watch-toggle.js";
 
 const REASONS = {
   ended: "Time ran out.",
@@ -40,6 +41,7 @@ export function auctionView(app, { id }) {
   const chartSlot = h("div", { class: "chart-slot" });
   const panel = bidPanel(app, id);
   const history = bidHistory();
+  const star = watchToggle(app, id);
   const manage = h("a", { href: `#/admin/auction/${id}`, class: "button secondary", hidden: true }, "Manage this auction");
   const missing = h("p", { class: "form-message", role: "alert", hidden: true });
 
@@ -135,6 +137,7 @@ export function auctionView(app, { id }) {
     }),
     session.on("user", render),
     store.watch(id),
+    star.stop,
   ];
   render();
   renderBids();
@@ -143,7 +146,7 @@ export function auctionView(app, { id }) {
     "article",
     { class: "auction-page" },
     h("p", {}, h("a", { href: "#/" }, "← All auctions")),
-    h("div", { class: "title-row" }, title, status, manage),
+    h("div", { class: "title-row" }, title, status, star.node, manage),
     missing,
     h(
       "div",

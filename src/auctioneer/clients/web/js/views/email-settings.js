@@ -10,6 +10,7 @@ const KINDS = {
   outbid: "When someone outbids me",
   won: "When I win or buy (with the invoice)",
   auction_lost: "When an auction I bid on closes without me",
+  ending_soon: "When an auction I watch is about to end",
   auto_bid_exhausted: "When my auto-bid reaches its maximum",
 };
 

@@ -1,6 +1,6 @@
 /**
- * The auction list: live prices and countdowns, search, and filters
- * (current, open, ending soon, upcoming, closed).
+ * The auction list: live prices and countdowns, search, filters (current,
+ * open, ending soon, upcoming, closed, watching) and a watch star per card.
  */
 import { h, nextId, replace } from "../lib/dom.js";
 import { formatMoney } from "../lib/money.js";
@@ -9,6 +9,7 @@ import { setCountdown } from "../ui/countdown.js";
 import { picture } from "../ui/picture.js";
 import { deadline, passesAt, isFinished, minimumBid, standing, standingText, statusLabel } from "../state/auction-model.js";
 import { loginForm } from "./login.js";
+import { watchToggle } from "../ui/watch-toggle.js";
 
 const ENDING_SOON_MS = 10 * 60_000;
 
@@ -18,6 +19,7 @@ const FILTERS = [
   ["ending", "Ending soon", (a) => a.status === "open" && endsWithin(a, ENDING_SOON_MS)],
   ["upcoming", "Upcoming", (a) => a.status === "scheduled"],
   ["closed", "Closed", (a) => isFinished(a)],
+  ["watching", "Watching", (a, store) => store.watchlist.has(a.id)],
 ];
 
 function endsWithin(auction, ms) {
@@ -72,7 +74,11 @@ export function listView(app) {
     }),
   );
 
+  let toggles = [];
+
   function card(auction) {
+    const toggle = watchToggle(app, auction.id, { small: true });
+    toggles.push(toggle);
     const mine = standing(auction, store.myPaddle, store.mine.has(auction.id));
     const countdown = h("span", { "data-countdown": true, class: "countdown" });
     setCountdown(countdown, { deadlineMs: deadline(auction), status: auction.status, countdownS: auction.countdown_s, passesMs: passesAt(auction), final: auction.cap_reached === true });
@@ -84,7 +90,7 @@ export function listView(app) {
       h(
         "div",
         { class: "card-body" },
-        h("h2", {}, h("a", { href: `#/auction/${auction.id}` }, auction.name)),
+        h("div", { class: "card-title" }, h("h2", {}, h("a", { href: `#/auction/${auction.id}` }, auction.name)), toggle.node),
         h(
           "dl",
           { class: "facts" },
@@ -107,15 +113,22 @@ export function listView(app) {
     const query = search.value.trim().toLowerCase();
     const test = FILTERS.find(([key]) => key === filter)?.[2] || (() => true);
     const shown = [...store.auctions.values()]
-      .filter((a) => !a.deleted && test(a))
+      .filter((a) => !a.deleted && test(a, store))
       .filter((a) => !query || `${a.name} ${a.description || ""}`.toLowerCase().includes(query))
       .sort(compare);
+    toggles.forEach((toggle) => toggle.stop());
+    toggles = [];
     replace(list, shown.map(card));
     replace(summary, shown.length === 1 ? "1 auction" : `${shown.length} auctions`);
     if (shown.length === 0) list.append(h("li", { class: "empty" }, "No auctions match."));
   }
 
-  const stops = [store.on("auctions", render), store.on("mine", render)];
+  const stops = [
+    store.on("auctions", render),
+    store.on("mine", render),
+    store.on("watchlist", () => filter === "watching" && render()),
+    () => toggles.forEach((toggle) => toggle.stop()),
+  ];
   render();
   // The feed does not announce deletions to bidders: re-read the list on each visit.
   if (app.session.status === "online") store.refreshAuctions();
