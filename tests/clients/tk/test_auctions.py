@@ -55,11 +55,19 @@ def test_the_bidder_row_shows_the_servers_minimum_bid() -> None:
 
 def test_the_admin_row_names_the_leader_and_counts_watchers() -> None:
     row = admin_row(
-        auction(current_bid=1500, leader="#4", leader_username="ann", watchers=3, public=False),
+        auction(
+            current_bid=1500,
+            leader="#4",
+            leader_username="ann",
+            watchers=3,
+            watchlist_count=2,
+            public=False,
+        ),
         NOW,
     )
     assert row[3:5] == ("15.00", "ann (#4)")
-    assert row[-3:] == ("3", "private", "0")
+    assert row[-4:] == ("3", "2", "private", "0")
+    assert admin_row(auction(), NOW)[-4:-2] == ("-", "-")  # a summary: no counts
 
 
 def test_photos_are_counted_for_admins_and_named_by_url_for_bidders() -> None:
@@ -161,12 +169,12 @@ def test_a_summary_that_arrived_first_still_leaves_the_bid_in_the_history() -> N
 def test_older_replies_do_not_undo_newer_state_but_watchers_are_kept() -> None:
     live = LiveAuctions()
     live.put(auction(seq=5, current_bid=2000))
-    live.replace_all([auction(seq=4, current_bid=1500, watchers=7)])
+    live.replace_all([auction(seq=4, current_bid=1500, watchers=7, watchlist_count=2)])
     held = live.get(1)
     assert held is not None and (held["current_bid"], held["watchers"]) == (2000, 7)
     live.put(auction(seq=6, current_bid=2100))  # a summary: no watchers field
     held = live.get(1)
-    assert held is not None and held["watchers"] == 7
+    assert held is not None and (held["watchers"], held["watchlist_count"]) == (7, 2)
 
 
 def test_the_bidders_picture_drops_auctions_that_turn_private_or_go_away() -> None:

@@ -62,6 +62,7 @@ ADMIN_COLUMNS = (
     Column("left", "Time left", 92, "e"),
     Column("bid_count", "Bids", 56, "e"),
     Column("watchers", "Watchers", 90, "e"),
+    Column("watchlist_count", "Watchlists", 90, "e"),
     Column("public", "Visibility", 96),
     Column("images", "Photos", 70, "e"),
 )
@@ -130,6 +131,7 @@ def admin_row(auction: Mapping[str, Any], server_now: float) -> tuple[str, ...]:
         countdown(auction, server_now),
         str(auction.get("bid_count") or 0),
         "-" if auction.get("watchers") is None else str(auction["watchers"]),
+        "-" if auction.get("watchlist_count") is None else str(auction["watchlist_count"]),
         "public" if auction.get("public", True) else "private",
         str(len(auction.get("images") or [])),
     )
@@ -293,11 +295,13 @@ class LiveAuctions:
 
 
 def _merged(held: Mapping[str, Any], new: Mapping[str, Any], *, keep_newer: bool) -> dict[str, Any]:
-    """`new` over `held`, unless `held` is newer; keys `new` lacks (watchers, bids) survive."""
+    """`new` over `held`, unless `held` is newer; keys `new` lacks (watchers,
+    watchlist_count, bids) survive."""
     if keep_newer and int(held.get("seq") or 0) > int(new.get("seq") or 0):
         out = dict(held)
-        if new.get("watchers") is not None:
-            out["watchers"] = new["watchers"]
+        for key in ("watchers", "watchlist_count"):  # only listings carry them
+            if new.get(key) is not None:
+                out[key] = new[key]
         return out
     out = {**held, **new}
     out.setdefault("bids", [])
