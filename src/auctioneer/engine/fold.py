@@ -247,7 +247,7 @@ def _(event: AuctionOpened, state: Auction) -> Auction:
 
 @_mutate.register
 def _(event: BidPlaced, state: Auction) -> Auction:
-    return replace(
+    after = replace(
         state,
         current_bid=event.amount,
         leader_id=event.bidder_id,
@@ -256,11 +256,13 @@ def _(event: BidPlaced, state: Auction) -> Auction:
         ends_at=event.ends_at,
         # a countdown round's first bid gives the round its first end
         round_first_end=event.ends_at if state.ends_at is None else state.round_first_end,
-        ends_set_at=state.ends_set_at if event.ends_at == state.ends_at else event.at,
         bid_count=state.bid_count + 1,
         round_bidders=_with(state.round_bidders, event.bidder_id),
         bidders=_with(state.bidders, event.bidder_id),
     )
+    if event.ends_at != state.ends_at:  # a countdown or soft close moved the end (few bids)
+        object.__setattr__(after, "ends_set_at", event.at)  # `after` is a fresh copy
+    return after
 
 
 def _with(ids: frozenset[int], new: int) -> frozenset[int]:
