@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from auctioneer.engine import commands as cmd
 from auctioneer.engine.errors import InvalidCommand
@@ -29,7 +29,7 @@ from auctioneer.service.images import Photos
 from auctioneer.service.invoices import InvoiceService, purchase_id
 from auctioneer.service.media import MediaStore
 from auctioneer.service.media_gc import MediaCollector
-from auctioneer.service.ports import UserRecord
+from auctioneer.service.ports import UserRecord, WatchRecords
 from auctioneer.service.ratelimit import TokenBucket
 from auctioneer.service.replies import first_reply
 from auctioneer.service.sales import SaleLots
@@ -105,7 +105,8 @@ class Api:
         self.invoices = InvoiceService(self.store, self.clock, self.house)
         self.emails = EmailService(self.store, self.clock)
         self._table.update(HouseActions(self.house, self.invoices, self.emails).table())
-        self.watchlist = WatchActions(self.store, self.clock, self.visible_auction, self._views)
+        records = cast(WatchRecords, self.store)  # each store also keeps the watchlist
+        self.watchlist = WatchActions(records, self.clock, self.visible_auction, self._views)
         self._table.update(self.watchlist.table())
 
     def metrics_text(self, caller: Caller) -> bytes:

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from typing import cast
 
 from auctioneer import engine
 from auctioneer.engine.commands import CreateAuction
@@ -43,6 +44,7 @@ from auctioneer.service.ports import (
     Projected,
     PurchaseRecord,
     StoredNotice,
+    WatchRecords,
 )
 from auctioneer.service.publisher import FanOut, Publisher
 from auctioneer.service.recovery import project_unprojected, refresh_old_rows
@@ -92,7 +94,7 @@ class AuctionService:
             store,
             clock,
             ending_soon=ending_soon,
-            audience=audience_factory(store),
+            audience=audience_factory(cast(WatchRecords, store), store),
         )
         self.conflicts_retried = 0  # batches decided again after losing a race
 

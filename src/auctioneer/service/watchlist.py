@@ -16,11 +16,11 @@ scheduler when a point comes and travels in the `Remind` command.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, cast
+from typing import Any
 
 from auctioneer.engine.state import Auction
 from auctioneer.service.errors import NotFound, Unauthorized
-from auctioneer.service.ports import Clock, EventStore, UserRecord, WatchRecords
+from auctioneer.service.ports import Accounts, Clock, UserRecord, WatchRecords
 from auctioneer.service.users import Caller
 from auctioneer.wire import codec
 from auctioneer.wire import messages as m
@@ -52,30 +52,34 @@ def parse_ending_soon(text: str) -> tuple[int, ...]:
     return tuple(sorted(points, reverse=True))
 
 
-def audience_factory(store: EventStore) -> Callable[[Auction], Awaitable[tuple[int, ...]]]:
+def audience_factory(
+    records: WatchRecords, accounts: Accounts
+) -> Callable[[Auction], Awaitable[tuple[int, ...]]]:
     """The scheduler's `audience`: who is told at an ending-soon point of an auction."""
 
     async def audience(state: Auction) -> tuple[int, ...]:
-        return await audience_of(store, state)
+        return await audience_of(records, accounts, state)
 
     return audience
 
 
-async def audience_of(store: EventStore, state: Auction) -> tuple[int, ...]:
+async def audience_of(records: WatchRecords, accounts: Accounts, state: Auction) -> tuple[int, ...]:
     """The watchers of `state` who may still see it: all of them while it is
     public, only admins once it is private (deleted auctions have no points)."""
-    watchers = await cast(WatchRecords, store).watchers_of(state.id)
+    watchers = await records.watchers_of(state.id)
     if not watchers or (state.spec is not None and state.spec.public and not state.deleted):
         return tuple(watchers)
-    users = await store.users_by_ids(watchers)
+    users = await accounts.users_by_ids(watchers)
     return tuple(u for u in watchers if u in users and users[u].role == "admin")
 
 
 class WatchActions:
     """watch_auction, unwatch_auction, get_watchlist (docs/protocol.md "Watchlist")."""
 
-    def __init__(self, store: EventStore, clock: Clock, visible: Visible, render: Render) -> None:
-        self.records = cast(WatchRecords, store)
+    def __init__(
+        self, records: WatchRecords, clock: Clock, visible: Visible, render: Render
+    ) -> None:
+        self.records = records
         self.clock = clock
         self._visible = visible
         self._render = render
