@@ -7,6 +7,7 @@ timer runs), the auction's writer, the log and the notice projection.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,5 +140,19 @@ async def test_the_points_come_from_the_setting(people: People) -> None:
     assert parse_ending_soon("0") == ()
     assert parse_ending_soon("") == ()
     for bad in ("-1", "5m", "86401", "1.5"):
-        with pytest.raises(ValueError, match="ending_soon"):
+        with pytest.raises(ValueError, match="AUCTIONEER_ENDING_SOON"):
             parse_ending_soon(bad)
+
+
+def test_serve_refuses_bad_ending_soon_points_before_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from auctioneer.main import app
+
+    monkeypatch.setenv("AUCTIONEER_ENDING_SOON", "5m")
+    result = CliRunner().invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert result.exit_code == 2
+    assert "AUCTIONEER_ENDING_SOON: '5m' is not a number of seconds" in result.output
+    assert not (tmp_path / "x.db").exists()

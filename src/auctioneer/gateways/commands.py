@@ -152,6 +152,9 @@ def serve(
 
         TrustedProxies(settings.forwarded_allow_ips)  # fail fast, naming the key
         OriginPolicy(settings.allowed_origins)
+        from auctioneer.service.watchlist import parse_ending_soon
+
+        parse_ending_soon(settings.ending_soon)
     except ValueError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None

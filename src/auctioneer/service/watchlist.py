@@ -47,7 +47,9 @@ def parse_ending_soon(text: str) -> tuple[int, ...]:
     points = set()
     for part in parts:
         if not part.isdigit() or not 1 <= int(part) <= 86_400:
-            raise ValueError(f"ending_soon: {part!r} is not a number of seconds from 1 to 86400")
+            raise ValueError(
+                f"AUCTIONEER_ENDING_SOON: {part!r} is not a number of seconds from 1 to 86400"
+            )
         points.add(int(part))
     return tuple(sorted(points, reverse=True))
 
