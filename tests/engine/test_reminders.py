@@ -59,6 +59,13 @@ def test_a_round_shorter_than_a_point_never_announces_it() -> None:
     assert event.thresholds == (60,)
 
 
+def test_a_round_of_exactly_a_point_does_not_announce_it_at_the_opening() -> None:
+    h = AuctionHarness()
+    h.create(duration_s=60)
+    assert next_reminder(h.state, POINTS) is None
+    assert remind(h) == []
+
+
 def test_a_countdown_that_starts_at_the_first_bid_with_little_left_announces_nothing() -> None:
     h = AuctionHarness()
     h.create(countdown_s=10)

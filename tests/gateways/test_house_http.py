@@ -119,7 +119,13 @@ async def test_an_address_is_verified_by_its_link_and_unsubscribed_by_a_post(doo
     assert given.json()["email"] == {
         "address": "ann@example.test",
         "verified": False,
-        "kinds": {"outbid": True, "won": True, "auction_lost": True, "auto_bid_exhausted": True},
+        "kinds": {
+            "outbid": True,
+            "won": True,
+            "auction_lost": True,
+            "auto_bid_exhausted": True,
+            "ending_soon": True,
+        },
     }
     (mail,) = await door.stack.store.pending_mail()
     link = await door.http.get(f"/api/email/verify?token={mail.data['token']}")

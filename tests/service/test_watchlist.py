@@ -122,6 +122,26 @@ async def test_an_ending_soon_point_tells_each_watcher_once(stack: Stack, people
     assert "ending_soon" not in str(snapshot)  # private: no public event, no seq
 
 
+async def test_a_point_with_nobody_to_tell_writes_nothing_and_the_next_is_armed(
+    stack: Stack, people: People
+) -> None:
+    auction = await stack.create(people.admin, duration_s=600)
+    auction_id = auction["id"]
+    scheduler = stack.auctions.scheduler
+    stack.clock.advance(300)
+    await scheduler.send_reminder(auction_id)  # the 5-minute point: nobody watches
+    assert not [e for e in await stack.store.load_events(auction_id) if isinstance(e, EndingSoon)]
+    state = await stack.auctions.state(auction_id)
+    assert state is not None
+    scheduler.schedule(state)  # as after any batch: the 1-minute point is armed, not this one
+    await stack.call(people.ann, "watch_auction", auction_id=auction_id)
+    stack.clock.advance(240)
+    await scheduler.send_reminder(auction_id)
+    assert [n["data"]["threshold_s"] for n in await notices(stack, people.ann)] == [60]
+    (event,) = [e for e in await stack.store.load_events(auction_id) if isinstance(e, EndingSoon)]
+    assert event.thresholds == (300, 60) and event.watchers == (people.ann.user.id,)
+
+
 async def test_a_private_auction_tells_only_admin_watchers(stack: Stack, people: People) -> None:
     auction = await stack.create(people.admin, duration_s=120)
     await stack.call(people.ann, "watch_auction", auction_id=auction["id"])

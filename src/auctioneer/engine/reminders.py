@@ -11,11 +11,11 @@ projects them from the event, to the same users.
 The rule (docs/protocol.md "Watchlist"):
 
 - A point T belongs to the round's current end E only if the end was known
-  at least T before it: E - T >= the time E was set (`ends_set_at`: the
+  more than T before it: E - T > the time E was set (`ends_set_at`: the
   open, the first bid of a countdown, an extension, the next round's start).
-  So a round shorter than T, or a countdown that starts at the first bid
-  with less than T to go, never announces T: nobody is told "5 minutes
-  left" when there were never 5 minutes.
+  So a round of T or less, or a countdown that starts at the first bid
+  with T or less to go, never announces T: nobody is told "5 minutes left"
+  when there were never more than 5 minutes, nor at the very moment it opens.
 - Announced at E - T or later, while the round is open and before E. If
   several points are due at once (the server was down), only the smallest is
   announced and the larger ones are marked done with it.
@@ -44,7 +44,7 @@ def _armed(state: Auction, thresholds: Sequence[int]) -> list[int]:
     ends_at, since = state.ends_at, state.ends_set_at
     if state.status is not Status.OPEN or state.deleted or ends_at is None or since is None:
         return []
-    return [t for t in thresholds if t not in state.reminded and ends_at - t * MS >= since]
+    return [t for t in thresholds if t not in state.reminded and ends_at - t * MS > since]
 
 
 def next_reminder(state: Auction, thresholds: Sequence[int]) -> int | None:

@@ -12,7 +12,9 @@ Unlike a deadline, a point is decided at the real time it is handled
 (`Remind`, not caught up by `due_events`): after a restart a point that
 passed while the round is still open is announced at once, and one whose
 round ended meanwhile never is. When it fires, the users to tell are read
-from the watchlist (`audience`) and travel in the command.
+from the watchlist (`audience`) and travel in the command; a point with
+nobody to tell writes nothing (an auction nobody watches gets no log rows
+for its points), and is remembered in memory so the next point is armed.
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ class Scheduler:
         self._clock = clock
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._reminders: dict[int, asyncio.TimerHandle] = {}
+        # auction -> (round, ends_at, point) that came with no watcher to tell
+        self._quiet: dict[int, set[tuple[int, int | None, int]]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.ending_soon = ending_soon
         self._audience = audience
@@ -110,11 +114,19 @@ class Scheduler:
             timer.cancel()
         if self._audience is None or not self.ending_soon:
             return
-        point = engine.next_reminder(state, self.ending_soon)
+        point = engine.next_reminder(state, self._points(state))
         if point is None:
+            if state.status is not Status.OPEN:
+                self._quiet.pop(state.id, None)
             return
         delay = max(0.0, (point - self._clock.now_ms() + 1) / 1000)
         self._reminders[state.id] = self._actors.loop.call_later(delay, self._remind, state.id)
+
+    def _points(self, state: Auction) -> tuple[int, ...]:
+        """The points still to arm for this round and end: not those that found
+        nobody to tell (kept in memory only: a restart asks again, at no cost)."""
+        quiet = self._quiet.get(state.id, set())
+        return tuple(t for t in self.ending_soon if (state.round, state.ends_at, t) not in quiet)
 
     def stop(self) -> None:
         """Cancel every timer."""
@@ -147,6 +159,14 @@ class Scheduler:
             log.error("ending-soon watchers not read: %r", e)
             timer = self._actors.loop.call_later(1.0, self._remind, auction_id)
             self._reminders[auction_id] = timer
+            return
+        if not watchers:
+            # Nobody to tell: no event. The point counts as passed for this round
+            # and end, and the next one is armed (a watcher who comes later gets that).
+            due = engine.due_thresholds(state, self._points(state), self._clock.now_ms())
+            key = (state.round, state.ends_at)
+            self._quiet.setdefault(auction_id, set()).update((*key, t) for t in due)
+            self._arm_reminder(state)
             return
         work = Work(Remind(thresholds=self.ending_soon, watchers=watchers), result="empty")
         future = self._actors.submit(auction_id, work)
