@@ -76,8 +76,8 @@ def _serve(dsn: str, sink: MailSink, ca_file: Path) -> RunningServer:
 
 
 def _sender_pid(dsn: str) -> int:
-    """The process holding the sender lock (a holder whose check timed out on a
-    busy machine lets go and takes it again a moment later: wait for one)."""
+    """The process holding this database's sender lock (a holder whose check timed
+    out on a busy machine lets go and takes it again a moment later: wait for one)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         name = asyncio.run(
@@ -85,7 +85,9 @@ def _sender_pid(dsn: str) -> int:
                 dsn,
                 "SELECT a.application_name FROM pg_locks l"
                 " JOIN pg_stat_activity a ON a.pid = l.pid"
-                " WHERE l.locktype = 'advisory' AND l.granted",
+                " WHERE l.locktype = 'advisory' AND l.granted"  # in this database only:
+                " AND l.database = (SELECT oid FROM pg_database"  # other tests may hold
+                " WHERE datname = current_database())",  # advisory locks elsewhere
             )
         )
         if match := re.fullmatch(r"auctioneer mailer (\d+)", str(name or "")):
