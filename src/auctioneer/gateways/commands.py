@@ -29,6 +29,13 @@ def serve(
     tcp_port: Annotated[int | None, typer.Option(help="TCP JSON-lines port (0 = any).")] = None,
     db: Annotated[str | None, typer.Option(help="Database URL or SQLite file path.")] = None,
     broker: Annotated[str | None, typer.Option(help="memory:// or redis://HOST:PORT/N")] = None,
+    cluster_host: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL houses: address the other processes reach this one at."),
+    ] = None,
+    cluster_port: Annotated[
+        int | None, typer.Option(help="Port of that internal door (0 = any).")
+    ] = None,
     demo: Annotated[bool, typer.Option(help="Load the demo auctions (once per database).")] = False,
     bid_rate: Annotated[
         float | None, typer.Option(help="Bids per second per user (0 = off).")
@@ -113,6 +120,8 @@ def serve(
             tcp_port=tcp_port,
             db=db,
             broker=broker,
+            cluster_host=cluster_host,
+            cluster_port=cluster_port,
             demo=demo or None,
             bid_rate=bid_rate,
             bid_burst=bid_burst,

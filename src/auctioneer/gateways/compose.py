@@ -13,26 +13,38 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auctioneer.gateways.cluster import ClusterDoor, PeerLinks
 from auctioneer.gateways.smtp import SmtpConfig, SmtpTransport
 from auctioneer.pubsub.hub import Hub
 from auctioneer.pubsub.memory import MemoryBroker
 from auctioneer.service.api import Api
 from auctioneer.service.auctions import AuctionService
 from auctioneer.service.clock import SystemClock
+from auctioneer.service.forwarding import Forwarder
 from auctioneer.service.house import House as HouseTerms
 from auctioneer.service.mailer import Mailer
 from auctioneer.service.media import MediaStore
 from auctioneer.service.media_gc import MediaCollector
 from auctioneer.service.metrics import Metrics
+from auctioneer.service.ownership import Ownership
 from auctioneer.service.ports import Broker, Clock, EventStore, Frame
+from auctioneer.service.read_copies import VERSIONS
 from auctioneer.service.settings import Settings
 from auctioneer.service.throttle import SharedWindow, Window, WindowFactory, local_windows
 from auctioneer.service.users import UserService
 from auctioneer.service.watchlist import parse_ending_soon
 from auctioneer.store.factory import StoreKind, open_store, parse_store_url
+from auctioneer.store.leases import open_leases
 from auctioneer.store.sender_lock import sender_lock
 
-__all__ = ["House", "broker_factory", "build_house", "media_root", "window_factory"]
+__all__ = [
+    "House",
+    "broker_factory",
+    "build_house",
+    "channel_namespace",
+    "media_root",
+    "window_factory",
+]
 
 
 @dataclass
@@ -82,8 +94,13 @@ def media_root(settings: Settings) -> Path | None:
     return Path("auctioneer-media")
 
 
-def broker_factory(url: str) -> Callable[[Callable[[str, Frame], None]], Broker]:
+def broker_factory(
+    url: str, namespace: str = ""
+) -> Callable[[Callable[[str, Frame], None]], Broker]:
     """Memory for `memory://` (the default), Redis for `redis://HOST:PORT/N`.
+
+    `namespace` prefixes every Redis channel (the house's database, see
+    `channel_namespace`), so houses sharing one Redis never hear each other.
 
     Raises:
         ValueError: an unknown broker URL.
@@ -93,8 +110,19 @@ def broker_factory(url: str) -> Callable[[Callable[[str, Frame], None]], Broker]
     if url.startswith(("redis://", "rediss://", "unix://")):
         from auctioneer.pubsub.redis import RedisBroker
 
-        return lambda deliver: RedisBroker(url, deliver)
+        return lambda deliver: RedisBroker(url, deliver, prefix=namespace)
     raise ValueError(f"unknown broker URL {url!r}: use memory:// or redis://HOST:PORT/N")
+
+
+def channel_namespace(db_url: str) -> str:
+    """The Redis channel prefix of a house: its database's name (PostgreSQL,
+    with host and port) or file path, then a colon."""
+    location = parse_store_url(db_url)
+    if location.kind is StoreKind.POSTGRES:
+        rest = location.target.split("://", 1)[-1]
+        where = rest.rsplit("@", 1)[-1].split("?", 1)[0]  # host:port/db, no credentials
+        return f"{where}:"
+    return f"{location.target or 'memory'}:"
 
 
 def window_factory(url: str) -> tuple[WindowFactory, Callable[[], Awaitable[None]] | None]:
@@ -133,7 +161,7 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     ending_soon = parse_ending_soon(settings.ending_soon)  # fails before anything opens
     store = open_store(settings.db)
     await store.open()
-    hub = Hub(broker_factory(settings.broker))
+    hub = Hub(broker_factory(settings.broker, channel_namespace(settings.db)))
     users = UserService(
         store,
         clock,
@@ -145,8 +173,13 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     )
     users.start()
     metrics = Metrics()
-    auctions = AuctionService(store, hub, clock, users, metrics, ending_soon=ending_soon)
+    leases = open_leases(settings.db)
+    ownership = Ownership(leases, metrics)
+    auctions = AuctionService(store, hub, clock, users, metrics, ownership, ending_soon=ending_soon)
     metrics.watch(store.stats, lambda: auctions.conflicts_retried)
+    closers: list[Callable[[], Awaitable[None]]] = []
+    if leases is not None:  # several processes may share this house
+        closers += await _join_cluster(settings, auctions, ownership, hub)
     await auctions.start()
     root = media_root(settings)
     scratch = Path(tempfile.mkdtemp(prefix="auctioneer-media-")) if root is None else None
@@ -169,8 +202,32 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
             lock=sender_lock(settings.db),
         )
     built = House(settings, store, hub, users, auctions, api, scratch_media=scratch, mailer=mailer)
+    built.closers.extend(closers)
     if close_windows is not None:
         built.closers.append(close_windows)
     media_gc.start()  # sweeps the folder once now, then hourly; deletes after removals
     built.media_gc = media_gc
     return built
+
+
+async def _join_cluster(
+    settings: Settings, auctions: AuctionService, ownership: Ownership, hub: Hub
+) -> list[Callable[[], Awaitable[None]]]:
+    """Open the internal door, the links to the others, and follow the owners'
+    version hints; returns what closes them (after the service stopped)."""
+    peers = PeerLinks(lambda: ownership.secret)
+    forwarder = Forwarder(
+        ownership,
+        peers,
+        auctions.submit_here,
+        auctions.durable_version,
+        auctions.copies.heard,
+        auctions.metrics,
+    )
+    auctions.forwarder = forwarder
+    door = ClusterDoor(forwarder.serve, lambda: ownership.secret)
+    auctions.address = await door.start(
+        settings.cluster_host or settings.host, settings.cluster_port
+    )
+    await hub.attach(VERSIONS, auctions.copies)
+    return [door.stop, peers.close]

@@ -81,6 +81,7 @@ class _Subscription:
     last_seq: int = 0
     buffer: list[Frame] = field(default_factory=list)
     latest: Frame | None = None  # latest mode: the newest frame not yet sent
+    filling: bool = False  # frames a gap lacked are being delivered from the store
 
     @property
     def topic(self) -> str:
@@ -336,6 +337,13 @@ class Connection:
         if frame.seq is not None and sub.topic not in (AUCTIONS, AUCTIONS_ADMIN):
             if frame.seq <= sub.last_seq:
                 return  # already sent by the catch-up
+            if frame.seq > sub.last_seq + 1 and sub.mode != "latest" and not sub.filling:
+                # A gap: a broker message lost, or frames of another process
+                # overtaken. The store has them: send those first, in order.
+                sub.live = False
+                sub.buffer.append(frame)
+                self._spawn(self._fill_gap(sub, sub.last_seq, frame.seq))
+                return
             sub.last_seq = frame.seq
         if self._slots:
             # A reply is still owed: events wait behind it, so a writer always
@@ -369,6 +377,27 @@ class Connection:
 
     def _still_allowed(self, sub: _Subscription) -> bool:
         return sub.grant.allows(self.caller)
+
+    async def _fill_gap(self, sub: _Subscription, after: int, upto: int) -> None:
+        """Deliver the frames after `after` and before `upto` from the store,
+        then what arrived meanwhile."""
+        try:
+            missing = await self.api.subscriptions.missed(sub.grant, after, upto - 1)
+        except Exception:
+            log.warning("could not fill a gap in %s after seq %d", sub.topic, after, exc_info=True)
+            missing = []
+        if self.closed or self._subs.get(sub.topic) is not sub:
+            return
+        sub.live, sub.filling = True, True
+        try:
+            for frame in missing:
+                self.deliver(sub.topic, frame)
+            sub.last_seq = max(sub.last_seq, upto - 1)  # what the store lacks is lost for good
+        finally:
+            sub.filling = False
+        buffered, sub.buffer = sub.buffer, []
+        for frame in buffered:
+            self.deliver(sub.topic, frame)
 
     def _end(self, sub: _Subscription) -> None:
         """Stop a subscription from inside delivery (detaching is async)."""

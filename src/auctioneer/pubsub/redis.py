@@ -38,8 +38,9 @@ def decode_frame(payload: bytes) -> Frame:
 
 
 class RedisBroker:
-    def __init__(self, url: str, deliver: Callable[[str, Frame], None]) -> None:
+    def __init__(self, url: str, deliver: Callable[[str, Frame], None], prefix: str = "") -> None:
         self._deliver = deliver
+        self._prefix = prefix  # channel = prefix + topic: one house's channels
         self._redis: aioredis.Redis = aioredis.from_url(url)
         self._pubsub: Any = self._redis.pubsub(ignore_subscribe_messages=False)
         self._pending: dict[str, asyncio.Future[None]] = {}
@@ -47,20 +48,20 @@ class RedisBroker:
         self._lock = asyncio.Lock()
 
     async def publish(self, topic: str, frame: Frame) -> None:
-        await self._redis.publish(topic, encode_frame(frame))
+        await self._redis.publish(self._prefix + topic, encode_frame(frame))
 
     async def listen(self, topic: str) -> None:
         async with self._lock:
             confirmed = asyncio.get_running_loop().create_future()
             self._pending[topic] = confirmed
-            await self._pubsub.subscribe(topic)
+            await self._pubsub.subscribe(self._prefix + topic)
             if self._reader is None:
                 self._reader = asyncio.get_running_loop().create_task(self._read())
         await asyncio.wait_for(confirmed, 10)
 
     async def unlisten(self, topic: str) -> None:
         async with self._lock:
-            await self._pubsub.unsubscribe(topic)
+            await self._pubsub.unsubscribe(self._prefix + topic)
 
     async def _read(self) -> None:
         while True:
@@ -76,6 +77,7 @@ class RedisBroker:
                 continue
             channel = message.get("channel")
             topic = channel.decode() if isinstance(channel, bytes) else str(channel)
+            topic = topic.removeprefix(self._prefix)
             kind = message.get("type")
             if kind == "subscribe":
                 future = self._pending.pop(topic, None)

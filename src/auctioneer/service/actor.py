@@ -193,6 +193,11 @@ class ActorPool:
             redo.extend(await self._finish(later))
         queue.extendleft(reversed(redo))
 
+    async def settle(self, which: Callable[[int], bool]) -> None:
+        """Wait until no worker of the auctions `which` picks is running."""
+        while busy := [task for a, task in self._workers.items() if which(a)]:
+            await asyncio.gather(*busy, return_exceptions=True)
+
     async def drain(self) -> None:
         """Stop taking work and wait until every queued command is written."""
         self.closed = True

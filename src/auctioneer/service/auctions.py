@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import Protocol, cast
 
 from auctioneer import engine
-from auctioneer.engine.commands import CreateAuction
+from auctioneer.engine.commands import CreateAuction, Tick
 from auctioneer.engine.errors import AuctionError
 from auctioneer.engine.events import Event
 from auctioneer.engine.state import Auction, Status
@@ -32,8 +32,10 @@ from auctioneer.service.commits import (
     request_of,
 )
 from auctioneer.service.errors import Conflict, Internal, NotFound
+from auctioneer.service.handover import Handover
 from auctioneer.service.idempotency import Replies
 from auctioneer.service.metrics import Metrics
+from auctioneer.service.ownership import Ownership
 from auctioneer.service.ports import (
     Clock,
     Commit,
@@ -47,6 +49,7 @@ from auctioneer.service.ports import (
     WatchRecords,
 )
 from auctioneer.service.publisher import FanOut, Publisher
+from auctioneer.service.read_copies import ReadCopies
 from auctioneer.service.recovery import project_unprojected, refresh_old_rows
 from auctioneer.service.replies import refusal_bytes
 from auctioneer.service.scheduler import Scheduler, due_events
@@ -70,11 +73,18 @@ class AuctionService:
         clock: Clock,
         users: UserService,
         metrics: Metrics | None = None,
+        ownership: Ownership | None = None,
         *,
         ending_soon: tuple[int, ...] = DEFAULT_ENDING_SOON,
     ) -> None:
         self.store = store
         self.metrics = metrics or Metrics()
+        # Which auctions this process decides (service/ownership.py); the
+        # others are forwarded to their owner and read from copies.
+        self.ownership = ownership or Ownership(None, self.metrics)
+        self.copies = ReadCopies(store)
+        self.forwarder: Forwarding | None = None  # set by the composition root (many processes)
+        self.address = ""  # this process's internal door, told to the others
         self.hub = hub
         self.clock = clock
         self.users = users
@@ -87,6 +97,7 @@ class AuctionService:
         broker = getattr(hub, "broker", None)
         self._inline = bool(getattr(broker, "delivers_inline", False))
         self.publisher = Publisher(hub, store, inline=self._inline)
+        self.publisher.hints = not self.ownership.solo
         self.replies = Replies(store, clock, users)
         self.scheduler = Scheduler(
             self._actors,
@@ -95,34 +106,42 @@ class AuctionService:
             clock,
             ending_soon=ending_soon,
             audience=audience_factory(cast(WatchRecords, store), store),
+            owns=self.ownership.owns,
         )
         self.conflicts_retried = 0  # batches decided again after losing a race
+        self.scheduler.submit = self.submit
+        self.handover = Handover(self)
+        self.ownership.on_gain = self.handover.gain
+        self.ownership.on_lose = self.handover.lose
+        self.metrics.owned_auctions = lambda: sum(map(self.ownership.owns, self._states))
 
     # -- lifecycle -----------------------------------------------------------
     async def start(self) -> None:
-        """Project what a crash left unprojected, load every unfinished auction
-        and set its timer again."""
+        """Project what a crash left unprojected, then take up this process's
+        auctions (all of them, alone): load every unfinished one and set its
+        timer again (handover.py)."""
         await project_unprojected(self.store, self.users)
         await refresh_old_rows(self.store, self.users)
         await self.replies.start()
-        waiting: list[Auction] = []
-        for auction_id in await self.store.unfinished_auction_ids():
-            state = await self.state(auction_id)
-            if state is not None:
-                self.scheduler.schedule(state)
-                if state.waits_for_previous and state.status is Status.SCHEDULED:
-                    waiting.append(state)
-        await self.scheduler.resume_sales(waiting)
+        await self.ownership.start(self.address)
 
     async def stop(self) -> None:
-        """Finish in-flight writes, then cancel every timer."""
+        """Hand this process's auctions back, finish in-flight writes, then
+        cancel every timer."""
+        await self.ownership.stop()
         self.scheduler.stop()
         await self._actors.drain()
         await self.replies.stop()
 
     # -- reads ---------------------------------------------------------------
-    async def state(self, auction_id: int) -> Auction | None:
-        """The auction's current state, or None if it was never created."""
+    async def state(self, auction_id: int, *, fresh: bool = False) -> Auction | None:
+        """The auction's current durable state, or None if it was never created.
+
+        For an auction another process owns, the read copy (`fresh`: checked
+        against the store now, as a subscription's catch-up needs).
+        """
+        if not self.ownership.owns(auction_id):
+            return await self.copies.get(auction_id, fresh=fresh)
         state = self._states.get(auction_id)
         if state is None:
             events = await self.store.load_events(auction_id)
@@ -146,6 +165,7 @@ class AuctionService:
         """The first reply to this (user, request id), if there was one (as the
         caller saw it: `admin` for the admin view of an auction). `ask_store`:
         also for an id this process does not know (another may have used it)."""
+        ask_store = ask_store or not self.ownership.solo  # another process may have used it
         return await self.replies.first_reply(key, admin=admin, ask_store=ask_store)
 
     # -- writes --------------------------------------------------------------
@@ -169,15 +189,64 @@ class AuctionService:
         # No shield needed: a caller that goes away cancels only its own future;
         # the command stays queued and its batch is written for the others
         # (every result and error below skips a future that is already done).
+        if self.ownership.owns(auction_id) or self.forwarder is None:
+            return self._actors.submit(auction_id, work)
+        return self._actors.loop.create_task(self.forwarder.forward(auction_id, work))
+
+    def submit_here(self, auction_id: int, work: Work) -> asyncio.Future[bytes]:
+        """Queue `work` on this process's writer of the auction (it owns it)."""
         return self._actors.submit(auction_id, work)
 
-    async def _process(self, auction_id: int, batch: list[Work]) -> DecidedBatch:
+    def _hand_on(self, auction_id: int, work: Work) -> None:
+        """A command queued here while the auction moved away: its owner decides it."""
+        waiting = work.future
+        assert self.forwarder is not None
+        task = self._actors.loop.create_task(self.forwarder.forward(auction_id, work))
+
+        def relay(done: asyncio.Task[bytes]) -> None:
+            if waiting.done():
+                return
+            if done.cancelled():
+                waiting.cancel()
+            elif (error := done.exception()) is not None:
+                waiting.set_exception(error)
+            else:
+                waiting.set_result(done.result())
+
+        task.add_done_callback(relay)
+
+    def durable_version(self, auction_id: int) -> int:
+        """The version of the owned auction's durable state (0: not loaded)."""
+        state = self._states.get(auction_id)
+        return state.version if state is not None else 0
+
+    def forget(self, which: Callable[[int], bool]) -> None:
+        """Drop every state, copy and cached frame of the auctions `which` picks
+        (they change owner: the next read loads the truth)."""
+        for auction_id in [a for a in (*self._states, *self._ahead) if which(a)]:
+            self._states.pop(auction_id, None)
+            self._ahead.pop(auction_id, None)
+            self.publisher.forget(auction_id)
+            self.scheduler.cancel(auction_id)
+        self.copies.forget(which)
+
+    async def settle(self, which: Callable[[int], bool]) -> None:
+        """Wait until the writers of the auctions `which` picks are idle."""
+        await self._actors.settle(which)
+
+    async def _process(self, auction_id: int, batch: list[Work]) -> DecidedBatch | None:
         """Decide a batch on the auction's newest state and send its commit.
 
         The newest state may be ahead of the durable one: batches still on
         their way to the store (decide ahead). The batch is answered later, in
         order, by `finish_batch` (release after).
         """
+        if self.handover.gate is not None:  # taking the auction up: first learn its requests
+            await asyncio.shield(self.handover.gate)
+        if not self.ownership.owns(auction_id) and self.forwarder is not None:
+            for work in batch:
+                self._hand_on(auction_id, work)
+            return None
         attempt = max(work.attempts for work in batch)
         again, last = attempt > 0, attempt >= CONFLICT_ATTEMPTS - 1
         ahead = self._ahead.get(auction_id)
@@ -402,9 +471,14 @@ class AuctionService:
     ) -> None:
         """Take up an auction created outside its writer (a sale's lot, written
         with its sale): cache it, set its timer, publish what it did."""
-        frames = self.publisher.remember(view.state.id, steps)
-        self._states[view.state.id] = view.state
-        self.scheduler.schedule(view.state)
+        auction_id = view.state.id
+        frames = self.publisher.remember(auction_id, steps)
+        if self.ownership.owns(auction_id):
+            self._states[auction_id] = view.state
+            self.scheduler.schedule(view.state)
+        else:  # its owner takes it up (loads it, sets its timer) on a no-op Tick
+            self.copies.heard(auction_id, view.state.version)
+            self.submit(auction_id, Work(Tick(), result="empty")).add_done_callback(_quiet)
         publish = self.publisher.publish
         self._actors.loop.call_soon(publish, start, view, frames, notices)
 
@@ -413,6 +487,17 @@ def _fail(work: Work, error: BaseException) -> None:
     """Refuse `work`, unless its caller went away (its future is cancelled)."""
     if not work.future.done():
         work.future.set_exception(error)
+
+
+def _quiet(future: asyncio.Future[bytes]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("a new lot's owner did not take it up: %r", future.exception())
+
+
+class Forwarding(Protocol):
+    """What the write path needs of service/forwarding.py."""
+
+    async def forward(self, auction_id: int, work: Work) -> bytes: ...
 
 
 def _is_conflict(e: BaseException) -> bool:

@@ -55,6 +55,14 @@ class Replies:
             self._recorded[(record.user_id, record.request_id)] = record
         self._forgetting = asyncio.get_running_loop().create_task(self._forget_old())
 
+    async def refresh(self) -> None:
+        """Learn the ids stored since start (by other processes): this process
+        now owns auctions they wrote to (service/handover.py)."""
+        since = self._clock.now_ms() - IDEMPOTENCY_WINDOW_MS
+        self._known.update(await self._store.request_ids(since))
+        for record in await self._store.requests(since):
+            self._recorded.setdefault((record.user_id, record.request_id), record)
+
     async def stop(self) -> None:
         """Stop the hourly clean-up; let refusals on their way reach the store."""
         if self._forgetting is not None:

@@ -23,7 +23,7 @@ import asyncio
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from auctioneer.service.ports import StoreCounters
@@ -79,6 +79,13 @@ class Metrics:
             buckets=_SIZE_BUCKETS,
             registry=self.registry,
         )
+        # Ownership (service/ownership.py), for whoever exports them: buckets
+        # and auctions this process owns now, buckets it took or handed back,
+        # commands it forwarded to another process's auction.
+        self.owned_buckets: Callable[[], int] = lambda: 0
+        self.owned_auctions: Callable[[], int] = lambda: 0
+        self.ownership_moves = 0
+        self.forwarded = 0
 
     def _latency(self, name: str, text: str) -> Histogram:
         return Histogram(name, text, buckets=_LATENCY_BUCKETS, registry=self.registry)
@@ -94,6 +101,7 @@ class Metrics:
     def watch(self, stats: StoreCounters, conflicts_retried: Callable[[], int]) -> None:
         """Read the store's counters and the retried conflicts at each scrape."""
         self.registry.register(_Counters(stats, conflicts_retried))
+        self.registry.register(_Ownership(self))
 
     def render(self) -> bytes:
         """Every series in the text exposition format."""
@@ -125,3 +133,31 @@ class _Counters(Collector):
             ),
         ):
             yield CounterMetricFamily(name, text, value=value)
+
+
+class _Ownership(Collector):
+    """The ownership figures, read when scraped."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._m = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        m = self._m
+        yield GaugeMetricFamily(
+            "auctioneer_owned_buckets", "Buckets of auctions this process owns.", m.owned_buckets()
+        )
+        yield GaugeMetricFamily(
+            "auctioneer_owned_auctions",
+            "Auctions this process owns and holds in memory.",
+            m.owned_auctions(),
+        )
+        yield CounterMetricFamily(
+            "auctioneer_ownership_moves",
+            "Buckets this process took or handed back.",
+            value=m.ownership_moves,
+        )
+        yield CounterMetricFamily(
+            "auctioneer_forwarded_commands",
+            "Commands forwarded to the process owning their auction.",
+            value=m.forwarded,
+        )

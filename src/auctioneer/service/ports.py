@@ -27,11 +27,15 @@ __all__ = [
     "RequestLog",
     "Frame",
     "HouseRecords",
+    "Leases",
     "MailDeferred",
     "MailRefused",
     "MailTransport",
+    "Member",
     "NoticeRecord",
     "OutboxRecord",
+    "PeerUnavailable",
+    "Peers",
     "PaymentRecord",
     "Projected",
     "PurchaseRecord",
@@ -517,3 +521,61 @@ class Clock(Protocol):
     """Injectable time source: epoch milliseconds."""
 
     def now_ms(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A running server process of the house: where the others reach it."""
+
+    id: str
+    address: str  # host:port of its internal door (gateways/cluster.py)
+
+
+class Leases(Protocol):
+    """Who owns which bucket of auctions (service/ownership.py).
+
+    `solo`: one process owns every bucket for good (memory, SQLite); then
+    nothing else here is called. Otherwise a bucket's lease lasts as long as
+    the session that took it: when the process dies, it is free at once.
+    Every method may raise StoreUnavailable; after that the process holds no
+    lease any more (`join` again).
+    """
+
+    solo: bool
+
+    async def join(self, member_id: str, address: str) -> str:
+        """Register this process (again); returns the house's cluster secret."""
+
+    async def heartbeat(self) -> None:
+        """Say this process is alive; raises if its lease session is gone."""
+
+    async def members(self) -> list[Member]:
+        """The processes alive now (heartbeat within a few seconds), this one too."""
+
+    async def owners(self) -> dict[int, str]:
+        """bucket -> member id, for every bucket whose lease is held now."""
+
+    async def try_acquire(self, bucket: int) -> bool:
+        """Take the bucket's lease if it is free; True if this process holds it."""
+
+    async def release(self, bucket: int) -> None:
+        """Give the bucket's lease back."""
+
+    async def leave(self) -> None:
+        """Release every lease and forget this member."""
+
+
+class PeerUnavailable(Exception):
+    """Another process could not be reached, or the connection broke before its reply."""
+
+
+class Peers(Protocol):
+    """The internal connections between the processes of one house
+    (gateways/cluster.py): a request header out, a header and raw bytes back."""
+
+    async def call(self, address: str, header: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+        """Send `header` to the process at `address` and wait for its answer.
+
+        Raises:
+            PeerUnavailable: not reached, or the connection broke meanwhile.
+        """

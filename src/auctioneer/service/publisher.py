@@ -22,6 +22,7 @@ from auctioneer.engine.events import AuctionDeleted, AuctionUpdated, Event
 from auctioneer.engine.state import Auction
 from auctioneer.service.auction_view import AuctionView
 from auctioneer.service.ports import AuctionLog, Frame, StoredNotice
+from auctioneer.service.read_copies import VERSIONS, version_frame
 from auctioneer.wire import codec
 from auctioneer.wire.topics import AUCTIONS, AUCTIONS_ADMIN, USER_ME, auction_topic, user_topic
 
@@ -55,6 +56,7 @@ class Publisher:
         self.hub = hub
         self._store = store
         self._inline = inline
+        self.hints = False  # post each batch's version for other processes' read copies
         self._frames: dict[int, deque[Frame]] = {}
 
     # -- frames ------------------------------------------------------------------
@@ -127,6 +129,8 @@ class Publisher:
         topic = auction_topic(final.state.id)
         for frame in frames:
             self.hub.post(topic, frame)
+        if self.hints:  # other processes' read copies follow (read_copies.py)
+            self.hub.post(VERSIONS, version_frame(final.state.id, final.state.version))
         self.publish_notices(notices)
         self._publish_summary(start, final)
 

@@ -82,8 +82,12 @@ class Scheduler:
         *,
         ending_soon: tuple[int, ...] = (),
         audience: Audience | None = None,
+        owns: Callable[[int], bool] = lambda auction_id: True,
     ) -> None:
         self._actors = actors
+        self._owns = owns  # timers fire only in the auction's owner
+        # A sale's next lot may be another process's: the service routes it.
+        self.submit: Callable[[int, Work], Awaitable[bytes]] = actors.submit
         self._state_of = state_of
         self._store = store
         self._clock = clock
@@ -96,13 +100,14 @@ class Scheduler:
         self._audience = audience
 
     def schedule(self, state: Auction) -> None:
-        """(Re)arm the auction's timer for its next deadline, if it has one."""
-        timer = self._timers.pop(state.id, None)
-        if timer is not None:
-            timer.cancel()
+        """(Re)arm the auction's timer for its next deadline, if it has one
+        and this process owns the auction (and its ending-soon reminder)."""
+        self.cancel(state.id)
+        if not self._owns(state.id):
+            return
         self._arm_reminder(state)
         deadline = engine.next_deadline(state)
-        if deadline is None:
+        if deadline is None or not self._owns(state.id):
             return
         # +1 ms: the loop's monotonic timer may fire a hair before the wall-clock deadline.
         delay = max(0.0, (deadline - self._clock.now_ms() + 1) / 1000)
@@ -128,6 +133,13 @@ class Scheduler:
         quiet = self._quiet.get(state.id, set())
         return tuple(t for t in self.ending_soon if (state.round, state.ends_at, t) not in quiet)
 
+    def cancel(self, auction_id: int) -> None:
+        """Cancel the auction's timers (it moves to another owner)."""
+        for timers in (self._timers, self._reminders):
+            timer = timers.pop(auction_id, None)
+            if timer is not None:
+                timer.cancel()
+
     def stop(self) -> None:
         """Cancel every timer."""
         for timers in (self._timers, self._reminders):
@@ -137,14 +149,14 @@ class Scheduler:
 
     def _fire(self, auction_id: int) -> None:
         self._timers.pop(auction_id, None)
-        if self._actors.closed:
+        if self._actors.closed or not self._owns(auction_id):
             return
         future = self._actors.submit(auction_id, Work(Tick(), result="empty"))
         future.add_done_callback(_log_failure)
 
     def _remind(self, auction_id: int) -> None:
         self._reminders.pop(auction_id, None)
-        if not self._actors.closed:
+        if not self._actors.closed and self._owns(auction_id):
             self._in_background(self.send_reminder(auction_id))
 
     async def send_reminder(self, auction_id: int) -> None:
@@ -195,7 +207,7 @@ class Scheduler:
         lots = await self._store.sale_lots(sale_id)
         for auction_id in lots[lot - 1 :]:
             try:
-                await self._actors.submit(auction_id, Work(OpenLot(), now=at, result="empty"))
+                await self.submit(auction_id, Work(OpenLot(), now=at, result="empty"))
                 return
             except AuctionError:
                 state = await self._state_of(auction_id)

@@ -25,6 +25,10 @@ class Settings:
     tcp_port: int = 65432
     db: str = "sqlite:///auctioneer.db"
     broker: str = "memory://"
+    # Several processes on one PostgreSQL (docs/architecture.md "Many processes"):
+    # the internal door others forward commands to ("" = --host; port 0 = any).
+    cluster_host: str = ""
+    cluster_port: int = 0
     bid_rate: float = 20.0
     bid_burst: float = 40.0
     login_failures: int = 10  # failed logins per username and address per minute

@@ -103,6 +103,15 @@ class Subscriptions:
             auction_topic(auction_id), topic.wire, topic.kind, auction_id, for_admin=hidden
         )
 
+    async def missed(self, grant: Grant, after: int, upto: int) -> list[Frame]:
+        """The frames of a live feed with after < seq <= upto (a gap in its live
+        frames: a lost broker message, or frames of two processes overtaking)."""
+        if grant.for_user is not None:
+            return await self._auctions.notice_frames(grant.for_user, after, upto)
+        if grant.auction_id is None:
+            return []
+        return await self._auctions.frames(grant.auction_id, after, upto)
+
     async def catch_up(self, grant: Grant, since: int | None) -> tuple[int, list[Frame]]:
         """The topic's seq now and the frames after `since` up to it (none without)."""
         if grant.kind is TopicKind.AUCTIONS:
@@ -112,7 +121,9 @@ class Subscriptions:
             start = seq if since is None else min(since, seq)
             return seq, await self._auctions.notice_frames(grant.for_user, start, seq)
         assert grant.auction_id is not None
-        state = await self._auctions.state(grant.auction_id)
+        # Fresh: another process may own it, and the seam with the live
+        # frames must rest on the log, not on a copy a hint has yet to move.
+        state = await self._auctions.state(grant.auction_id, fresh=True)
         seq = state.seq if state else 0
         start = seq if since is None else min(since, seq)
         return seq, await self._auctions.frames(grant.auction_id, start, seq)
