@@ -132,13 +132,18 @@ class Api:
         return await handler(caller, request, request_id)
 
     # -- visibility ------------------------------------------------------------
-    async def visible_auction(self, caller: Caller, auction_id: int) -> Auction:
+    async def visible_auction(
+        self, caller: Caller, auction_id: int, *, fresh: bool = False
+    ) -> Auction:
         """The auction if `caller` may see it: admins see all, others public and not deleted.
+
+        `fresh`: for a read the client sees, also when another process owns
+        the auction (its read copy is checked against the log first).
 
         Raises:
             NotFound: no such auction, or hidden from this caller.
         """
-        state = await self.auctions.state(auction_id)
+        state = await self.auctions.state(auction_id, fresh=fresh)
         if state is None or state.spec is None:
             raise NotFound()
         if not caller.is_admin and (not state.spec.public or state.deleted):
@@ -227,7 +232,7 @@ class Api:
         return len(self.auctions.hub.subscribers(auction_topic(auction_id)))
 
     async def _get_auction(self, caller: Caller, req: m.GetAuction, rid: str | None) -> bytes:
-        state = await self.visible_auction(caller, req.auction_id)
+        state = await self.visible_auction(caller, req.auction_id, fresh=True)
         bids = await self._bid_objects(caller, req.auction_id, None, LATEST_BIDS)
         return codec.encode({"auction": await self.view(caller, state), "bids": bids})
 
