@@ -414,7 +414,10 @@ class HttpClient(_Checked):
 
 
 async def open_client(kind: str, server: Any, *, timeout: float = TIMEOUT) -> Any:
-    """A client of `kind` ("ws", "tcp" or "http") for a RunningServer."""
+    """A client of `kind` ("ws", "tcp" or "http") for a RunningServer (or for
+    one of several, when `server` has `pick()`: tests/e2e/test_two_processes.py)."""
+    if hasattr(server, "pick"):
+        server = server.pick()
     if kind == "ws":
         return await WsClient.open(server.ws_url, timeout=timeout)
     if kind == "tcp":

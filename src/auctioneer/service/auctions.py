@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol, cast
+from typing import cast
 
 from auctioneer import engine
 from auctioneer.engine.commands import CreateAuction, Tick
@@ -32,6 +32,7 @@ from auctioneer.service.commits import (
     request_of,
 )
 from auctioneer.service.errors import Conflict, Internal, NotFound
+from auctioneer.service.forwarding import Forwarder, hand_on, log_failure
 from auctioneer.service.handover import Handover
 from auctioneer.service.idempotency import Replies
 from auctioneer.service.metrics import Metrics
@@ -83,7 +84,7 @@ class AuctionService:
         # others are forwarded to their owner and read from copies.
         self.ownership = ownership or Ownership(None, self.metrics)
         self.copies = ReadCopies(store)
-        self.forwarder: Forwarding | None = None  # set by the composition root (many processes)
+        self.forwarder: Forwarder | None = None  # set by the composition root (many processes)
         self.address = ""  # this process's internal door, told to the others
         self.hub = hub
         self.clock = clock
@@ -197,24 +198,6 @@ class AuctionService:
         """Queue `work` on this process's writer of the auction (it owns it)."""
         return self._actors.submit(auction_id, work)
 
-    def _hand_on(self, auction_id: int, work: Work) -> None:
-        """A command queued here while the auction moved away: its owner decides it."""
-        waiting = work.future
-        assert self.forwarder is not None
-        task = self._actors.loop.create_task(self.forwarder.forward(auction_id, work))
-
-        def relay(done: asyncio.Task[bytes]) -> None:
-            if waiting.done():
-                return
-            if done.cancelled():
-                waiting.cancel()
-            elif (error := done.exception()) is not None:
-                waiting.set_exception(error)
-            else:
-                waiting.set_result(done.result())
-
-        task.add_done_callback(relay)
-
     def durable_version(self, auction_id: int) -> int:
         """The version of the owned auction's durable state (0: not loaded)."""
         state = self._states.get(auction_id)
@@ -244,8 +227,8 @@ class AuctionService:
         if self.handover.gate is not None:  # taking the auction up: first learn its requests
             await asyncio.shield(self.handover.gate)
         if not self.ownership.owns(auction_id) and self.forwarder is not None:
-            for work in batch:
-                self._hand_on(auction_id, work)
+            for work in batch:  # it moved away while they waited: its owner decides them
+                hand_on(self.forwarder, auction_id, work)
             return None
         attempt = max(work.attempts for work in batch)
         again, last = attempt > 0, attempt >= CONFLICT_ATTEMPTS - 1
@@ -478,7 +461,7 @@ class AuctionService:
             self.scheduler.schedule(view.state)
         else:  # its owner takes it up (loads it, sets its timer) on a no-op Tick
             self.copies.heard(auction_id, view.state.version)
-            self.submit(auction_id, Work(Tick(), result="empty")).add_done_callback(_quiet)
+            self.submit(auction_id, Work(Tick(), result="empty")).add_done_callback(log_failure)
         publish = self.publisher.publish
         self._actors.loop.call_soon(publish, start, view, frames, notices)
 
@@ -487,17 +470,6 @@ def _fail(work: Work, error: BaseException) -> None:
     """Refuse `work`, unless its caller went away (its future is cancelled)."""
     if not work.future.done():
         work.future.set_exception(error)
-
-
-def _quiet(future: asyncio.Future[bytes]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.warning("a new lot's owner did not take it up: %r", future.exception())
-
-
-class Forwarding(Protocol):
-    """What the write path needs of service/forwarding.py."""
-
-    async def forward(self, auction_id: int, work: Work) -> bytes: ...
 
 
 def _is_conflict(e: BaseException) -> bool:

@@ -33,7 +33,15 @@ from auctioneer.service.metrics import Metrics
 from auctioneer.service.ownership import Ownership
 from auctioneer.service.ports import Peers, PeerUnavailable
 
-__all__ = ["MOVE_WAIT_S", "Forwarder", "Relayed", "decode_work", "encode_work"]
+__all__ = [
+    "MOVE_WAIT_S",
+    "Forwarder",
+    "Relayed",
+    "decode_work",
+    "encode_work",
+    "hand_on",
+    "log_failure",
+]
 
 log = logging.getLogger(__name__)
 
@@ -177,3 +185,28 @@ class Forwarder:
             log.exception("forwarded command on auction %s failed", auction_id)
             return {"error": Internal().to_wire()}, b""
         return {"version": self._version_of(auction_id)}, body
+
+
+def hand_on(forwarder: Forwarder, auction_id: int, work: Work) -> None:
+    """A command queued here while its auction moved away: the new owner
+    decides it, and its caller (waiting on `work.future`) gets that answer."""
+    waiting = work.future
+    task = asyncio.get_running_loop().create_task(forwarder.forward(auction_id, work))
+
+    def relay(done: asyncio.Task[bytes]) -> None:
+        if waiting.done():
+            return
+        if done.cancelled():
+            waiting.cancel()
+        elif (error := done.exception()) is not None:
+            waiting.set_exception(error)
+        else:
+            waiting.set_result(done.result())
+
+    task.add_done_callback(relay)
+
+
+def log_failure(future: asyncio.Future[bytes]) -> None:
+    """For a command nobody waits for (a new lot's owner told to take it up)."""
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("a command nobody waits for failed: %r", future.exception())
