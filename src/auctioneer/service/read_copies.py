@@ -14,6 +14,7 @@ hop; the copy never goes backwards, and never holds what the log does not.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -49,6 +50,8 @@ class ReadCopies:
         self._copies: OrderedDict[int, tuple[Auction, float]] = OrderedDict()
         self._heard: dict[int, int] = {}  # newest version hinted
         self.reads = 0  # store reads made to follow the log (for tests and metrics)
+        # One read per auction at a time: a burst of requests waits for the same one.
+        self._reading: dict[int, asyncio.Task[Auction | None]] = {}
 
     def deliver(self, topic: str, frame: Frame) -> None:
         """Hub callback for VERSIONS: "<auction id> <version>"."""
@@ -78,6 +81,18 @@ class ReadCopies:
             if not (fresh or behind or now - checked >= self.recheck_s):
                 self._copies.move_to_end(auction_id)
                 return copy
+        if fresh:  # never joins a read that may have started before the caller's question
+            return await self._read(auction_id, now)
+        reading = self._reading.get(auction_id)
+        if reading is None:
+            reading = asyncio.get_running_loop().create_task(self._read(auction_id, now))
+            self._reading[auction_id] = reading
+            reading.add_done_callback(lambda _: self._reading.pop(auction_id, None))
+        return await asyncio.shield(reading)
+
+    async def _read(self, auction_id: int, now: float) -> Auction | None:
+        """Read what the log has beyond the copy (or the whole log)."""
+        held = self._copies.get(auction_id)
         self.reads += 1
         if held is None:
             events = await self._store.load_events(auction_id)
