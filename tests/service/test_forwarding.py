@@ -14,7 +14,14 @@ from auctioneer.wire import codec
 
 COMMANDS = [
     cmd.CreateAuction(
-        spec=cmd.AuctionSpec(name="Lot", starting_bid=1000, duration_s=60, reserve=5000),
+        spec=cmd.AuctionSpec(
+            name="Lot",
+            starting_bid=1000,
+            duration_s=60,
+            reserve=5000,
+            increments=((0, 100), (10_000, 500)),
+            max_extension_s=300,
+        ),
         sale_id=3,
         lot=2,
         waits_for_previous=True,

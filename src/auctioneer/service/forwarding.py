@@ -54,7 +54,6 @@ _COMMANDS: dict[str, type[Any]] = {
         cmd.DeleteAuction, cmd.OpenLot, cmd.Tick,
     )
 }  # fmt: skip
-_TUPLES = ("add", "remove", "order")  # EditImages' fields, lists on the wire
 
 
 class Relayed(AuctionError):
@@ -66,6 +65,15 @@ class Relayed(AuctionError):
         message = str(fields.pop("message", ""))
         super().__init__(message, **fields)
         self.code = code
+
+
+def _tuples(value: Any) -> Any:
+    """JSON arrays back to the tuples every command field holds (images, bands)."""
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _tuples(item) for key, item in value.items()}
+    return value
 
 
 def encode_work(auction_id: int, work: Work) -> dict[str, Any]:
@@ -90,13 +98,9 @@ def decode_work(message: dict[str, Any]) -> tuple[int, Work]:
     """Raises InvalidCommand for anything that is not a forwarded command."""
     try:
         kind = _COMMANDS[message["command"]]
-        fields = dict(message["fields"])
+        fields = {name: _tuples(value) for name, value in message["fields"].items()}
         if kind is cmd.CreateAuction:
             fields["spec"] = cmd.AuctionSpec(**fields["spec"])
-        if kind is cmd.EditImages:
-            for name in _TUPLES:
-                if fields.get(name) is not None:
-                    fields[name] = tuple(fields[name])
         work = Work(
             kind(**fields),
             user_id=message["user"],
