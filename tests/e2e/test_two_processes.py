@@ -38,11 +38,21 @@ pytestmark = pytest.mark.skipif(
     reason="postgres/redis: AUCTIONEER_TEST_POSTGRES_URL or AUCTIONEER_TEST_REDIS_URL not set",
 )
 
+# Left out: the seam test asserts that its bid war is three bids ahead 50 ms
+# after it started, a timing assumption (every write crosses two processes
+# here), not the behaviour, which tests/scale checks under a real race; the
+# slow-subscriber test takes over a minute of the machine and tests one
+# process's outbox, the same code here.
+LEFT_OUT = {
+    "test_bids_racing_a_resubscription_are_delivered_once_each_with_no_gap",
+    "test_a_subscriber_that_stops_reading_is_dropped_without_slowing_the_others",
+}
+
 # The tests themselves, under names that say where they come from.
 for _module in MODULES:
     _short = _module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     for _name, _test in vars(_module).items():
-        if _name.startswith("test_") and callable(_test):
+        if _name.startswith("test_") and callable(_test) and _name not in LEFT_OUT:
             globals()[f"test_{_short}__{_name.removeprefix('test_')}"] = _test
 
 
