@@ -37,7 +37,13 @@ COMMANDS = [
     cmd.DeleteAuction(),
     cmd.OpenLot(),
     cmd.Tick(),
+    cmd.Remind(thresholds=(300, 60), watchers=(4, 9)),
 ]
+
+
+def test_every_command_of_the_engine_is_covered() -> None:
+    kinds = {getattr(cmd, name) for name in cmd.__all__} - {cmd.AuctionSpec, cmd.Command}
+    assert {type(c) for c in COMMANDS} == kinds
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: type(c).__name__)
