@@ -22,7 +22,14 @@ from auctioneer.service.auction_view import EMPTY_RESULT, AuctionView, people_in
 from auctioneer.service.ports import Clock, EventStore, RequestRecord
 from auctioneer.service.users import UserService
 
-__all__ = ["FORGET_CHUNK", "FORGET_EVERY_S", "IDEMPOTENCY_WINDOW_MS", "Replies", "ReplyKey"]
+__all__ = [
+    "FORGET_CHUNK",
+    "FORGET_EVERY_S",
+    "IDEMPOTENCY_WINDOW_MS",
+    "REFRESH_MARGIN_MS",
+    "Replies",
+    "ReplyKey",
+]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +39,9 @@ FORGET_CHUNK = 5000  # replies deleted per write, so other writes are not held u
 MEMORY_LIMIT = 200_000  # replies kept in memory before they are left to the store
 
 ReplyKey = tuple[int, str]  # (user_id, request_id)
+
+
+REFRESH_MARGIN_MS = 60_000
 
 
 class Replies:
@@ -46,19 +56,26 @@ class Replies:
         self._recorded: dict[ReplyKey, RequestRecord] = {}  # rebuilt from the log on demand
         self._saving: set[asyncio.Task[None]] = set()  # refusals on their way to the store
         self._forgetting: asyncio.Task[None] | None = None
+        self._learned_at = 0  # epoch ms of the last read of the stored ids
 
     async def start(self) -> None:
         """Learn which ids the store holds, and start deleting expired ones hourly."""
-        since = self._clock.now_ms() - IDEMPOTENCY_WINDOW_MS
+        now = self._clock.now_ms()
+        since = now - IDEMPOTENCY_WINDOW_MS
+        self._learned_at = now
         self._known = set(await self._store.request_ids(since))
         for record in await self._store.requests(since):
             self._recorded[(record.user_id, record.request_id)] = record
         self._forgetting = asyncio.get_running_loop().create_task(self._forget_old())
 
     async def refresh(self) -> None:
-        """Learn the ids stored since start (by other processes): this process
-        now owns auctions they wrote to (service/handover.py)."""
-        since = self._clock.now_ms() - IDEMPOTENCY_WINDOW_MS
+        """Learn the ids stored since the last look (by other processes): this
+        process now owns auctions they wrote to (service/handover.py). Only
+        what was stored since then, less REFRESH_MARGIN_MS for the writers'
+        clocks and commits, so a move reads the newest records, not the week's."""
+        now = self._clock.now_ms()
+        since = max(now - IDEMPOTENCY_WINDOW_MS, self._learned_at - REFRESH_MARGIN_MS)
+        self._learned_at = now
         self._known.update(await self._store.request_ids(since))
         for record in await self._store.requests(since):
             self._recorded.setdefault((record.user_id, record.request_id), record)
