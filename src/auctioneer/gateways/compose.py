@@ -7,6 +7,8 @@ constructors.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -45,6 +47,9 @@ __all__ = [
     "media_root",
     "window_factory",
 ]
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -229,5 +234,24 @@ async def _join_cluster(
     auctions.address = await door.start(
         settings.cluster_host or settings.host, settings.cluster_port
     )
-    await hub.attach(VERSIONS, auctions.copies)
-    return [door.stop, peers.close]
+    following = asyncio.get_running_loop().create_task(_follow_hints(hub, auctions))
+
+    async def stop_following() -> None:
+        following.cancel()
+        await asyncio.gather(following, return_exceptions=True)
+
+    return [stop_following, door.stop, peers.close]
+
+
+async def _follow_hints(hub: Hub, auctions: AuctionService) -> None:
+    """Listen to the owners' version hints, trying again while the broker is
+    down (start-up does not wait for Redis; reads check the log meanwhile)."""
+    while True:
+        try:
+            await hub.attach(VERSIONS, auctions.copies)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            log.warning("cannot follow the version hints yet (%s); retrying", e)
+            await asyncio.sleep(1.0)
