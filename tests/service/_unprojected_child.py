@@ -1,5 +1,8 @@
 """A child process for the projection crash test: writes, acks, then waits.
 
+It also lets an ending-soon point of a watched auction happen (in the log,
+its notice held back like every projection).
+
 Run as `python -m tests.service._unprojected_child DB`. It serves an in-process
 stack on the SQLite file with projections held back for ten minutes, so
 every write it acknowledges has its events in the log and nothing else; it
@@ -36,6 +39,17 @@ async def main(db: str) -> None:
         ),
         "bn": await stack.raw(bob, "buy_now", id="bn", auction_id=second["id"]),
     }
+    # An ending-soon point, decided by the auction's own timer, whose notice
+    # (to ann, who watches) is held back with the other projections.
+    clock_lot = await stack.create(admin, **lot(name="Clock", duration_s=61))
+    await stack.call(ann, "watch_auction", auction_id=clock_lot["id"])
+    for _ in range(100):  # the 60-second point comes 1 s after the opening
+        events = await store.load_events(clock_lot["id"])
+        if any(e.event == "ending_soon" for e in events):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise SystemExit("no ending_soon event")
     for key, reply in replies.items():
         print(orjson.dumps({"id": key, "reply": reply.decode()}).decode(), flush=True)
     print("ready", flush=True)

@@ -67,7 +67,7 @@ async def test_a_crash_before_the_projections_loses_nothing_the_log_has(tmp_path
     store = SQLiteStore(db, clock=clock.now_ms)
     await store.open()
     behind = dict(await store.unprojected())
-    assert set(behind) == {1, 2}  # the kill came before any row was written
+    assert set(behind) == {1, 2, 3}  # the kill came before any row was written
     stack = await Stack.build(clock=clock, store=store)  # type: ignore[arg-type]
     try:
         assert await store.unprojected() == []
@@ -86,8 +86,11 @@ async def test_a_crash_before_the_projections_loses_nothing_the_log_has(tmp_path
         # Notices: bob was outbid once, ann once; bob won the vase. Seqs from 1.
         bob_notices = (await stack.call(bob, "get_notices"))["notices"]
         assert [(n["seq"], n["event"]) for n in bob_notices] == [(1, "outbid"), (2, "won")]
+        # Ann watches the clock: its ending-soon point tells her, from the log's event.
         ann_notices = (await stack.call(ann, "get_notices"))["notices"]
-        assert [(n["seq"], n["event"]) for n in ann_notices] == [(1, "outbid")]
+        assert [(n["seq"], n["event"]) for n in ann_notices] == [(1, "outbid"), (2, "ending_soon")]
+        assert ann_notices[1]["data"]["threshold_s"] == 60
+        assert ann_notices[1]["data"]["auction_id"] == 3
         bought = (await stack.call(bob, "get_purchases"))["purchases"]
         assert [(p["auction_id"], p["price"]) for p in bought] == [(2, 5000)]
 
