@@ -29,3 +29,19 @@ async def test_the_loop_lag_is_how_late_the_timer_woke() -> None:
     count_after, total_after = _lags(metrics)
     assert count_after > count
     assert total_after - total >= 0.04  # the held tick woke about 45 ms late
+
+
+def test_a_histogram_scrape_counts_each_value_in_every_bucket_at_or_above_it() -> None:
+    metrics = Metrics()
+    for seconds in (0.0005, 0.0006, 0.003, 9.0):  # on a bound, inside, past the last
+        metrics.commit.observe(seconds)
+    lines = metrics.render().decode().splitlines()
+    series = dict(line.rsplit(" ", 1) for line in lines if line.startswith("auctioneer_commit"))
+    prefix = "auctioneer_commit_seconds_bucket"
+    assert float(series[prefix + '{le="0.0005"}']) == 1  # `le` is "at most"
+    assert float(series[prefix + '{le="0.001"}']) == 2
+    assert float(series[prefix + '{le="0.005"}']) == 3
+    assert float(series[prefix + '{le="5.0"}']) == 3
+    assert float(series[prefix + '{le="+Inf"}']) == 4
+    assert float(series["auctioneer_commit_seconds_count"]) == 4
+    assert abs(float(series["auctioneer_commit_seconds_sum"]) - 9.0041) < 1e-9

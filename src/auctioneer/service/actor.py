@@ -24,6 +24,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from auctioneer.engine.commands import Command
@@ -75,6 +76,11 @@ class Pending(Protocol):
 Processor = Callable[[int, list[Work]], Awaitable["Pending | None"]]
 
 
+def _wake(waker: asyncio.Future[None], _: object = None) -> None:
+    if not waker.done():
+        waker.set_result(None)
+
+
 def _fail_all(batch: list[Work], error: BaseException) -> None:
     for work in batch:
         if not work.future.done():
@@ -92,7 +98,8 @@ class ActorPool:
         self.depth = max(1, depth)
         self._queues: dict[int, deque[Work]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
-        self._arrived: dict[int, asyncio.Event] = {}  # set when work comes for a busy worker
+        # A waiting worker's wake-up: done when work comes for it (or its commit ends).
+        self._wakers: dict[int, asyncio.Future[None]] = {}
         self.closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -112,9 +119,9 @@ class ActorPool:
         work.future = loop.create_future()
         work.queued_at = time.perf_counter()
         self._queues.setdefault(auction_id, deque()).append(work)
-        arrived = self._arrived.get(auction_id)
-        if arrived is not None:
-            arrived.set()
+        waker = self._wakers.pop(auction_id, None)
+        if waker is not None and not waker.done():
+            waker.set_result(None)
         if auction_id not in self._workers:
             task = loop.create_task(self._drain(auction_id))
             self._workers[auction_id] = task
@@ -123,7 +130,6 @@ class ActorPool:
     async def _drain(self, auction_id: int) -> None:
         queue = self._queues[auction_id]
         inflight: deque[Pending] = deque()
-        arrived = self._arrived[auction_id] = asyncio.Event()
         try:
             while queue or inflight:
                 # Not on top of batches a failed commit took the ground from:
@@ -136,11 +142,16 @@ class ActorPool:
                 oldest = inflight[0]
                 commit = oldest.settled
                 if commit is not None and not commit.done() and len(inflight) < self.depth:
-                    # Wait for the commit, or for work to decide ahead meanwhile.
-                    arrived.clear()
-                    waiter = self.loop.create_task(arrived.wait())
-                    await asyncio.wait({commit, waiter}, return_when=asyncio.FIRST_COMPLETED)
-                    waiter.cancel()
+                    # Wait for the commit, or for work to decide ahead meanwhile:
+                    # one future that either wakes (no task, no asyncio.wait).
+                    waker = self._wakers[auction_id] = self.loop.create_future()
+                    wake = partial(_wake, waker)
+                    commit.add_done_callback(wake)
+                    try:
+                        await waker
+                    finally:
+                        commit.remove_done_callback(wake)
+                        self._wakers.pop(auction_id, None)
                     if not commit.done():
                         continue
                 inflight.popleft()
@@ -149,7 +160,6 @@ class ActorPool:
                     await self._take_back(redo, inflight, queue)
         finally:
             self._workers.pop(auction_id, None)
-            self._arrived.pop(auction_id, None)
             if not queue:
                 self._queues.pop(auction_id, None)
 

@@ -20,10 +20,16 @@ What is measured where:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
 
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from auctioneer.service.ports import StoreCounters
@@ -73,12 +79,10 @@ class Metrics:
             "auctioneer_event_loop_lag_seconds",
             "How late a 10 ms timer of the event loop wakes: what every reply and push waits out.",
         )
-        self.batch_commands = Histogram(
-            "auctioneer_batch_commands",
-            "Commands decided together in one batch.",
-            buckets=_SIZE_BUCKETS,
-            registry=self.registry,
+        self.batch_commands = _Histogram(
+            "auctioneer_batch_commands", "Commands decided together in one batch.", _SIZE_BUCKETS
         )
+        self.registry.register(self.batch_commands)
         # Ownership (service/ownership.py), for whoever exports them: buckets
         # and auctions this process owns now, buckets it took or handed back,
         # commands it forwarded to another process's auction.
@@ -87,8 +91,10 @@ class Metrics:
         self.ownership_moves = 0
         self.forwarded = 0
 
-    def _latency(self, name: str, text: str) -> Histogram:
-        return Histogram(name, text, buckets=_LATENCY_BUCKETS, registry=self.registry)
+    def _latency(self, name: str, text: str) -> _Histogram:
+        histogram = _Histogram(name, text, _LATENCY_BUCKETS)
+        self.registry.register(histogram)
+        return histogram
 
     async def sample_loop_lag(self, every_s: float = LOOP_LAG_EVERY_S) -> None:
         """Until cancelled: sleep `every_s` and record how much later the loop woke."""
@@ -106,6 +112,37 @@ class Metrics:
     def render(self) -> bytes:
         """Every series in the text exposition format."""
         return generate_latest(self.registry)
+
+
+class _Histogram(Collector):
+    """A histogram observed from the event loop's thread only.
+
+    prometheus_client's own takes a lock and walks its buckets in Python on
+    every observation: 4 µs each, measured, and a bid made two or three.
+    Here it is a bisect and two additions; the scrape (on the same thread)
+    renders the same `_bucket`, `_sum` and `_count` series.
+    """
+
+    def __init__(self, name: str, text: str, buckets: Sequence[float]) -> None:
+        self._name, self._text = name, text
+        self._bounds = tuple(buckets)
+        self._les = [*(repr(float(b)) for b in self._bounds), "+Inf"]  # "0.0005", "1.0"
+        self._counts = [0] * (len(self._bounds) + 1)
+        self._sum = 0.0
+
+    def observe(self, amount: float) -> None:
+        self._counts[bisect_left(self._bounds, amount)] += 1
+        self._sum += amount
+
+    def collect(self) -> list[Metric]:
+        cumulative: list[tuple[str, float]] = []
+        total = 0
+        for le, count in zip(self._les, self._counts, strict=True):
+            total += count
+            cumulative.append((le, total))
+        family = HistogramMetricFamily(self._name, self._text)
+        family.add_metric([], cumulative, sum_value=self._sum)
+        return [family]
 
 
 class _Counters(Collector):
