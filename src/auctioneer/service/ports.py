@@ -69,7 +69,12 @@ class TokenRecord:
     revoked: bool
 
 
-@dataclass(frozen=True, slots=True)
+# The records a write builds per bid (notices, decisions, requests, the
+# commit) are plain slotted dataclasses, not frozen ones: a frozen one's
+# __init__ sets every field through object.__setattr__, five times the cost
+# of a plain store, and they were 8% of a bid's instructions (callgrind,
+# docs/benchmarks.md). Nothing changes them once built.
+@dataclass(slots=True)
 class NoticeRecord:
     """A personal notification to append to `user:<id>`; the store assigns its seq."""
 
@@ -79,7 +84,7 @@ class NoticeRecord:
     at: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredNotice:
     user_id: int
     seq: int  # per-user, gapless, 1-based
@@ -98,7 +103,7 @@ class PurchaseRecord:
     buy_now: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
     """Who caused a run of an auction's events: one command (or one deadline).
 
@@ -115,7 +120,7 @@ class Decision:
     reply: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RequestRecord:
     """An accepted request whose first reply is rebuilt from the log (rule 10).
 
@@ -132,7 +137,7 @@ class RequestRecord:
     at: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Commit:
     """One auction's decided batch: its log entries and what they project.
 

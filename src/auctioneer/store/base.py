@@ -65,7 +65,9 @@ DECISION_CODES = {"auction": 1, "empty": 2, None: 3}
 DECISION_REPLIES = {code: reply for reply, code in DECISION_CODES.items()}
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, as the service's records (service/ports.py): built per event and
+# per commit, read once by the writer.
+@dataclass(slots=True)
 class EventRow:
     version: int
     seq: int | None
@@ -91,7 +93,7 @@ class EventRow:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CommitPlan:
     """The rows one commit writes, computed and checked before the transaction."""
 
