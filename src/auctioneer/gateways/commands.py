@@ -109,6 +109,13 @@ def serve(
     behind_tls: Annotated[
         bool, typer.Option("--behind-tls", help="HTTPS ends at a proxy in front: send HSTS.")
     ] = False,
+    metrics_token: Annotated[
+        str | None,
+        typer.Option(
+            help="Serve GET /metrics to a scraper sending this bearer token "
+            "(or AUCTIONEER_METRICS_TOKEN; unset = no /metrics)."
+        ),
+    ] = None,
 ) -> None:
     """Run the auction server (SQLite in this folder and in-process pubsub by default)."""
     from auctioneer.gateways.server import PortInUse, run
@@ -149,6 +156,7 @@ def serve(
             forwarded_allow_ips=forwarded_allow_ips,
             allowed_origins=allowed_origins,
             behind_tls=behind_tls or None,
+            metrics_token=metrics_token,
         )
         from auctioneer.service.house import House
 

@@ -21,13 +21,15 @@ from auctioneer.pubsub.hub import Hub
 from auctioneer.pubsub.memory import MemoryBroker
 from auctioneer.service.api import Api
 from auctioneer.service.auctions import AuctionService
+from auctioneer.service.backfill import StoreBackfill
 from auctioneer.service.clock import SystemClock
 from auctioneer.service.forwarding import Forwarder
+from auctioneer.service.health import Health
 from auctioneer.service.house import House as HouseTerms
 from auctioneer.service.mailer import Mailer
 from auctioneer.service.media import MediaStore
 from auctioneer.service.media_gc import MediaCollector
-from auctioneer.service.metrics import Metrics
+from auctioneer.service.metrics import FanOutCounts, Metrics
 from auctioneer.service.ownership import Ownership
 from auctioneer.service.ports import Broker, Clock, EventStore, Frame
 from auctioneer.service.read_copies import VERSIONS
@@ -66,6 +68,7 @@ class House:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     mailer: Mailer | None = field(default=None)  # with --smtp; started by the server
     media_gc: MediaCollector | None = field(default=None)  # deletes photos no auction shows
+    health: Health | None = field(default=None)  # what /readyz probes
 
     async def close(self) -> None:
         """Finish in-flight writes, then release the broker and the store."""
@@ -182,6 +185,9 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     ownership = Ownership(leases, metrics)
     auctions = AuctionService(store, hub, clock, users, metrics, ownership, ending_soon=ending_soon)
     metrics.watch(store.stats, lambda: auctions.conflicts_retried)
+    metrics.watch_fanout(lambda: FanOutCounts(hub.published, hub.delivered, hub.subscriber_count()))
+    metrics.broker_up.set_function(lambda: 1.0 if hub.broker_up else 0.0)
+    hub.use_backfill(StoreBackfill(auctions))
     closers: list[Callable[[], Awaitable[None]]] = []
     if leases is not None:  # several processes may share this house
         closers += await _join_cluster(settings, auctions, ownership, hub)
@@ -208,6 +214,7 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
         )
     built = House(settings, store, hub, users, auctions, api, scratch_media=scratch, mailer=mailer)
     built.closers.extend(closers)
+    built.health = Health(store, hub)
     if close_windows is not None:
         built.closers.append(close_windows)
     media_gc.start()  # sweeps the folder once now, then hourly; deletes after removals

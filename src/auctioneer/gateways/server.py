@@ -98,7 +98,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> int
     try:
         if settings.demo:
             await load_demo(house, out=sys.stdout)
-        app = create_app(house.api, settings)
+        app = create_app(house.api, settings, health=house.health)
         proxies = TrustedProxies(settings.forwarded_allow_ips)
         guard = ConnectionGuard(settings.max_connections_per_address, proxies)
         ws = WebSocketGateway(house.api, house.hub, settings, guard=guard)

@@ -10,6 +10,11 @@ event: the newest frame goes to all of them at most once per
 `latest_interval_s` (the first after a quiet spell at once), so their cost
 follows the interval, not the bid rate. A frame that hides the auction is
 never coalesced away: it goes out at once.
+
+With a remote broker and a `Backfill` (`use_backfill`), frames pass a
+`SeqGuard` (gaps.py) on their way in: no duplicate, and a gap is filled from
+the store. While the broker is down this process's posts go straight to its
+own subscribers, and when it is back every topic is read back from the store.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from auctioneer.pubsub.gaps import Backfill, SeqGuard
 from auctioneer.service.ports import Broker, Frame
 
 __all__ = ["Hub", "Subscriber"]
@@ -53,7 +59,32 @@ class Hub:
         self._live: dict[str, asyncio.Task[None]] = {}
         self._outbox: asyncio.Queue[tuple[str, Frame]] | None = None
         self._sender: asyncio.Task[None] | None = None
+        self.published = 0  # frames handed to the broker (metrics)
+        self.delivered = 0  # frames handed to local subscribers, one per subscriber
+        self._guard: SeqGuard | None = None
+        self.broker_up = True
         self.broker = broker_factory(self.fan_out)
+
+    def use_backfill(self, backfill: Backfill) -> None:
+        """Guard a remote broker's frames against gaps and duplicates (gaps.py)."""
+        if getattr(self.broker, "delivers_inline", False) or self._guard is not None:
+            return  # one process, in-process delivery: nothing can be lost
+        self._guard = SeqGuard(backfill, self._to_subscribers)
+        watch = getattr(self.broker, "watch", None)
+        if watch is not None:
+            watch(self.broker_state, self._guard.resync)
+
+    def broker_state(self, up: bool) -> None:
+        """The broker went down (post locally) or came back (read every topic back)."""
+        self.broker_up = up
+        if up and self._guard is not None:
+            for topic in list(self._live):
+                self._guard.resync(topic)
+
+    async def _listen(self, topic: str) -> None:
+        await self.broker.listen(topic)
+        if self._guard is not None:
+            await self._guard.start(topic)
 
     async def attach(self, topic: str, subscriber: Subscriber, *, latest: bool = False) -> None:
         """Start delivering `topic` to `subscriber`; returns once it is live.
@@ -74,9 +105,7 @@ class Hub:
         part.add(subscriber)
         live = self._live.get(topic)
         if live is None:
-            live = self._live[topic] = asyncio.get_running_loop().create_task(
-                self.broker.listen(topic)
-            )
+            live = self._live[topic] = asyncio.get_running_loop().create_task(self._listen(topic))
             live.add_done_callback(lambda task: self._forget_failed(topic, task))
         try:
             await asyncio.shield(live)
@@ -122,12 +151,19 @@ class Hub:
             if live is not None and not live.done():
                 await asyncio.wait({live})  # unlisten only after the listen landed
             if topic not in self._subscribers:  # nobody attached again meanwhile
+                if self._guard is not None:
+                    self._guard.forget(topic)
                 await self.broker.unlisten(topic)
+
+    def subscriber_count(self) -> int:
+        """Subscriptions held now, over every topic."""
+        return sum(len(subs) for subs in self._subscribers.values())
 
     def subscribers(self, topic: str) -> frozenset[Subscriber]:
         return frozenset(self._subscribers.get(topic, ()))
 
     async def publish(self, topic: str, frame: Frame) -> None:
+        self.published += 1
         await self.broker.publish(topic, frame)
 
     def post(self, topic: str, frame: Frame) -> None:
@@ -136,8 +172,9 @@ class Hub:
         The in-process broker delivers at once; a remote broker's publishes go
         through one queue and one task, so they leave in the order posted.
         """
-        if getattr(self.broker, "delivers_inline", False):
-            self.fan_out(topic, frame)
+        self.published += 1
+        if getattr(self.broker, "delivers_inline", False) or not self.broker_up:
+            self.fan_out(topic, frame)  # a broker that is down: this process's subscribers
             return
         if self._outbox is None:
             self._outbox = asyncio.Queue()
@@ -150,13 +187,22 @@ class Hub:
             topic, frame = await self._outbox.get()
             try:
                 await self.broker.publish(topic, frame)
-            except Exception:  # the store is the truth: subscribers resume by seq
-                log.exception("publish to %s failed", topic)
+            except Exception:  # the store is the truth: the others read it back
+                if self.broker_up:  # a broker that did not say it is down
+                    log.exception("publish to %s failed", topic)
+                self.fan_out(topic, frame)
 
     def fan_out(self, topic: str, frame: Frame) -> None:
         """Called by the broker for every message on a topic this process listens to."""
+        if self._guard is not None:
+            self._guard.accept(topic, frame)
+        else:
+            self._to_subscribers(topic, frame)
+
+    def _to_subscribers(self, topic: str, frame: Frame) -> None:
         full = self._full.get(topic)
         if full:
+            self.delivered += len(full)
             for subscriber in tuple(full):
                 subscriber.deliver(topic, frame)
         if topic not in self._latest:
@@ -207,6 +253,7 @@ class Hub:
         end = start + LATEST_SLICE
         for subscriber in targets[start:end]:
             if subscriber in current:  # not detached since the flush began
+                self.delivered += 1
                 subscriber.deliver(topic, frame)
         spent += loop.time() - began
         if end < len(targets):
@@ -224,6 +271,8 @@ class Hub:
             self._schedule_latest(topic)
 
     async def close(self) -> None:
+        if self._guard is not None:
+            await self._guard.close()
         if self._sender is not None:
             self._sender.cancel()
         for timer in self._timers.values():

@@ -31,5 +31,8 @@ class MemoryBroker:
     async def unlisten(self, topic: str) -> None:
         return None
 
+    async def ping(self) -> None:
+        return None
+
     async def close(self) -> None:
         self.closed = True

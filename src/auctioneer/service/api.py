@@ -9,13 +9,15 @@ stored for idempotent retries.
 from __future__ import annotations
 
 import asyncio
+import hmac
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
 from auctioneer.engine import commands as cmd
-from auctioneer.engine.errors import InvalidCommand
+from auctioneer.engine.errors import AuctionError, InvalidCommand
 from auctioneer.engine.events import BidPlaced
 from auctioneer.engine.state import Auction
 from auctioneer.service.actor import Work
@@ -67,6 +69,7 @@ class Api:
         self.store = auctions.store
         self.clock = auctions.clock
         self._bids = TokenBucket(settings.bid_rate, settings.bid_burst)
+        self._metrics_token = settings.metrics_token
         self.sales = SaleLots(auctions)
         self.subscriptions = Subscriptions(auctions, self.store, self.visible_auction)
         self._creates_in_flight: dict[tuple[int, str], asyncio.Task[bytes]] = {}
@@ -118,6 +121,20 @@ class Api:
         _require_admin(caller)
         return self.auctions.metrics.render()
 
+    def metrics_for_scraper(self, token: str) -> bytes:
+        """The same metrics for a scraper holding the `--metrics-token`.
+
+        Raises:
+            NotFound: no token was configured (the route does not exist).
+            Unauthorized: a missing or wrong token.
+        """
+        expected = self._metrics_token
+        if not expected:
+            raise NotFound()
+        if not hmac.compare_digest(token.encode(), expected.encode()):
+            raise Unauthorized("Send Authorization: Bearer <the metrics token>")
+        return self.auctions.metrics.render()
+
     async def handle(
         self, caller: Caller, action: str, request: m.Request, request_id: str | None = None
     ) -> bytes:
@@ -129,7 +146,22 @@ class Api:
         handler = self._table.get(action)
         if handler is None:
             raise InvalidCommand(f"{action} is not available on this transport")
-        return await handler(caller, request, request_id)
+        metrics = self.auctions.metrics
+        started = time.perf_counter()
+        outcome = "internal"
+        try:
+            result = await handler(caller, request, request_id)
+            outcome = "ok"
+            return result
+        except AuctionError as e:
+            outcome = e.code
+            raise
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        finally:
+            metrics.commands.labels(action, outcome).inc()
+            metrics.command.labels(action).observe(time.perf_counter() - started)
 
     # -- visibility ------------------------------------------------------------
     async def visible_auction(

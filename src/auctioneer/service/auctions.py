@@ -19,7 +19,7 @@ from typing import cast
 from auctioneer import engine
 from auctioneer.engine.commands import CreateAuction, Tick
 from auctioneer.engine.errors import AuctionError
-from auctioneer.engine.events import Event
+from auctioneer.engine.events import BidPlaced, Event
 from auctioneer.engine.state import Auction, Status
 from auctioneer.service.actor import ActorPool, Work
 from auctioneer.service.auction_view import AuctionView, people_in
@@ -352,6 +352,7 @@ class AuctionService:
                 self.replies.remember(work.user_id or 0, work.request_id or "", result)
             # Cache the frames with the state, so a resume that reads this seq finds them.
             frames = self.publisher.remember(auction_id, b.steps)
+            self.metrics.bids_accepted.inc(sum(isinstance(e, BidPlaced) for e, _ in b.steps))
             self._states[auction_id] = state
             if self._ahead.get(auction_id) is state:
                 del self._ahead[auction_id]

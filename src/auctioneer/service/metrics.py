@@ -13,8 +13,15 @@ What is measured where:
   it (the store's queue, its transaction and the hand-back to the loop);
 - `sample_loop_lag` (started by `serve`): how late a short timer wakes, the
   event loop's lag, which every reply and push also waits out;
-- at scrape time: the store's counters (`StoreCounters`) and the service's
-  retried conflicts.
+- `Api.handle`: every command by action and outcome (`ok` or the error
+  code), and its latency; `AuctionService.finish_batch`: accepted bids;
+- at scrape time: the store's counters (`StoreCounters`), the service's
+  retried conflicts and the fan-out's counts (`watch_fanout`);
+- set by the ownership code of a scaled-out house: `owned_auctions` and
+  `ownership_moves` (0 until something sets them: one process owns all).
+
+Served to admins at `GET /api/metrics` and to a scraper holding the
+`--metrics-token` at `GET /metrics` (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from __future__ import annotations
 import asyncio
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -34,7 +42,7 @@ from prometheus_client.registry import Collector
 
 from auctioneer.service.ports import StoreCounters
 
-__all__ = ["CONTENT_TYPE", "Metrics"]
+__all__ = ["CONTENT_TYPE", "FanOutCounts", "Metrics"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LOOP_LAG_EVERY_S = 0.01  # 100 wake-ups a second: nothing next to a busy loop's work
@@ -90,6 +98,30 @@ class Metrics:
         self.owned_auctions: Callable[[], int] = lambda: 0
         self.ownership_moves = 0
         self.forwarded = 0
+        self.command = Histogram(
+            "auctioneer_command_seconds",
+            "One command from the door's call to its reply, by action.",
+            ["action"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "auctioneer_commands",
+            "Commands answered, by action and outcome (ok or the error code).",
+            ["action", "outcome"],
+            registry=self.registry,
+        )
+        self.bids_accepted = Counter(
+            "auctioneer_bids_accepted",
+            "Bids in the log (placed by hand or by an auto-bid).",
+            registry=self.registry,
+        )
+        self.broker_up = Gauge(
+            "auctioneer_broker_up",
+            "1 while the broker answers, 0 while it is down (subscribers catch up when back).",
+            registry=self.registry,
+        )
+        self.broker_up.set(1)
 
     def _latency(self, name: str, text: str) -> _Histogram:
         histogram = _Histogram(name, text, _LATENCY_BUCKETS)
@@ -108,6 +140,10 @@ class Metrics:
         """Read the store's counters and the retried conflicts at each scrape."""
         self.registry.register(_Counters(stats, conflicts_retried))
         self.registry.register(_Ownership(self))
+
+    def watch_fanout(self, counts: Callable[[], FanOutCounts]) -> None:
+        """Read the fan-out's counts (events published, delivered, subscribers) at each scrape."""
+        self.registry.register(_FanOut(counts))
 
     def render(self) -> bytes:
         """Every series in the text exposition format."""
@@ -143,6 +179,35 @@ class _Histogram(Collector):
         family = HistogramMetricFamily(self._name, self._text)
         family.add_metric([], cumulative, sum_value=self._sum)
         return [family]
+
+
+@dataclass(frozen=True, slots=True)
+class FanOutCounts:
+    """What the hub counted: frames it sent to the broker, frames it handed to
+    local subscribers, and the subscriptions it holds now."""
+
+    published: int
+    delivered: int
+    subscribers: int
+
+
+class _FanOut(Collector):
+    def __init__(self, counts: Callable[[], FanOutCounts]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        c = self._counts()
+        yield CounterMetricFamily(
+            "auctioneer_events_published", "Frames this process published.", value=c.published
+        )
+        yield CounterMetricFamily(
+            "auctioneer_events_delivered",
+            "Frames handed to this process's subscribers (one per subscriber).",
+            value=c.delivered,
+        )
+        yield GaugeMetricFamily(
+            "auctioneer_subscribers", "Subscriptions held by this process.", value=c.subscribers
+        )
 
 
 class _Counters(Collector):

@@ -343,6 +343,13 @@ class EventStore(AuctionLog, Projections, RequestLog, Accounts, Protocol):
     async def close(self) -> None:
         """Finish in-flight commits, then release connections."""
 
+    async def ping(self) -> None:
+        """One trivial read: returns if the store answers (`GET /readyz`).
+
+        Raises:
+            StoreUnavailable: it does not.
+        """
+
 
 @dataclass(frozen=True, slots=True)
 class PaymentRecord:
@@ -518,6 +525,9 @@ class Broker(Protocol):
     async def listen(self, topic: str) -> None: ...
 
     async def unlisten(self, topic: str) -> None: ...
+
+    async def ping(self) -> None:
+        """Returns if the broker answers (`GET /readyz`); raises if it does not."""
 
     async def close(self) -> None: ...
 

@@ -46,6 +46,7 @@ class Settings:
     idle_timeout_s: float = 300.0  # TCP: a client silent this long is disconnected (0 = never)
     forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For is believed (comma list)
     allowed_origins: str = ""  # WebSocket Origins allowed besides the server's own (comma list)
+    metrics_token: str = ""  # GET /metrics for a scraper with this bearer token ("" = off)
     behind_tls: bool = False  # HTTPS terminates at a proxy: send Strict-Transport-Security
     demo: bool = False
     settings_file: str = ""  # TOML with any of these fields (see the module docstring)

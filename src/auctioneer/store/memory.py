@@ -90,6 +90,9 @@ class MemoryStore(MemoryHouseRecords, MemoryWatchRecords):
     async def close(self) -> None:
         self._open = False
 
+    async def ping(self) -> None:
+        self._check_open()
+
     def _check_open(self) -> None:
         if not self._open:
             raise StoreUnavailable("memory", "the store is not open")

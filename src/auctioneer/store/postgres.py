@@ -418,6 +418,9 @@ class PostgresStore(PostgresHouseRecords, PostgresWatchRecords):
                 raise translate_postgres_error(e) from e
         raise AssertionError("unreachable")
 
+    async def ping(self) -> None:
+        await self._read(lambda conn: conn.fetchval("SELECT 1"))
+
     # -- auctions -----------------------------------------------------------------
 
     async def allocate_ids(self, kind: str, count: int = 1) -> list[int]:

@@ -317,6 +317,11 @@ class SQLiteStore(SQLiteHouseRecords, SQLiteWatchRecords):
         except RuntimeError as e:  # the pool was shut down under us
             raise StoreUnavailable(BACKEND, str(e)) from e
 
+    async def ping(self) -> None:
+        if self._writer is None:
+            raise StoreUnavailable(BACKEND, "the store is not open")
+        await self._read(lambda conn: conn.execute("SELECT 1").fetchone())
+
     # -- auctions -----------------------------------------------------------------
 
     async def allocate_ids(self, kind: str, count: int = 1) -> list[int]:

@@ -20,7 +20,9 @@ from auctioneer.gateways.asgi.house_http import build_house_router
 from auctioneer.gateways.asgi.http import SCHEMA_DEFS, build_router, install_error_handlers
 from auctioneer.gateways.asgi.media import build_media_router
 from auctioneer.gateways.asgi.openapi import finish_openapi
+from auctioneer.gateways.asgi.probes import build_probe_router
 from auctioneer.service.api import Api
+from auctioneer.service.health import Health
 from auctioneer.service.settings import Settings
 
 __all__ = ["WEB_ROOT", "create_app"]
@@ -28,8 +30,8 @@ __all__ = ["WEB_ROOT", "create_app"]
 WEB_ROOT = Path(__file__).resolve().parents[2] / "clients" / "web"
 
 
-def create_app(api: Api, settings: Settings) -> FastAPI:
-    """Build the HTTP app."""
+def create_app(api: Api, settings: Settings, *, health: Health | None = None) -> FastAPI:
+    """Build the HTTP app (`health`: what `/readyz` probes; the store alone without it)."""
     app = FastAPI(
         title="Auctioneer",
         version=__version__,
@@ -45,6 +47,7 @@ def create_app(api: Api, settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders, hsts=settings.behind_tls)
+    app.include_router(build_probe_router(api, health or Health(api.store)))
     app.include_router(build_docs_router())
     app.include_router(build_router(api, settings))
     app.include_router(build_media_router(api, settings))
