@@ -1,5 +1,6 @@
 # Two commands on a fresh machine: `make run` (install + serve the demo) and
-# `make test` (install test dependencies + lint + types + every test).
+# `make test` (install test dependencies + lint + types + every test; the
+# PostgreSQL and Redis suites run whenever those answer on 127.0.0.1).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -25,8 +26,9 @@ test: $(STAMP)
 	scripts/ensure-browser
 	scripts/ensure-pdftotext
 	scripts/ensure-xvfb
+	scripts/ensure-nginx
 	$(MAKE) lint
-	$(BIN)/pytest --cov --cov-report=term:skip-covered
+	env $$($(BIN)/python scripts/local-services) $(BIN)/pytest --cov --cov-report=term:skip-covered
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
