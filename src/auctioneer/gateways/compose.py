@@ -34,6 +34,7 @@ from auctioneer.service.ownership import Ownership
 from auctioneer.service.ports import Broker, Clock, EventStore, Frame
 from auctioneer.service.read_copies import VERSIONS
 from auctioneer.service.settings import Settings
+from auctioneer.service.shared_limits import BidLimit, fallback
 from auctioneer.service.throttle import SharedWindow, Window, WindowFactory, local_windows
 from auctioneer.service.users import UserService
 from auctioneer.service.watchlist import parse_ending_soon
@@ -134,8 +135,9 @@ def channel_namespace(db_url: str) -> str:
 
 
 def window_factory(url: str) -> tuple[WindowFactory, Callable[[], Awaitable[None]] | None]:
-    """Where the login and registration limits count: in this process, or in the
-    broker's Redis (shared by every process) with `--broker redis://...`.
+    """Where the login, registration and bid limits count: in this process, or in
+    the broker's Redis (shared by every process, in this process while Redis does
+    not answer: service/shared_limits.py) with `--broker redis://...`.
 
     Returns the factory and, for Redis, what closes its connections.
     """
@@ -144,7 +146,7 @@ def window_factory(url: str) -> tuple[WindowFactory, Callable[[], Awaitable[None
     from limits.aio.storage import RedisStorage
     from redis.asyncio import ConnectionPool
 
-    pool = ConnectionPool.from_url(url)
+    pool = ConnectionPool.from_url(url, socket_connect_timeout=2.0)  # Redis away: fail fast
     scheme, _, rest = url.partition("://")
     uri = f"async+{'redis+unix' if scheme == 'unix' else scheme}://{rest}"
     storage = RedisStorage(
@@ -155,7 +157,7 @@ def window_factory(url: str) -> tuple[WindowFactory, Callable[[], Awaitable[None
     )
 
     def shared(name: str, limit: int, window_s: float) -> Window:
-        return SharedWindow(storage, name, limit, window_s)
+        return fallback(SharedWindow(storage, name, limit, window_s), name, limit, window_s)
 
     return shared, pool.aclose
 
@@ -196,7 +198,19 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     scratch = Path(tempfile.mkdtemp(prefix="auctioneer-media-")) if root is None else None
     media = MediaStore(root or scratch or Path())
     media_gc = MediaCollector(store, media, grace_s=settings.media_grace_s)
-    api = Api(auctions, users, settings, media=media, media_gc=media_gc, house=house)
+    bid_window = None
+    if close_windows is not None and settings.bid_rate > 0:  # shared counts: bids too
+        bids, seconds = BidLimit.window(settings.bid_rate, settings.bid_burst)
+        bid_window = windows("bids", bids, seconds)
+    api = Api(
+        auctions,
+        users,
+        settings,
+        media=media,
+        media_gc=media_gc,
+        house=house,
+        bid_window=bid_window,
+    )
     mailer = None
     if smtp is not None:
         mailer = Mailer(

@@ -32,11 +32,12 @@ from auctioneer.service.invoices import InvoiceService, purchase_id
 from auctioneer.service.media import MediaStore
 from auctioneer.service.media_gc import MediaCollector
 from auctioneer.service.ports import UserRecord, WatchRecords
-from auctioneer.service.ratelimit import TokenBucket
 from auctioneer.service.replies import first_reply
 from auctioneer.service.sales import SaleLots
 from auctioneer.service.settings import Settings
+from auctioneer.service.shared_limits import BidLimit
 from auctioneer.service.subscriptions import Subscriptions
+from auctioneer.service.throttle import Window
 from auctioneer.service.users import Caller, UserService
 from auctioneer.service.watchlist import WatchActions
 from auctioneer.wire import codec
@@ -63,12 +64,15 @@ class Api:
         media: MediaStore | None = None,
         media_gc: MediaCollector | None = None,
         house: House | None = None,
+        bid_window: Window | None = None,
     ) -> None:
+        """`bid_window`: where bids are counted when every process must share the
+        count (Redis, service/shared_limits.py); this process alone without it."""
         self.auctions = auctions
         self.users = users
         self.store = auctions.store
         self.clock = auctions.clock
-        self._bids = TokenBucket(settings.bid_rate, settings.bid_burst)
+        self._bids = BidLimit(settings.bid_rate, settings.bid_burst, bid_window)
         self._metrics_token = settings.metrics_token
         self.sales = SaleLots(auctions)
         self.subscriptions = Subscriptions(auctions, self.store, self.visible_auction)
@@ -427,7 +431,7 @@ class Api:
 
     async def _place_bid(self, caller: Caller, req: m.PlaceBid, rid: str | None) -> bytes:
         user = _require_user(caller)
-        wait = self._bids.take(user.id, self.clock.now_ms() / 1000)
+        wait = await self._bids.take(user.id, self.clock.now_ms() / 1000)
         if wait > 0:
             raise RateLimited("Too many bids; slow down", wait)
         command = cmd.PlaceBid(bidder_id=user.id, paddle=user.paddle, amount=req.amount)

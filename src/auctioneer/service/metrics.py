@@ -17,8 +17,8 @@ What is measured where:
   code), and its latency; `AuctionService.finish_batch`: accepted bids;
 - at scrape time: the store's counters (`StoreCounters`), the service's
   retried conflicts and the fan-out's counts (`watch_fanout`);
-- set by the ownership code of a scaled-out house: `owned_auctions` and
-  `ownership_moves` (0 until something sets them: one process owns all).
+- set by the ownership code of a scaled-out house: owned buckets and
+  auctions, ownership moves, forwarded commands (0 until something sets them).
 
 Served to admins at `GET /api/metrics` and to a scraper holding the
 `--metrics-token` at `GET /metrics` (docs/deploy.md).
