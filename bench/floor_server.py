@@ -21,6 +21,9 @@ welcome event, `register`/`login`/`auth` (accepted without any check),
 `create_auction`, `subscribe`, `place_bid` and `ping`, with replies in request
 order per connection. It is not used by the product and enforces no rules.
 
+With `--db postgresql://...` the writer is PostgreSQL's (bench/floor_pg.py),
+the floor of the real server's PostgreSQL rows.
+
 Run: `python -m bench.floor_server --db PATH [--host H] [--port P]`; it prints
 `tcp: HOST:PORT` once it accepts connections, like `auctioneer serve`.
 """
@@ -335,7 +338,12 @@ _ACTIONS = {
 async def serve(host: str, port: int, db: str) -> None:
     loop = asyncio.get_running_loop()
     state = FloorServer()
-    state.writer = GroupCommitWriter(db, loop, state)
+    if db.startswith(("postgresql://", "postgres://")):
+        from bench.floor_pg import PostgresCommitWriter
+
+        state.writer = PostgresCommitWriter(db, loop, state)  # type: ignore[assignment]
+    else:
+        state.writer = GroupCommitWriter(db, loop, state)
     state.writer.start()
     server = await loop.create_server(lambda: FloorConnection(state), host, port, backlog=4096)
     sock_host, sock_port = server.sockets[0].getsockname()[:2]

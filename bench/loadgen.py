@@ -93,6 +93,10 @@ class LoadConfig:
     duration_s: float = 3.0
     settle_s: float = 10.0
     server_pid: int = 0
+    # Several server processes (`spread` on 2 or 3): every [host, port] door, the
+    # clients dealt round-robin over them, and every process's pid for its CPU.
+    endpoints: list[list[Any]] = field(default_factory=list)
+    server_pids: list[int] = field(default_factory=list)
     plain: bool = False  # bidders as the seeds' clients: threads, blocking sockets, stdlib json
 
 
@@ -358,9 +362,11 @@ async def run_load(cfg: LoadConfig) -> dict[str, Any]:
 async def _run_load(
     cfg: LoadConfig, stats: Stats, out: dict[str, Any], conns: list[Conn]
 ) -> dict[str, Any]:
-    host, port, path = cfg.host, cfg.port, cfg.ws_path
+    path = cfg.ws_path
+    doors = [(str(h), int(p)) for h, p in cfg.endpoints] or [(cfg.host, cfg.port)]
 
     async def open_bidder(i: int) -> Conn:
+        host, port = doors[i % len(doors)]
         c = await connect(cfg.bidder_kind, host, port, path)
         conns.append(c)
         if cfg.tokens:
@@ -369,6 +375,7 @@ async def _run_load(
 
     async def open_watcher(i: int) -> Watcher:
         aid = cfg.auctions[i % len(cfg.auctions)]
+        host, port = doors[(i + 1) % len(doors)]  # beside its auction's bidder, not with it
         c = await connect(cfg.watcher_kind, host, port, path)
         conns.append(c)
         fields: dict[str, Any] = {"topic": f"auction:{aid}"}
@@ -409,11 +416,11 @@ async def _run_load(
         _window_started()
         t0, c0, m0 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
         st0 = stolen_seconds()
-        s0 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
+        s0 = _server_cpu(cfg)
         await asyncio.sleep(cfg.duration_s)
         t1, c1, m1 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
         st1 = stolen_seconds()
-        s1 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
+        s1 = _server_cpu(cfg)
         plain.stopped = True
         await asyncio.get_running_loop().run_in_executor(None, plain.join, cfg.settle_s)
     elif bidders and cfg.duration_s > 0:
@@ -422,13 +429,13 @@ async def _run_load(
         _window_started()
         t0, c0, m0 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
         st0 = stolen_seconds()
-        s0 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
+        s0 = _server_cpu(cfg)
         lags = await _loop_lags(cfg.duration_s)
         out["client_lag_p50_ms"] = _ms(percentile(lags, 0.5))
         out["client_lag_p99_ms"] = _ms(percentile(lags, 0.99))
         t1, c1, m1 = time.perf_counter(), self_cpu_seconds(), system_busy_seconds()
         st1 = stolen_seconds()
-        s1 = proc_cpu_seconds(cfg.server_pid) if cfg.server_pid else 0.0
+        s1 = _server_cpu(cfg)
         driver.stopped = True
     else:
         if bidders:  # idle: one bid reaches every subscriber, so each one's seq is checked too
@@ -490,6 +497,12 @@ def _window_started() -> None:
     """Tell a watching parent (bench.profile) that the measured window starts now."""
     sys.stderr.write("window-start\n")
     sys.stderr.flush()
+
+
+def _server_cpu(cfg: LoadConfig) -> float:
+    """CPU seconds of every server process so far."""
+    pids = cfg.server_pids or ([cfg.server_pid] if cfg.server_pid else [])
+    return sum(proc_cpu_seconds(pid) for pid in pids)
 
 
 def _idle_opener(cfg: LoadConfig, stats: Stats, conns: list[Conn]) -> Callable[[int], Any]:

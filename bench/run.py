@@ -10,7 +10,9 @@ apart on the same (possibly busy) machine. The whole run is bounded: a few
 seconds of load per pass, a timeout on every subprocess.
 
 Usage: `python -m bench.run [--runs 3] [--duration 3] [--only NAME ...]
-[--servers floor real] [--no-write]`.
+[--servers floor real] [--no-write]`; PostgreSQL and several processes:
+`[--db postgresql://...] [--broker redis://...] [--processes 1 2 3]
+[--section pg]` (bench/cluster.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.cluster import Backends
+from bench.cluster import start as start_server
 from bench.measure import raise_nofile_limit
 from bench.report import (
     Row,
@@ -36,7 +40,7 @@ from bench.report import (
     write_markdown,
 )
 from bench.scenarios import SCENARIOS, Scenario, by_name
-from bench.servers import ServerProc, create_auctions, login_bidders, start_floor, start_real
+from bench.servers import ServerProc, create_auctions, login_bidders
 from bench.stages import scrape, stage_figures
 
 __all__ = ["main", "run_scenario"]
@@ -69,12 +73,8 @@ def _loadgen(config: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _start(server: str, workdir: Path) -> ServerProc:
-    return start_floor(workdir) if server == "floor" else start_real(workdir)
-
-
 def _door(scenario: Scenario, server: ServerProc, name: str) -> tuple[str, int]:
-    uses_ws = name == "real" and "ws" in (scenario.bidder_kind, scenario.watcher_kind)
+    uses_ws = name.startswith("real") and "ws" in (scenario.bidder_kind, scenario.watcher_kind)
     if uses_ws:
         assert scenario.bidder_kind == scenario.watcher_kind, "one door per pass"
         return server.tcp_host, server.ws_port
@@ -95,7 +95,11 @@ def _one_pass(
         server_pid=server.pid,
         duration_s=duration if scenario.duration_s else 0.0,
     )
-    before = scrape(server) if name == "real" else None
+    if server.peers:  # several processes: clients dealt over every door, CPU of all
+        house = [server, *server.peers]
+        config["endpoints"] = [list(_door(scenario, s, name)) for s in house]
+        config["server_pids"] = [s.pid for s in house]
+    before = scrape(server) if name.startswith("real") else None
     result = _loadgen(config)
     if before is not None:
         result.update(stage_figures(before, scrape(server)))
@@ -104,7 +108,13 @@ def _one_pass(
     return result
 
 
-def run_scenario(scenario: Scenario, names: Sequence[str], runs: int, duration: float) -> list[Row]:
+def run_scenario(
+    scenario: Scenario,
+    names: Sequence[str],
+    runs: int,
+    duration: float,
+    backends: Backends | None = None,
+) -> list[Row]:
     """All passes of one scenario, alternating between the servers run by run.
 
     Floor and real passes alternate (floor first on even runs, real first on
@@ -129,7 +139,9 @@ def run_scenario(scenario: Scenario, names: Sequence[str], runs: int, duration: 
                                 server.stop()
                             workdir = Path(tmp) / f"{name}{i}"
                             workdir.mkdir()
-                            server = servers[name] = _start(name, workdir)
+                            server = servers[name] = start_server(
+                                name, workdir, backends or Backends()
+                            )
                             tokens[name] = login_bidders(server, scenario.bidders)
                         t = time.monotonic()
                         result = _one_pass(scenario, name, server, tokens[name], i, duration)
@@ -144,7 +156,7 @@ def run_scenario(scenario: Scenario, names: Sequence[str], runs: int, duration: 
         finally:
             for name, server in servers.items():
                 code = server.stop()
-                if code not in (0, None) and name == "real":
+                if code not in (0, None) and name.startswith("real"):
                     print(f"  (auctioneer exit code {code} after {scenario.name})", flush=True)
     return [rows[name] for name in names]
 
@@ -180,12 +192,13 @@ _SHOWN = (
 def _finish(rows: list[Row]) -> None:
     for row in rows:
         row.median = median_result(row.runs)
-    floors = {r.scenario.name: r for r in rows if r.server == "floor"}
+    floors = {(r.scenario.name, r.server): r for r in rows if r.server.startswith("floor")}
     for row in rows:
-        check_targets(row, floors.get(row.scenario.floor_of or ""))
+        floor = "floor-pg" if "-pg" in row.server else "floor"
+        check_targets(row, floors.get((row.scenario.floor_of or "", floor)))
 
 
-def _rerender(path: Path, no_write: bool) -> int:
+def _rerender(path: Path, no_write: bool, section: str = "") -> int:
     saved = json.loads(path.read_text())
     machine: dict[str, str] = saved["machine"]
     rows = []
@@ -196,7 +209,7 @@ def _rerender(path: Path, no_write: bool) -> int:
     print_table(rows, machine)
     if not no_write:
         runs = max((len(r.runs) for r in rows), default=0)
-        write_markdown(DOC, rows, machine, runs)
+        write_markdown(DOC, rows, machine, runs, section)
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 
@@ -206,7 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=float, default=3.0, help="seconds of load per pass")
     parser.add_argument("--only", nargs="*", help="scenario names")
-    parser.add_argument("--servers", nargs="*", default=["floor", "real"])
+    parser.add_argument("--servers", nargs="*", help="only these (floor real floor-pg real-pg ...)")
+    parser.add_argument("--db", default="", help="also on PostgreSQL (a fresh database each)")
+    parser.add_argument("--broker", default="", help="redis://...: PostgreSQL processes share it")
+    parser.add_argument("--processes", type=int, nargs="*", default=[1, 2, 3])
+    parser.add_argument("--section", default="", help="write a named section (e.g. pg)")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/")
     parser.add_argument(
         "--from-json", type=Path, help="re-render the report from a saved last_run.json"
@@ -214,17 +231,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", type=Path, help=f"write per-run figures here (default {RAW})")
     args = parser.parse_args(argv)
     if args.from_json:
-        return _rerender(args.from_json, args.no_write)
+        return _rerender(args.from_json, args.no_write, args.section)
     raise_nofile_limit()  # inherited by the servers we start
     machine = machine_description()
     chosen = [s for s in SCENARIOS if not args.only or s.name in args.only]
     rows: list[Row] = []
     started = time.monotonic()
+    backends = Backends(args.db, args.broker, tuple(args.processes))
     for scenario in chosen:
-        names = [n for n in ("floor", "real") if n in scenario.servers and n in args.servers]
+        base = [n for n in ("floor", "real") if n in scenario.servers]
+        names = [n for n in backends.names(scenario.name, base) if n in (args.servers or [n])]
         if names:
             print(f"{scenario.title} [{' + '.join(names)}]", flush=True)
-            rows.extend(run_scenario(scenario, names, args.runs, args.duration))
+            rows.extend(run_scenario(scenario, names, args.runs, args.duration, backends))
     _finish(rows)
     machine["bench wall time"] = f"{time.monotonic() - started:.0f} s"
     print_table(rows, machine)
@@ -236,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         raw_path: Path = args.raw or RAW
         raw_path.write_text(json.dumps({"machine": machine, "rows": raw}, indent=1) + "\n")
     if not args.no_write:
-        write_markdown(DOC, rows, machine, args.runs)
+        write_markdown(DOC, rows, machine, args.runs, args.section)
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 

@@ -71,7 +71,7 @@ class Scenario:
         duration_s: float | None = None,
     ) -> dict[str, Any]:
         """The JSON config for one `bench.loadgen` pass against `server`."""
-        tcp_only = server == "floor"
+        tcp_only = server.startswith("floor")
         return {
             "host": host,
             "port": port,

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,10 @@ class ServerProc:
     http_url: str | None = None
     output: list[str] = field(default_factory=list)
     admin_token: str | None = None  # bench/stages.py logs in once
+    # More processes of the same house (bench/cluster.py): the load is spread
+    # over all of them; setup and metrics go through this first one.
+    peers: list[ServerProc] = field(default_factory=list)
+    after_stop: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def pid(self) -> int:
@@ -65,7 +70,9 @@ class ServerProc:
         return int(self.http_url.rsplit(":", 1)[1].split("/")[0])
 
     def stop(self, timeout: float = 15.0) -> int:
-        """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""
+        """SIGTERM, then SIGKILL after `timeout`; returns the exit code (the first's)."""
+        for peer in self.peers:
+            peer.stop(timeout)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -73,6 +80,9 @@ class ServerProc:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout)
+        for cleanup in self.after_stop:
+            cleanup()
+        self.after_stop.clear()
         return self.proc.returncode
 
 
@@ -128,17 +138,20 @@ def start_floor(workdir: Path) -> ServerProc:
     return spawn("floor", cmd, want_http=False)
 
 
-def start_real(workdir: Path, *extra: str) -> ServerProc:
-    """`auctioneer serve` on free ports, fresh SQLite database, bid limits off."""
-    db_url = f"sqlite:///{workdir / 'auctioneer.db'}"
+def start_real(workdir: Path | None, *extra: str, db_url: str = "") -> ServerProc:
+    """`auctioneer serve` on free ports, bid limits off: a fresh SQLite database in
+    `workdir` with the bench admin, or `db_url` as it is (bench/cluster.py)."""
     cli = [sys.executable, "-m", "auctioneer"]
-    subprocess.run(
-        [*cli, "user", "add", ADMIN, "--password", PASSWORD, "--admin", "--db", db_url],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    if not db_url:
+        assert workdir is not None
+        db_url = f"sqlite:///{workdir / 'auctioneer.db'}"
+        subprocess.run(
+            [*cli, "user", "add", ADMIN, "--password", PASSWORD, "--admin", "--db", db_url],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     cmd = [
         *cli,
         "serve",
