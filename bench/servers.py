@@ -180,7 +180,9 @@ def _ok(reply: dict[str, Any], what: str) -> dict[str, Any]:
 
 
 async def _login_bidders(server: ServerProc, n: int, prefix: str) -> list[str]:
-    sem = asyncio.Semaphore(8)
+    # Argon2 runs one hash at a time in the server: more at once only queue
+    # there, past the request timeout on a busy machine.
+    sem = asyncio.Semaphore(2)
 
     async def one(i: int) -> str:
         async with sem:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -82,16 +81,14 @@ async def test_redis_down_commands_go_on_and_subscribers_catch_up(
     postgres: PrivatePostgres, redis: PrivateRedis
 ) -> None:
     admin, bidder, other = unique("boss"), unique("b"), unique("b")
-    with ThreadPoolExecutor() as pool:  # the slow parts side by side
-        adds = [
-            pool.submit(add_user, postgres.url, name, PASSWORD, admin=name == admin)
-            for name in (admin, bidder, other)
-        ]
-        writer_start = pool.submit(start_server, postgres.url, "--broker", redis.url)
+    for name in (admin, bidder, other):
+        add_user(postgres.url, name, PASSWORD, admin=name == admin)
+    writer = start_server(postgres.url, "--broker", redis.url)
+    try:
         reader = start_server(postgres.url, "--broker", redis.url)
-        writer = writer_start.result()
-        for add in adds:
-            add.result()
+    except BaseException:
+        stop_server(writer)
+        raise
     clients: list[TcpClient] = []
     try:
         boss = await _client(writer, admin)
