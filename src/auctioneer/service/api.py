@@ -164,8 +164,7 @@ class Api:
             outcome = "cancelled"
             raise
         finally:
-            metrics.commands.labels(action, outcome).inc()
-            metrics.command.labels(action).observe(time.perf_counter() - started)
+            metrics.commands.record(action, outcome, time.perf_counter() - started)
 
     # -- visibility ------------------------------------------------------------
     async def visible_auction(

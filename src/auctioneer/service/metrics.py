@@ -31,7 +31,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -98,19 +98,8 @@ class Metrics:
         self.owned_auctions: Callable[[], int] = lambda: 0
         self.ownership_moves = 0
         self.forwarded = 0
-        self.command = Histogram(
-            "auctioneer_command_seconds",
-            "One command from the door's call to its reply, by action.",
-            ["action"],
-            buckets=_LATENCY_BUCKETS,
-            registry=self.registry,
-        )
-        self.commands = Counter(
-            "auctioneer_commands",
-            "Commands answered, by action and outcome (ok or the error code).",
-            ["action", "outcome"],
-            registry=self.registry,
-        )
+        self.commands = _Commands(_LATENCY_BUCKETS)  # by action and outcome, and their time
+        self.registry.register(self.commands)
         self.bids_accepted = Counter(
             "auctioneer_bids_accepted",
             "Bids in the log (placed by hand or by an auto-bid).",
@@ -179,6 +168,51 @@ class _Histogram(Collector):
         family = HistogramMetricFamily(self._name, self._text)
         family.add_metric([], cumulative, sum_value=self._sum)
         return [family]
+
+
+class _Commands(Collector):
+    """Commands by action and outcome, and each action's latency histogram.
+
+    Plain counts on the event loop's thread, like `_Histogram`: a labelled
+    prometheus_client metric takes a lock and a label lookup per observation,
+    and every command makes two.
+    """
+
+    def __init__(self, buckets: Sequence[float]) -> None:
+        self._bounds = tuple(buckets)
+        self._les = [*(repr(float(b)) for b in self._bounds), "+Inf"]
+        self._outcomes: dict[tuple[str, str], int] = {}
+        self._times: dict[str, tuple[list[int], list[float]]] = {}  # action -> counts, [sum]
+
+    def record(self, action: str, outcome: str, seconds: float) -> None:
+        key = (action, outcome)
+        self._outcomes[key] = self._outcomes.get(key, 0) + 1
+        times = self._times.get(action)
+        if times is None:
+            times = self._times[action] = ([0] * (len(self._bounds) + 1), [0.0])
+        times[0][bisect_left(self._bounds, seconds)] += 1
+        times[1][0] += seconds
+
+    def collect(self) -> list[Metric]:
+        commands = CounterMetricFamily(
+            "auctioneer_commands",
+            "Commands answered, by action and outcome (ok or the error code).",
+            labels=["action", "outcome"],
+        )
+        for (action, outcome), count in sorted(self._outcomes.items()):
+            commands.add_metric([action, outcome], count)
+        latency = HistogramMetricFamily(
+            "auctioneer_command_seconds",
+            "One command from the door's call to its reply, by action.",
+            labels=["action"],
+        )
+        for action, (counts, total) in sorted(self._times.items()):
+            cumulative, running = [], 0
+            for le, count in zip(self._les, counts, strict=True):
+                running += count
+                cumulative.append((le, float(running)))
+            latency.add_metric([action], cumulative, sum_value=total[0])
+        return [commands, latency]
 
 
 @dataclass(frozen=True, slots=True)
