@@ -8,6 +8,7 @@ only over the wire. This module is the one place that knows both.
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -37,6 +38,40 @@ def _register(argv: list[str]) -> None:
     except ImportError:  # pragma: no cover - the client CLI arrives with issue 4
         return
     register_client(app)
+
+
+@app.command()
+def audit(
+    auction_id: Annotated[
+        int | None, typer.Argument(help="With --server: the auction to verify.", min=1)
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option(help="Operator: audit this database offline (URL or file).")
+    ] = None,
+    auction: Annotated[
+        int | None, typer.Option(help="With --db: only this auction.", min=1)
+    ] = None,
+    server: Annotated[
+        str | None, typer.Option(help="Bidder: verify auction ID's public log on this server.")
+    ] = None,
+) -> None:
+    """Check auction logs: the hash chains, and the rules on them (docs/protocol.md).
+
+    `--db URL [--auction ID]`: the operator's audit of a database (every chain,
+    and every log replayed against what the database holds). `--server URL ID`:
+    any bidder's check of one auction's public log.
+    """
+    if (db is None) == (server is None):
+        raise typer.BadParameter("give --db URL or --server URL (one of them)")
+    if db is not None:
+        from auctioneer.gateways.audit import audit_db_command
+
+        raise typer.Exit(audit_db_command(db, auction))
+    if auction_id is None:
+        raise typer.BadParameter("--server needs the auction id: auctioneer audit --server URL ID")
+    from auctioneer.clients.cli.verify import verify_command
+
+    raise typer.Exit(verify_command(server or "", auction_id))
 
 
 _register(sys.argv)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -580,3 +581,57 @@ async def test_appends_are_group_committed(backend: str, store: Any) -> None:
     assert store.stats.appends == 400
     assert used <= 20, f"200 concurrent appends took {used} transactions"
     assert store.stats.largest_batch >= 20
+
+
+# -- the hash chain (docs/protocol.md "The tamper-evident log") -------------------
+
+
+def _with_hashes(c: Any, salt: int = 0) -> Any:
+    """The commit with a distinct 32-byte hash on each public event."""
+    hashes = [
+        bytes([(e.version + salt) % 256]) * 32 if e.seq is not None else None for e in c.events
+    ]
+    return dataclasses.replace(c, hashes=hashes)
+
+
+async def test_each_public_events_hash_is_stored_with_it_and_read_by_seq(store: Any) -> None:
+    c = _with_hashes(commit(7, 0, every_event(7)))
+    await store.append(c)
+    public = {e.seq: h for e, h in zip(c.events, c.hashes, strict=True) if e.seq is not None}
+    assert await store.log_hashes(7) == public
+    assert await store.log_hashes(7, 1, 3) == {2: public[2], 3: public[3]}
+    assert await store.log_hashes(8) == {}
+    (closed,) = [h for e, h in zip(c.events, c.hashes, strict=True) if e.event == "auction_closed"]
+    assert await store.sealed_hash(7) == closed
+    assert await store.unchained() == []
+
+
+async def test_hashes_of_commits_group_committed_together_stay_with_their_events(
+    store: Any,
+) -> None:
+    commits = [_with_hashes(commit(a, 0, every_event(a)), salt=a) for a in range(1, 9)]
+    await asyncio.gather(*(store.append(c) for c in commits))
+    for c in commits:
+        expected = {e.seq: h for e, h in zip(c.events, c.hashes, strict=True) if e.seq}
+        assert await store.log_hashes(c.auction_id) == expected
+
+
+async def test_a_log_without_hashes_gets_them_written_once(store: Any) -> None:
+    await store.append(commit(3, 0, every_event(3)))
+    stored = await store.log_hashes(3)
+    assert stored and set(stored.values()) == {None}
+    chained = {seq: bytes([seq]) * 32 for seq in stored}
+    await store.chain(3, chained)
+    assert await store.log_hashes(3) == chained
+
+
+async def test_a_hash_on_a_private_event_or_of_the_wrong_size_is_refused(store: Any) -> None:
+    events = every_event(4)
+    private = next(i for i, e in enumerate(events) if e.seq is None)
+    hashes: list[bytes | None] = [b"x" * 32 if e.seq else None for e in events]
+    hashes[private] = b"y" * 32
+    with pytest.raises(ValueError, match="bad hash"):
+        await store.append(dataclasses.replace(commit(4, 0, events), hashes=hashes))
+    with pytest.raises(ValueError, match="hashes for"):
+        await store.append(dataclasses.replace(commit(4, 0, events), hashes=[b"x" * 32]))
+    assert await store.load_events(4) == []

@@ -1,5 +1,7 @@
 """A database of the schema before the log became the write upgrades whole.
 
+(It also predates the hash chain: its logs get their hashes on the first start.)
+
 History is made by the real stack (memory store), written into an SQLite
 file at the previous schema exactly as that schema's code kept it (events,
 rows, notices with `notice_seqs`, purchases, stored reply bytes), and the
@@ -18,6 +20,7 @@ from typing import Any
 import orjson
 import pytest
 
+from auctioneer.gateways.audit import audit_store
 from auctioneer.service.clock import ManualClock
 from auctioneer.service.users import Caller
 from auctioneer.store import migrations as migrations_module
@@ -146,6 +149,14 @@ async def test_a_database_of_the_previous_schema_upgrades_with_everything_in_it(
                 assert now == then, (action, auction_id)
         listed = await new.call(admin, "get_auctions")
         assert listed == await old.call(old.callers["root"], "get_auctions")
+
+        # The hash chains of the old logs were computed once, on start, exactly as
+        # the write path computes them: the same log, hashes and heads.
+        assert await store.unchained() == []
+        for auction_id in (made["lamp"], made["vase"]):
+            then = await old.call(old.callers["root"], "get_log", auction_id=auction_id)
+            assert await new.call(admin, "get_log", auction_id=auction_id) == then
+        assert (await audit_store(store)).findings == []
 
         # An old retry gets its stored first reply and changes nothing.
         again = await new.raw(callers["bob"], "place_bid", id="b1", auction_id=1, amount=1500)

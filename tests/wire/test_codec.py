@@ -208,7 +208,9 @@ def test_the_story_covers_every_event_type_with_a_builder() -> None:
 def test_auction_created_data_is_the_public_auction_object() -> None:
     event, after = _step(AuctionCreated)
     data = codec.event_data(event, after)
-    assert data == {**public_view(auction_object(after)), "auction_id": 1}
+    whole = public_view(auction_object(after))
+    del whole["log_hash"]  # the head of a chain the event is not part of yet
+    assert data == {**whole, "auction_id": 1}
     assert "reserve" not in data
 
 

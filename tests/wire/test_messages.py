@@ -23,6 +23,7 @@ VALID: dict[str, dict[str, Any]] = {
     "get_auctions": {},
     "get_auction": {"auction_id": 1},
     "get_bids": {"auction_id": 1},
+    "get_log": {"auction_id": 1},
     "create_auction": dict(LOT),
     "create_sale": {"name": "Spring", "lots": [dict(LOT)]},
     "update_auction": {"auction_id": 1, "public": False},

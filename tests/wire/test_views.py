@@ -103,6 +103,7 @@ def test_an_auction_object_has_every_field_of_the_protocol() -> None:
         "deleted": False,
         "images": [],
         "seq": 3,
+        "log_hash": None,
     }
 
 

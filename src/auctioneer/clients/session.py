@@ -79,6 +79,7 @@ class Event:
     seq: int | None
     at: str | None
     data: dict[str, Any]
+    hash: str | None = None  # an auction event's link in its hash chain (docs/protocol.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,7 +335,15 @@ class ClientSession:
             return [Welcome(data)]
         topic = message.get("topic")
         seq = message.get("seq")
-        event = Event(name, topic, seq if isinstance(seq, int) else None, message.get("at"), data)
+        link = message.get("hash")
+        event = Event(
+            name,
+            topic,
+            seq if isinstance(seq, int) else None,
+            message.get("at"),
+            data,
+            link if isinstance(link, str) else None,
+        )
         state = self.topics.get(topic) if isinstance(topic, str) else None
         if state is None or event.seq is None:
             self.book.absorb_event(event)

@@ -93,6 +93,7 @@ class Api:
             "get_auctions": self._get_auctions,
             "get_auction": self._get_auction,
             "get_bids": self._get_bids,
+            "get_log": self._get_log,
             "create_auction": self._create_auction,
             "create_sale": self._create_sale,
             "update_auction": self._update_auction,
@@ -187,7 +188,8 @@ class Api:
 
     async def view(self, caller: Caller, state: Auction) -> dict[str, Any]:
         names = await self.users.names(people_in([state])) if caller.is_admin else {}
-        admin_object = auction_object(state, names=names)
+        log_hash = await self.auctions.log_hash(state)
+        admin_object = auction_object(state, names=names, log_hash=log_hash)
         if not caller.is_admin:
             return public_view(admin_object)
         counts = await self.watchlist.counts([state.id])
@@ -270,6 +272,16 @@ class Api:
         state = await self.visible_auction(caller, req.auction_id, fresh=True)
         bids = await self._bid_objects(caller, req.auction_id, None, LATEST_BIDS)
         return codec.encode({"auction": await self.view(caller, state), "bids": bids})
+
+    async def _get_log(self, caller: Caller, req: m.GetLog, rid: str | None) -> bytes:
+        """The whole public log with its hashes, for whoever may see the auction."""
+        state = await self.visible_auction(caller, req.auction_id)
+        frames = await self.auctions.frames(req.auction_id, 0, state.seq)
+        log_hash = await self.auctions.log_hash(state)
+        head = codec.encode(
+            {"auction_id": state.id, "log_hash": None if log_hash is None else log_hash.hex()}
+        )
+        return head[:-1] + b',"events":[' + b",".join(f.data for f in frames) + b"]}"
 
     async def _get_bids(self, caller: Caller, req: m.GetBids, rid: str | None) -> bytes:
         await self.visible_auction(caller, req.auction_id)

@@ -22,11 +22,14 @@ EMPTY_RESULT = codec.encode({})
 class AuctionView:
     """One state's auction object, built and encoded lazily, at most once each."""
 
-    __slots__ = ("_admin", "_admin_json", "_public_json", "names", "state")
+    __slots__ = ("_admin", "_admin_json", "_public_json", "log_hash", "names", "state")
 
-    def __init__(self, state: Auction, names: dict[int, str]) -> None:
+    def __init__(
+        self, state: Auction, names: dict[int, str], log_hash: bytes | None = None
+    ) -> None:
         self.state = state
         self.names = names
+        self.log_hash = log_hash  # the head of its hash chain at this state
         self._admin: dict[str, Any] | None = None
         self._admin_json: bytes | None = None
         self._public_json: bytes | None = None
@@ -35,7 +38,7 @@ class AuctionView:
     def admin(self) -> dict[str, Any]:
         """The admin view of the auction object (real usernames, the reserve)."""
         if self._admin is None:
-            self._admin = auction_object(self.state, names=self.names)
+            self._admin = auction_object(self.state, names=self.names, log_hash=self.log_hash)
         return self._admin
 
     @property

@@ -24,6 +24,7 @@ from auctioneer.engine.state import Auction, Status
 from auctioneer.service.actor import ActorPool, Work
 from auctioneer.service.auction_view import AuctionView, people_in
 from auctioneer.service.batches import DecidedBatch, Outcome
+from auctioneer.service.chain import Head
 from auctioneer.service.commits import (
     commit_of,
     decision_of,
@@ -35,6 +36,7 @@ from auctioneer.service.errors import Conflict, Internal, NotFound
 from auctioneer.service.forwarding import Forwarder, hand_on, log_failure
 from auctioneer.service.handover import Handover
 from auctioneer.service.idempotency import Replies
+from auctioneer.service.ledger import Heads, chain_unchained
 from auctioneer.service.metrics import Metrics
 from auctioneer.service.ownership import Ownership
 from auctioneer.service.ports import (
@@ -99,6 +101,7 @@ class AuctionService:
         self._inline = bool(getattr(broker, "delivers_inline", False))
         self.publisher = Publisher(hub, store, inline=self._inline)
         self.publisher.hints = not self.ownership.solo
+        self.heads = Heads(store)  # where each state's hash chain stands
         self.replies = Replies(store, clock, users)
         self.scheduler = Scheduler(
             self._actors,
@@ -118,9 +121,10 @@ class AuctionService:
 
     # -- lifecycle -----------------------------------------------------------
     async def start(self) -> None:
-        """Project what a crash left unprojected, then take up this process's
-        auctions (all of them, alone): load every unfinished one and set its
-        timer again (handover.py)."""
+        """Project what a crash left unprojected (logs older than the hash chain
+        get theirs first), then take up this process's auctions (all of them,
+        alone): load every unfinished one and set its timer again (handover.py)."""
+        await chain_unchained(self.store)
         await project_unprojected(self.store, self.users)
         await refresh_old_rows(self.store, self.users)
         await self.replies.start()
@@ -155,6 +159,10 @@ class AuctionService:
     async def frames(self, auction_id: int, after_seq: int, upto_seq: int) -> list[Frame]:
         """The public event frames with after_seq < seq <= upto_seq, in order."""
         return await self.publisher.frames(auction_id, after_seq, upto_seq)
+
+    async def log_hash(self, state: Auction) -> bytes | None:
+        """The head of the auction's hash chain at `state` (its `log_hash`)."""
+        return (await self.heads.of(state)).log_hash
 
     async def notice_frames(self, user_id: int, after_seq: int, upto_seq: int) -> list[Frame]:
         notices = await self.store.notices(user_id, after_seq)
@@ -295,20 +303,31 @@ class AuctionService:
                 seen.add(key)
             done.append((work, state))
 
-        final, rendered = await self._render(state, done)
+        # Hash the public events onto the chain as their frames are rendered,
+        # so each hash is written with its log row.
+        head = await self.heads.of(start)
+        frames, heads = self.publisher.render(steps, head)
+        by_state = {id(start): head} | {id(s): h for (_, s), h in zip(steps, heads, strict=True)}
+        final, rendered = await self._render(state, done, by_state)
         commit: asyncio.Task[Projected] | None = None
         if steps:
+            self.heads.keep(state, heads[-1])
             requests = [
                 request_of(auction_id, work, version, real_now) for work, _, version in rendered
             ]
+            links = [
+                h.last if e.seq is not None else None
+                for (e, _), h in zip(steps, heads, strict=True)
+            ]
             record = commit_of(
-                start, final, steps, notices, purchases, decisions=decisions, requests=requests
-            )
+                start, final, steps, notices, purchases, decisions=decisions, requests=requests,
+                hashes=links,
+            )  # fmt: skip
             commit = self._actors.loop.create_task(self._commit(record))
             self._ahead[auction_id] = state
             self._inflight_keys.update(seen)
         return DecidedBatch(
-            self, auction_id, batch, start, final, steps, bool(notices), done, refused,
+            self, auction_id, batch, start, final, steps, frames, bool(notices), done, refused,
             rendered, commit, self._generation.get(auction_id, 0), last,
         )  # fmt: skip
 
@@ -351,7 +370,7 @@ class AuctionService:
             for work, result, _ in b.rendered:  # durable: retries are answered from memory
                 self.replies.remember(work.user_id or 0, work.request_id or "", result)
             # Cache the frames with the state, so a resume that reads this seq finds them.
-            frames = self.publisher.remember(auction_id, b.steps)
+            frames = self.publisher.remember(auction_id, b.frames)
             self.metrics.bids_accepted.inc(sum(isinstance(e, BidPlaced) for e, _ in b.steps))
             self._states[auction_id] = state
             if self._ahead.get(auction_id) is state:
@@ -416,7 +435,7 @@ class AuctionService:
         return True
 
     async def _render(
-        self, state: Auction, done: list[tuple[Work, Outcome]]
+        self, state: Auction, done: list[tuple[Work, Outcome]], heads: dict[int, Head]
     ) -> tuple[AuctionView, list[tuple[Work, bytes, int]]]:
         """Encode each accepted command's result (in place); the ones to keep for retries.
 
@@ -428,11 +447,13 @@ class AuctionService:
         names = await self.users.names(
             people_in([state, *(s for _, s in done if isinstance(s, Auction))])
         )
-        final = AuctionView(state, names)
+        final = AuctionView(state, names, heads[id(state)].log_hash)
         kept: list[tuple[Work, bytes, int]] = []
         for index, (work, outcome) in enumerate(done):
             if isinstance(outcome, Auction):
-                view = final if outcome is state else AuctionView(outcome, names)
+                view = final
+                if outcome is not state:
+                    view = AuctionView(outcome, names, heads[id(outcome)].log_hash)
                 result = view.result(empty=work.result == "empty", admin=work.admin)
                 done[index] = (work, result)
                 if work.user_id and work.request_id:
@@ -450,15 +471,17 @@ class AuctionService:
         self,
         start: Auction,
         view: AuctionView,
-        steps: list[tuple[Event, Auction]],
+        frames: list[Frame],
+        head: Head,
         notices: list[StoredNotice],
     ) -> None:
         """Take up an auction created outside its writer (a sale's lot, written
         with its sale): cache it, set its timer, publish what it did."""
         auction_id = view.state.id
-        frames = self.publisher.remember(auction_id, steps)
+        self.publisher.remember(auction_id, frames)
         if self.ownership.owns(auction_id):
             self._states[auction_id] = view.state
+            self.heads.keep(view.state, head)
             self.scheduler.schedule(view.state)
         else:  # its owner takes it up (loads it, sets its timer) on a no-op Tick
             self.copies.heard(auction_id, view.state.version)

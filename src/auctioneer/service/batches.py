@@ -16,7 +16,7 @@ from auctioneer.engine.state import Auction
 from auctioneer.service.actor import Work
 from auctioneer.service.auction_view import AuctionView
 from auctioneer.service.idempotency import Replies
-from auctioneer.service.ports import Projected
+from auctioneer.service.ports import Frame, Projected
 from auctioneer.service.replies import is_refusal, refusal
 
 if TYPE_CHECKING:
@@ -31,8 +31,20 @@ class DecidedBatch:
     """A batch decided ahead: its commit on its way, its answers held (actor.Pending)."""
 
     __slots__ = (
-        "auction_id", "commit", "done", "final", "generation", "last", "notices",
-        "refused", "rendered", "service", "start", "steps", "works",
+        "auction_id",
+        "commit",
+        "done",
+        "final",
+        "frames",
+        "generation",
+        "last",
+        "notices",
+        "refused",
+        "rendered",
+        "service",
+        "start",
+        "steps",
+        "works",
     )  # fmt: skip
 
     def __init__(
@@ -43,6 +55,7 @@ class DecidedBatch:
         start: Auction,
         final: AuctionView,
         steps: list[tuple[Event, Auction]],
+        frames: list[Frame],
         notices: bool,
         done: list[tuple[Work, Outcome]],
         refused: list[tuple[int, str, bytes]],
@@ -53,6 +66,7 @@ class DecidedBatch:
     ) -> None:
         self.service, self.auction_id, self.works = service, auction_id, works
         self.start, self.final, self.steps, self.notices = start, final, steps, notices
+        self.frames = frames  # the public events encoded and hashed, published once durable
         self.done, self.refused, self.rendered = done, refused, rendered
         self.commit, self.generation, self.last = commit, generation, last
 

@@ -30,6 +30,7 @@ def commit_of(
     idempotency: list[tuple[int, str, bytes]] | None = None,
     decisions: list[Decision] | None = None,
     requests: list[RequestRecord] | None = None,
+    hashes: list[bytes | None] | None = None,
 ) -> Commit:
     """The store's record of one auction's decided batch: the log entries (its
     events and the decisions that made them) and what they project."""
@@ -50,6 +51,7 @@ def commit_of(
         row_json=final.admin_json,
         decisions=decisions or (),
         requests=requests or (),
+        hashes=hashes or (),
     )
 
 

@@ -19,6 +19,7 @@ import logging
 
 from auctioneer import engine
 from auctioneer.service.auction_view import EMPTY_RESULT, AuctionView, people_in
+from auctioneer.service.ledger import stored_head
 from auctioneer.service.ports import Clock, EventStore, RequestRecord
 from auctioneer.service.users import UserService
 
@@ -132,7 +133,8 @@ class Replies:
         events = await self._store.load_events(record.auction_id, 0, limit=record.version)
         state = engine.replay(record.auction_id, events)
         names = await self._users.names(people_in([state])) if admin else {}
-        return AuctionView(state, names).result(empty=False, admin=admin)
+        head = await stored_head(self._store, state)
+        return AuctionView(state, names, head.log_hash).result(empty=False, admin=admin)
 
     def remember(self, user_id: int, request_id: str, result: bytes) -> None:
         """Keep a durable reply in memory for retries."""

@@ -166,6 +166,9 @@ class Commit:
     row_json: bytes | None = None  # `row` already encoded, when the caller has it
     decisions: Sequence[Decision] = ()
     requests: Sequence[RequestRecord] = ()
+    # Each event's link in the auction's hash chain (32 bytes; None for a
+    # private event), in the order of `events`; empty when not given.
+    hashes: Sequence[bytes | None] = ()
 
 
 Projected = Awaitable[list[StoredNotice]]
@@ -229,6 +232,22 @@ class AuctionLog(Protocol):
 
     async def sale_lots(self, sale_id: int) -> list[int]:
         """The auction ids of a sale, in lot order."""
+
+    # -- the hash chain (docs/protocol.md "The tamper-evident log") -------------
+    async def log_hashes(
+        self, auction_id: int, after_seq: int = 0, upto_seq: int | None = None
+    ) -> dict[int, bytes | None]:
+        """The stored hash of each public event with after_seq < seq <= upto_seq, by seq."""
+
+    async def sealed_hash(self, auction_id: int) -> bytes | None:
+        """The stored hash of the auction's `auction_closed` event, if it closed."""
+
+    async def unchained(self) -> list[int]:
+        """Auctions whose events were written before the chain (hashes never computed)."""
+
+    async def chain(self, auction_id: int, hashes: dict[int, bytes]) -> None:
+        """Write the computed hashes of an unchained auction (by seq) and take it
+        off the list, in one transaction."""
 
 
 class Projections(Protocol):

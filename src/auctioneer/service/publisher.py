@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Collection, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from orjson import Fragment
 
@@ -21,6 +21,7 @@ from auctioneer import engine
 from auctioneer.engine.events import AuctionDeleted, AuctionUpdated, Event
 from auctioneer.engine.state import Auction
 from auctioneer.service.auction_view import AuctionView
+from auctioneer.service.chain import Head, chained, with_hash
 from auctioneer.service.ports import AuctionLog, Frame, StoredNotice
 from auctioneer.service.read_copies import VERSIONS, version_frame
 from auctioneer.wire import codec
@@ -61,19 +62,40 @@ class Publisher:
 
     # -- frames ------------------------------------------------------------------
     @staticmethod
-    def frame(event: Event, after: Auction) -> Frame:
-        """The one encoding of a public event, as every subscriber receives it."""
-        data = codec.encode_event(
+    def envelope(event: Event, after: Auction) -> dict[str, Any]:
+        """A public event as an object, before its hash (service/chain.py)."""
+        return codec.event_envelope(
             event.event,
             codec.event_data(event, after),
             topic=auction_topic(event.auction_id),
             seq=event.seq,
             at=event.at,
         )
-        hides = isinstance(event, AuctionDeleted) or (
-            isinstance(event, AuctionUpdated) and event.public is False
-        )
-        return Frame(data, event.seq, hides)
+
+    @staticmethod
+    def render(
+        steps: Sequence[tuple[Event, Auction]], head: Head
+    ) -> tuple[list[Frame], list[Head]]:
+        """Encode a batch's public events once, each hashed onto the chain.
+
+        Returns the frames and the chain's head after each step (a private
+        event leaves it where it was). The write path does this before its
+        commit, so each hash is stored with its log row.
+        """
+        frames: list[Frame] = []
+        heads: list[Head] = []
+        for event, after in steps:
+            if event.seq is not None:
+                data, head = chained(Publisher.envelope(event, after), head)
+                frames.append(Frame(data, event.seq, _hides(event)))
+            heads.append(head)
+        return frames, heads
+
+    @staticmethod
+    def stored_frame(event: Event, after: Auction, digest: bytes | None) -> Frame:
+        """A public event read back from the log, with the hash stored beside it."""
+        data = with_hash(Publisher.envelope(event, after), digest)
+        return Frame(data, event.seq, _hides(event))
 
     @staticmethod
     def notice_frame(notice: StoredNotice) -> Frame:
@@ -82,10 +104,9 @@ class Publisher:
         )
         return Frame(data, notice.seq)
 
-    def remember(self, auction_id: int, steps: Sequence[tuple[Event, Auction]]) -> list[Frame]:
-        """Encode a durable batch's public events once and cache them for resumes."""
+    def remember(self, auction_id: int, frames: list[Frame]) -> list[Frame]:
+        """Cache a durable batch's frames for resumes."""
         cache = self._frames.setdefault(auction_id, deque(maxlen=FRAME_CACHE))
-        frames = [self.frame(event, after) for event, after in steps if event.seq is not None]
         cache.extend(frames)
         return frames
 
@@ -106,12 +127,13 @@ class Publisher:
         state = engine.new_auction(auction_id)
         frames: list[Frame] = []
         version = 0
+        hashes = await self._store.log_hashes(auction_id, after_seq, upto_seq)
         while True:
             events = await self._store.load_events(auction_id, version, limit=CATCH_UP_PAGE)
             for event in events:
                 state = engine.evolve(state, event)
                 if event.seq is not None and after_seq < event.seq <= upto_seq:
-                    frames.append(self.frame(event, state))
+                    frames.append(self.stored_frame(event, state, hashes.get(event.seq)))
             if len(events) < CATCH_UP_PAGE or (frames and frames[-1].seq == upto_seq):
                 return frames
             version = events[-1].version
@@ -182,6 +204,13 @@ class Publisher:
             hidden = {"auction_id": state.id}
             gone = codec.encode_event("auction_hidden", hidden, topic=AUCTIONS, seq=state.seq)
             self.hub.post(AUCTIONS, Frame(gone))
+
+
+def _hides(event: Event) -> bool:
+    """Whether the event hides the auction (never coalesced away)."""
+    return isinstance(event, AuctionDeleted) or (
+        isinstance(event, AuctionUpdated) and event.public is False
+    )
 
 
 def _covers(cache: deque[Frame], first: int, last: int) -> bool:

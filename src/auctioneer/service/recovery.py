@@ -22,6 +22,7 @@ from auctioneer import engine
 from auctioneer.engine.events import Event
 from auctioneer.service.auction_view import AuctionView, people_in
 from auctioneer.service.commits import commit_of, notice_records, purchases_of
+from auctioneer.service.ledger import stored_head
 from auctioneer.service.ports import (
     AuctionLog,
     Decision,
@@ -73,7 +74,8 @@ async def project_again(
                 run[-1].at,
             )
             requests.append(record)
-    final = AuctionView(state, await users.names(people_in([state])))
+    head = await stored_head(store, state)
+    final = AuctionView(state, await users.names(people_in([state])), head.log_hash)
     purchases = purchases_of(event for event, _ in steps)
     commit = commit_of(start, final, steps, notices, purchases, requests=requests)
     await store.project(commit)
@@ -105,7 +107,8 @@ async def refresh_old_rows(store: _LogAndRows, users: UserService) -> int:
         state = engine.replay(row["id"], events) if events else None
         if state is None or state.spec is None:
             continue
-        view = AuctionView(state, await users.names(people_in([state])))
+        head = await stored_head(store, state)  # chained on start, before this
+        view = AuctionView(state, await users.names(people_in([state])), head.log_hash)
         if fields is None:
             fields = set(view.admin)
             if fields <= row.keys():

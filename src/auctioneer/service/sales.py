@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from auctioneer import engine
@@ -17,14 +18,33 @@ from auctioneer.engine.events import Event
 from auctioneer.engine.state import Auction
 from auctioneer.service.auction_view import AuctionView
 from auctioneer.service.auctions import AuctionService
+from auctioneer.service.chain import Head
 from auctioneer.service.commits import commit_of, decision_of, notice_records
 from auctioneer.service.errors import Conflict, Internal
-from auctioneer.service.ports import NoticeRecord
+from auctioneer.service.ports import Frame, NoticeRecord
 from auctioneer.service.replies import first_reply
 
 __all__ = ["SaleLots"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lot:
+    """One lot decided: its steps, frames and hash chain, before the sale is written."""
+
+    start: Auction
+    view: AuctionView
+    steps: list[tuple[Event, Auction]]
+    notices: list[NoticeRecord]
+    frames: list[Frame]
+    heads: list[Head]
+
+    def hashes(self) -> list[bytes | None]:
+        return [
+            h.last if e.seq is not None else None
+            for (e, _), h in zip(self.steps, self.heads, strict=True)
+        ]
 
 
 class SaleLots:
@@ -53,27 +73,29 @@ class SaleLots:
         self.validate(commands)
         ids = await self._service.store.allocate_ids("auction", len(commands))
         now = self._service.clock.now_ms()
-        lots: list[tuple[Auction, AuctionView, list[tuple[Event, Auction]], list[NoticeRecord]]]
-        lots = []
+        lots: list[_Lot] = []
         for auction_id, command in zip(ids, commands, strict=True):
             start = engine.new_auction(auction_id)
             events = engine.decide(start, command, now)
             steps = engine.fold_steps(start, events)
             notices = notice_records(engine.notices(start, events), events[-1].at)
-            lots.append((start, AuctionView(steps[-1][1], {}), steps, notices))
-        result = reply([view.admin for _, view, _, _ in lots])
+            frames, heads = self._service.publisher.render(steps, Head())
+            view = AuctionView(steps[-1][1], {}, heads[-1].log_hash)
+            lots.append(_Lot(start, view, steps, notices, frames, heads))
+        result = reply([lot.view.admin for lot in lots])
         kept = [(*key, result)] if key is not None else []
         commits = [
             commit_of(
-                start,
-                view,
-                steps,
-                notices,
+                lot.start,
+                lot.view,
+                lot.steps,
+                lot.notices,
                 [],
                 idempotency=kept if index == len(lots) - 1 else [],
                 decisions=[decision_of(1, None)],
+                hashes=lot.hashes(),
             )
-            for index, (start, view, steps, notices) in enumerate(lots)
+            for index, lot in enumerate(lots)
         ]
         try:
             stored = await self._service.store.append_all(commits)
@@ -87,8 +109,8 @@ class SaleLots:
             raise (Conflict("Try again") if _is_conflict(e) else Internal()) from e
         if key is not None:
             self._service.replies.remember(*key, result)
-        for (start, view, steps, _), stored_notices in zip(lots, stored, strict=True):
-            self._service.adopt(start, view, steps, stored_notices)
+        for lot, stored_notices in zip(lots, stored, strict=True):
+            self._service.adopt(lot.start, lot.view, lot.frames, lot.heads[-1], stored_notices)
         return result
 
     def validate(self, commands: Iterable[CreateAuction]) -> None:

@@ -77,9 +77,10 @@ class EventRow:
     user_id: int | None = None  # who caused it (the decision's request)
     request_id: str | None = None
     decision: int | None = None  # DECISION_CODES on a decision's first row, else None
+    hash: bytes | None = None  # its link in the chain (32 bytes); None when private
 
     def log_params(self, auction_id: int) -> tuple[Any, ...]:
-        """The log row in the column order both backends insert."""
+        """The log row in the column order both backends insert (the hash apart)."""
         return (
             auction_id,
             self.version,
@@ -154,7 +155,13 @@ def plan_commit(commit: Commit, *, now_ms: Callable[[], int] = system_clock_ms) 
     raw_lot = commit.row.get("lot")
     if isinstance(raw_lot, int) and not isinstance(raw_lot, bool):
         lot = raw_lot
+    hashes = list(commit.hashes) or [None] * len(commit.events)
+    if len(hashes) != len(commit.events):
+        raise ValueError(f"{len(hashes)} hashes for {len(commit.events)} events")
     for i, event in enumerate(commit.events, start=1):
+        link = hashes[i - 1]
+        if link is not None and (event.seq is None or len(link) != 32):
+            raise ValueError(f"event {event.event} at version {event.version} has a bad hash")
         if event.auction_id != commit.auction_id:
             raise ValueError(
                 f"event {event.event} of auction {event.auction_id} "
@@ -185,6 +192,7 @@ def plan_commit(commit: Commit, *, now_ms: Callable[[], int] = system_clock_ms) 
                 user_id=cause.user_id if cause else None,
                 request_id=cause.request_id if cause else None,
                 decision=DECISION_CODES[starts.reply] if starts else None,
+                hash=link,
             )
         )
     sale: tuple[int, bytes] | None = None

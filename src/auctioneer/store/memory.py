@@ -33,6 +33,7 @@ from auctioneer.store.base import (
     plan_commit,
     system_clock_ms,
 )
+from auctioneer.store.chain_memory import MemoryChain
 from auctioneer.store.errors import (
     ConcurrencyConflict,
     StoreError,
@@ -60,7 +61,7 @@ class _AuctionRow:
         self.seq = plan.last_seq
 
 
-class MemoryStore(MemoryHouseRecords, MemoryWatchRecords):
+class MemoryStore(MemoryChain, MemoryHouseRecords, MemoryWatchRecords):
     """The EventStore Protocol in memory. `stats` counts transactions."""
 
     def __init__(self, *, clock: Callable[[], int] = system_clock_ms) -> None:
@@ -148,6 +149,7 @@ class MemoryStore(MemoryHouseRecords, MemoryWatchRecords):
         current = self._auctions.get(plan.auction_id)
         log = self._events.setdefault(plan.auction_id, [])
         public = self._public.setdefault(plan.auction_id, [])
+        self._link(plan)
         for event in commit.events:
             log.append(event)
             if event.seq is not None:

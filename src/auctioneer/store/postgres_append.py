@@ -37,8 +37,9 @@ __all__ = ["append_batch", "append_one"]
 
 _LOCK_AUCTION = "SELECT version FROM auctions WHERE id = $1 FOR UPDATE"
 _INSERT_EVENT = (
-    "INSERT INTO events (auction_id, version, seq, type, at, data, user_id, request_id, decision)"
-    " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)"
+    "INSERT INTO events"
+    " (auction_id, version, seq, type, at, data, user_id, request_id, decision, hash)"
+    " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)"
 )
 _UPSERT_AUCTION = """
 INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
@@ -91,9 +92,10 @@ JOIN unnest($1::bigint[], $2::text[]) AS k (user_id, request_id)
   ON i.user_id = k.user_id AND i.request_id = k.request_id
 """
 _INSERT_EVENTS = """
-INSERT INTO events (auction_id, version, seq, type, at, data, user_id, request_id, decision)
+INSERT INTO events (auction_id, version, seq, type, at, data, user_id, request_id, decision,
+                    hash)
 SELECT * FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::text[], $5::bigint[],
-                     $6::jsonb[], $7::bigint[], $8::text[], $9::smallint[])
+                     $6::jsonb[], $7::bigint[], $8::text[], $9::smallint[], $10::bytea[])
 """
 _UPSERT_AUCTIONS = """
 INSERT INTO auctions (id, status, public, deleted, sale_id, lot, row, version, seq)
@@ -179,9 +181,9 @@ async def append_batch(
         return results
     plans = [plan for _, plan in accepted]
 
-    events = [e.log_params(p.auction_id) for p in plans for e in p.events]
+    events = [(*e.log_params(p.auction_id), e.hash) for p in plans for e in p.events]
     if events:
-        await conn.execute(_INSERT_EVENTS, *_columns(events, 9))
+        await conn.execute(_INSERT_EVENTS, *_columns(events, 10))
 
     # One row per auction: the last commit's state (ON CONFLICT may touch a row once).
     latest: dict[int, tuple[Any, ...]] = {}
@@ -250,7 +252,9 @@ async def append_one(conn: asyncpg.Connection, plan: CommitPlan) -> list[StoredN
     if (stored_version or 0) != plan.expected_version:
         raise ConcurrencyConflict(plan.auction_id, plan.expected_version)
     try:
-        await conn.executemany(_INSERT_EVENT, [e.log_params(plan.auction_id) for e in plan.events])
+        await conn.executemany(
+            _INSERT_EVENT, [(*e.log_params(plan.auction_id), e.hash) for e in plan.events]
+        )
     except asyncpg.UniqueViolationError as e:  # another process wrote this version
         raise ConcurrencyConflict(plan.auction_id, plan.expected_version) from e
     await conn.execute(_UPSERT_AUCTION, *plan.auction_params())

@@ -52,6 +52,7 @@ from auctioneer.store.base import (
     plan_commit,
     system_clock_ms,
 )
+from auctioneer.store.chain_sqlite import SQLiteChain
 from auctioneer.store.errors import (
     StoreUnavailable,
     UsernameTaken,
@@ -173,7 +174,7 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
-class SQLiteStore(SQLiteHouseRecords, SQLiteWatchRecords):
+class SQLiteStore(SQLiteChain, SQLiteHouseRecords, SQLiteWatchRecords):
     """The EventStore Protocol on one SQLite file.
 
     Args:

@@ -52,11 +52,14 @@ _UPSERT_SALE = (
 # steps once per row and the writer thread takes the GIL back after each step,
 # which costs up to a switch interval whenever the event loop holds it; the
 # rows travel as one JSON array instead.
+# The hashes (32 raw bytes each, which JSON cannot carry) travel as one blob
+# beside the array; a row names its hash's place in it (NULL: a private event).
 _INSERT_EVENTS = """
-INSERT INTO events (auction_id, version, seq, type, at, data, user_id, request_id, decision)
+INSERT INTO events (auction_id, version, seq, type, at, data, user_id, request_id, decision,
+                    hash)
 SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6,
-       value->>7, value->>8
-FROM json_each(?)
+       value->>7, value->>8, substr(?2, value->>9 * 32 + 1, 32)
+FROM json_each(?1)
 """
 # An auction's row holds its newest state; the lot number is kept once set,
 # and the public seq never goes back. The indexed columns (status; sale and
@@ -128,8 +131,16 @@ def append_log(conn: sqlite3.Connection, plans: list[CommitPlan]) -> list[tuple[
         answers.append((True, None))
     if not accepted:
         return answers
-    rows = [e.log_params(p.auction_id) for p in accepted for e in p.events]
-    conn.execute(_INSERT_EVENTS, _as_json(rows))
+    rows: list[tuple[Any, ...]] = []
+    links = bytearray()
+    for p in accepted:
+        for e in p.events:
+            place = None
+            if e.hash is not None:
+                place = len(links) // 32
+                links += e.hash
+            rows.append((*e.log_params(p.auction_id), place))
+    conn.execute(_INSERT_EVENTS, (*_as_json(rows), bytes(links)))
     replies = [(u, r, bytes(b).decode(), p.at) for p in accepted for u, r, b in p.idempotency]
     if replies:
         conn.execute(_INSERT_REPLIES, _as_json(replies))

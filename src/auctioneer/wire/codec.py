@@ -46,6 +46,7 @@ __all__ = [
     "encode_event",
     "encode_reply",
     "event_data",
+    "event_envelope",
 ]
 
 
@@ -94,6 +95,13 @@ def encode_event(
     name: str, data: Any, *, topic: str | None = None, seq: int | None = None, at: int | None = None
 ) -> bytes:
     """An event envelope; `welcome` has no topic and no seq."""
+    return orjson.dumps(event_envelope(name, data, topic=topic, seq=seq, at=at))
+
+
+def event_envelope(
+    name: str, data: Any, *, topic: str | None = None, seq: int | None = None, at: int | None = None
+) -> dict[str, Any]:
+    """The event object before encoding (the hash chain encodes it its own way)."""
     envelope: dict[str, Any] = {"event": name}
     if topic is not None:
         envelope["topic"] = topic
@@ -102,7 +110,7 @@ def encode_event(
     if at is not None:
         envelope["at"] = format_time(at)
     envelope["data"] = data
-    return orjson.dumps(envelope)
+    return envelope
 
 
 def event_data(event: Event, after: Auction) -> dict[str, Any]:
@@ -114,7 +122,9 @@ def event_data(event: Event, after: Auction) -> dict[str, Any]:
 
 
 def _created(e: Event, a: Auction) -> dict[str, Any]:
-    return public_view(auction_object(a))
+    data = public_view(auction_object(a))
+    del data["log_hash"]  # the auction's head: not known before its first event is hashed
+    return data
 
 
 def _opened(e: Event, a: Auction) -> dict[str, Any]:

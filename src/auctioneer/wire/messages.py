@@ -114,6 +114,10 @@ class GetAuction(Request):
     auction_id: AuctionId
 
 
+class GetLog(Request):
+    auction_id: AuctionId
+
+
 class GetBids(Request):
     auction_id: AuctionId
     before_seq: Seq | None = None
@@ -292,6 +296,7 @@ ACTIONS: dict[str, type[Request]] = {
     "get_auctions": GetAuctions,
     "get_auction": GetAuction,
     "get_bids": GetBids,
+    "get_log": GetLog,
     "create_auction": CreateAuction,
     "create_sale": CreateSale,
     "update_auction": UpdateAuction,

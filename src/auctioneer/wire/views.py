@@ -71,8 +71,13 @@ def minimum_bid(a: Auction) -> int | None:
     return stated_minimum_bid(a)
 
 
-def auction_object(a: Auction, *, names: Mapping[int, str] | None = None) -> dict[str, Any]:
-    """The admin view of an auction (use `public_view` for everyone else)."""
+def auction_object(
+    a: Auction, *, names: Mapping[int, str] | None = None, log_hash: bytes | None = None
+) -> dict[str, Any]:
+    """The admin view of an auction (use `public_view` for everyone else).
+
+    `log_hash` is the head of its public log's hash chain (docs/protocol.md).
+    """
     spec = a.spec
     assert spec is not None, "an auction object needs a created auction"
     names = names or {}
@@ -124,6 +129,7 @@ def auction_object(a: Auction, *, names: Mapping[int, str] | None = None) -> dic
         "deleted": a.deleted,
         "images": image_objects(a.images),
         "seq": a.seq,
+        "log_hash": None if log_hash is None else log_hash.hex(),
     }
 
 

@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 
 from auctioneer.clients.cli.config import DEFAULT_SERVER, ENV_SERVER, Login, TokenStore
+from auctioneer.clients.cli.seen import SeenHashes
 from auctioneer.clients.connection import Client
 from auctioneer.clients.errors import ClientError, ConnectionLost, RequestFailed
 from auctioneer.clients.money import AmountError
@@ -132,6 +133,8 @@ async def connected(
         raise CliError("not logged in: run `auctioneer login USERNAME` first")
     client_options.setdefault("reconnect", False)
     client = Client(url or server or DEFAULT_SERVER, **client_options)
+    seen = SeenHashes(server or DEFAULT_SERVER)  # for `auctioneer audit --server`
+    client.on_event(seen.on_event)
     await client.connect()
     try:
         if stored is not None:
@@ -147,3 +150,6 @@ async def connected(
         raise CliError(f"connection lost: {e}", EXIT_UNREACHABLE) from e
     finally:
         await client.close()
+        for auction in list(client.session.book.auctions.values()):
+            seen.note_auction(auction)
+        seen.save()

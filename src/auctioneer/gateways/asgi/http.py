@@ -175,6 +175,7 @@ def build_router(api: Api, settings: Settings) -> APIRouter:
     route("POST", "/auctions/{auction_id}/close", "close_auction", body=False)
     route("POST", "/auctions/{auction_id}/cancel", "cancel_auction", body=False)
     route("GET", "/auctions/{auction_id}/bids", "get_bids", body=False)
+    route("GET", "/auctions/{auction_id}/log", "get_log", body=False)
     route("POST", "/auctions/{auction_id}/bids", "place_bid", body=True)
     route("POST", "/auctions/{auction_id}/auto-bid", "start_auto_bid", body=True)
     route("DELETE", "/auctions/{auction_id}/auto-bid", "stop_auto_bid", body=False)

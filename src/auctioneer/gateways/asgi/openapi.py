@@ -155,6 +155,10 @@ OBJECTS: dict[str, dict[str, Any]] = {
             "sale_id": _null("integer"),
             "lot": _null("integer"),
             "seq": _INT,
+            "log_hash": {
+                **_null("string"),
+                "description": "the head of its public log's hash chain (SHA-256 hex)",
+            },
         },
         "An auction object (admins also see reserve, usernames, deleted, watchers,"
         " watchlist_count).",
@@ -197,6 +201,10 @@ OBJECTS: dict[str, dict[str, Any]] = {
             "seq": _null("integer"),
             "at": _TIME,
             "data": {"type": "object"},
+            "hash": {
+                **_null("string"),
+                "description": "auction events: SHA-256 hex, its link in the auction's hash chain",
+            },
         },
         "An event, as pushed on the WebSocket and TCP doors.",
     ),
@@ -232,6 +240,9 @@ RESULTS: dict[str, dict[str, Any]] = {
     "get_auctions": _result({"auctions": _list_of("Auction")}),
     "get_auction": _result({"auction": ref("Auction"), "bids": _list_of("Bid")}),
     "get_bids": _result({"bids": _list_of("Bid")}),
+    "get_log": _result(
+        {"auction_id": _INT, "log_hash": _null("string"), "events": _list_of("Event")}
+    ),
     "create_auction": _AUCTION,
     "create_sale": _result({"sale": ref("Sale"), "auctions": _list_of("Auction")}),
     "update_auction": _AUCTION,
@@ -347,7 +358,7 @@ SECURITY: dict[str, list[dict[str, list[str]]]] = {
 }
 
 _ANONYMOUS = {"register", "login", "auth", "ping", "get_auctions", "get_auction", "get_bids",
-              "auction_events", "get_house"}  # fmt: skip
+              "get_log", "auction_events", "get_house"}  # fmt: skip
 
 
 def result_response(action: str, status: int) -> dict[str, Any]:

@@ -11,6 +11,7 @@
  */
 import { Emitter } from "../lib/emitter.js";
 import { applyEvent, bidFromEvent, paddleOf } from "./auction-model.js";
+import { noteSeen } from "../lib/verify.js";
 
 export class Store extends Emitter {
   auctions = new Map(); // id -> auction
@@ -160,6 +161,7 @@ export class Store extends Emitter {
       return;
     }
     if (entry.stopped) return;
+    noteSeen(id, auction.seq, auction.log_hash); // for "Verify this auction"
     entry.stop = this.session.subscribe(`auction:${id}`, {
       since: auction.seq ?? 0,
       onEvent: (event) => this.#onAuctionEvent(id, event),
@@ -168,6 +170,7 @@ export class Store extends Emitter {
   }
 
   #onAuctionEvent(id, event) {
+    noteSeen(id, event.seq, event.hash);
     const before = this.auctions.get(id);
     if (!before) return;
     const after = applyEvent(before, event);

@@ -14,6 +14,7 @@ import { deadline, passesAt, isFinished, standing, standingText, statusLabel } f
 import { bidPanel } from "./bid-panel.js";
 import { bidHistory } from "./bid-history.js";
 import { watchToggle } from "../ui/watch-toggle.js";
+import { verifyPanel } from "./verify-panel.js";
 
 const REASONS = {
   ended: "Time ran out.",
@@ -42,6 +43,7 @@ export function auctionView(app, { id }) {
   const panel = bidPanel(app, id);
   const history = bidHistory();
   const star = watchToggle(app, id);
+  const verify = verifyPanel(app, id);
   const manage = h("a", { href: `#/admin/auction/${id}`, class: "button secondary", hidden: true }, "Manage this auction");
   const missing = h("p", { class: "form-message", role: "alert", hidden: true });
 
@@ -172,6 +174,7 @@ export function auctionView(app, { id }) {
         outcome,
         panel.node,
         details,
+        verify.node,
       ),
     ),
     history.node,
