@@ -59,12 +59,21 @@ async def every_kind(stack: Stack) -> dict[str, int]:
     await stack.call(admin, "close_auction", auction_id=second)
     soft = await create("soft_close", duration_s=60, soft_close_s=30)
     units = await create("multi_unit", quantity=2, duration_s=60)
+    bands = [{"from": 0, "increment": 50}, {"from": 1100, "increment": 500}]
+    capped = await create(
+        "capped_bands", duration_s=60, soft_close_s=30, max_extension_s=35, increments=bands
+    )
     stack.clock.advance(50)
     await bid(ann, soft, 1000)  # within the soft close: extended
+    await bid(ann, capped, 1000)  # extended to 80 s
+    await bid(bob, capped, 1050)  # a band's step above
     await bid(ann, units, 1000)
     stack.clock.advance(11)  # the first round's end passes: sold on the next command
     await bid(bob, units, 1000)
     await bid(ann, units, 1100)
     await stack.call(admin, "close_auction", auction_id=units)
+    stack.clock.advance(9)  # at 70 s: extended to 100 s, held at the cap (95 s)
+    await bid(ann, capped, 1550)
     await stack.call(admin, "close_auction", auction_id=soft)
+    await stack.call(admin, "close_auction", auction_id=capped)
     return ids
