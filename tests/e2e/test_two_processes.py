@@ -42,10 +42,13 @@ pytestmark = pytest.mark.skipif(
 # after it started, a timing assumption (every write crosses two processes
 # here), not the behaviour, which tests/scale checks under a real race; the
 # slow-subscriber test takes over a minute of the machine and tests one
-# process's outbox, the same code here.
+# process's outbox, the same code here; the metrics test counts the commits of
+# the process it asks, and metrics are per process by design (a scraper reads
+# each one), while the auction's owner may be the other process.
 LEFT_OUT = {
     "test_bids_racing_a_resubscription_are_delivered_once_each_with_no_gap",
     "test_a_subscriber_that_stops_reading_is_dropped_without_slowing_the_others",
+    "test_metrics_are_for_admins_and_count_the_bids_committed",
 }
 
 # The tests themselves, under names that say where they come from.
