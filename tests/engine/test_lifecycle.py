@@ -27,6 +27,7 @@ from auctioneer.engine import (
     OpenLot,
     PlaceBid,
     Remind,
+    SetBudget,
     StartAutoBid,
     Status,
     StopAutoBid,
@@ -48,6 +49,7 @@ ALL_COMMANDS: list[Command] = [
     CancelAuction(),
     DeleteAuction(),
     OpenLot(),
+    SetBudget(bidder_id=1, lots_left=1, spend_left=5000),
     Tick(),
     Remind(thresholds=(300, 60), watchers=(1,)),
 ]

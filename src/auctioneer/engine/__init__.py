@@ -11,6 +11,8 @@ from auctioneer.engine.auction import *  # noqa: F403
 from auctioneer.engine.auction import __all__ as _auction_all
 from auctioneer.engine.bidding import *  # noqa: F403
 from auctioneer.engine.bidding import __all__ as _bidding_all
+from auctioneer.engine.budget import *  # noqa: F403
+from auctioneer.engine.budget import __all__ as _budget_all
 from auctioneer.engine.commands import *  # noqa: F403
 from auctioneer.engine.commands import __all__ as _commands_all
 from auctioneer.engine.errors import *  # noqa: F403
@@ -47,6 +49,7 @@ from auctioneer.engine.units import __all__ as _units_all
 __all__ = [
     *_auction_all,
     *_bidding_all,
+    *_budget_all,
     *_commands_all,
     *_errors_all,
     *_events_all,

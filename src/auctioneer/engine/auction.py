@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from auctioneer.engine.budget import decide_set_budget
 from auctioneer.engine.commands import (
     BuyNow,
     CancelAuction,
@@ -24,6 +25,7 @@ from auctioneer.engine.commands import (
     OpenLot,
     PlaceBid,
     Remind,
+    SetBudget,
     StartAutoBid,
     StopAutoBid,
     Tick,
@@ -62,6 +64,7 @@ HANDLERS: dict[type[Command], Handler] = {
     CancelAuction: decide_cancel,
     DeleteAuction: decide_delete,
     OpenLot: decide_open_lot,
+    SetBudget: decide_set_budget,
     Tick: decide_tick,
     Remind: decide_remind,
 }

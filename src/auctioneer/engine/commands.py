@@ -21,6 +21,7 @@ __all__ = [
     "OpenLot",
     "PlaceBid",
     "Remind",
+    "SetBudget",
     "StartAutoBid",
     "StopAutoBid",
     "Tick",
@@ -150,6 +151,19 @@ class OpenLot:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SetBudget:
+    """What a bidder may still win in this lot of a sale (engine/budget.py).
+
+    Sent by the service: the bidder's cross-lot budget less what it won in the
+    sale's other lots. None: no limit of that kind. Both None: no budget.
+    """
+
+    bidder_id: int
+    lots_left: int | None = None
+    spend_left: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Tick:
     """Time has reached the auction's next deadline: open it, or close its round.
 
@@ -185,6 +199,7 @@ Command = (
     | CancelAuction
     | DeleteAuction
     | OpenLot
+    | SetBudget
     | Tick
     | Remind
 )

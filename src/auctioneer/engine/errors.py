@@ -9,7 +9,8 @@
         ├── BidTooLow                 bid_too_low, carries `minimum`
         ├── AuctionNotOpen            auction_not_open
         ├── AlreadyLeading            already_leading
-        └── BuyNowUnavailable         buy_now_unavailable
+        ├── BuyNowUnavailable         buy_now_unavailable
+        └── BudgetExceeded            budget_exceeded, carries `lots_left`, `spend_left`
 
 A rejected command raises one of these and changes nothing (as in h11's
 "illegal transitions raise an error and nothing happens").
@@ -27,6 +28,7 @@ __all__ = [
     "AuctionNotOpen",
     "BidRejected",
     "BidTooLow",
+    "BudgetExceeded",
     "BuyNowUnavailable",
     "InvalidAmount",
     "InvalidCommand",
@@ -116,3 +118,12 @@ class BuyNowUnavailable(BidRejected):
 
     def __init__(self, reason: str = "Buy now is not available for this auction") -> None:
         super().__init__(reason)
+
+
+class BudgetExceeded(BidRejected):
+    """A bid, maximum or buy-now that the bidder's sale budget does not allow."""
+
+    code = "budget_exceeded"
+
+    def __init__(self, message: str, *, lots_left: int | None, spend_left: int | None) -> None:
+        super().__init__(message, lots_left=lots_left, spend_left=spend_left)

@@ -27,6 +27,8 @@ __all__ = [
     "AutoBidExhausted",
     "AutoBidSet",
     "AutoBidStopped",
+    "AutoBidWithdrawn",
+    "BudgetSet",
     "BidPlaced",
     "CloseReason",
     "EndingSoon",
@@ -215,9 +217,35 @@ class EndingSoon(Event):
     watchers: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BudgetSet(Event):
+    """Private: what a bidder may still win in this lot (its sale budget less
+    its wins in the sale's other lots); None: no limit of that kind."""
+
+    event: ClassVar[str] = "budget_set"
+    public: ClassVar[bool] = False
+
+    bidder_id: int
+    lots_left: int | None = None
+    spend_left: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoBidWithdrawn(Event):
+    """Private: a maximum the bidder's sale budget no longer allows; its owner is told."""
+
+    event: ClassVar[str] = "auto_bid_withdrawn"
+    public: ClassVar[bool] = False
+
+    bidder_id: int
+    paddle: int
+    max_amount: int
+    reason: str = "budget"
+
+
 # Stored in the log but never published on `auction:ID` (seq None).
 PRIVATE_EVENTS: frozenset[type[Event]] = frozenset(
-    {AutoBidSet, AutoBidStopped, AutoBidExhausted, EndingSoon}
+    {AutoBidSet, AutoBidStopped, AutoBidExhausted, EndingSoon, BudgetSet, AutoBidWithdrawn}
 )
 
 

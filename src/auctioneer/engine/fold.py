@@ -27,7 +27,9 @@ from auctioneer.engine.events import (
     AutoBidExhausted,
     AutoBidSet,
     AutoBidStopped,
+    AutoBidWithdrawn,
     BidPlaced,
+    BudgetSet,
     CloseReason,
     EndingSoon,
     Event,
@@ -35,7 +37,7 @@ from auctioneer.engine.events import (
     UnitSold,
     is_public,
 )
-from auctioneer.engine.state import Auction, AutoBid, Sale, Status
+from auctioneer.engine.state import Auction, AutoBid, Budget, Sale, Status
 
 __all__ = ["Draft", "Steps", "apply", "evolve", "fold_steps", "new_auction", "replay"]
 
@@ -377,3 +379,20 @@ def _(event: AutoBidExhausted, state: Auction) -> Auction:
 @_mutate.register
 def _(event: EndingSoon, state: Auction) -> Auction:
     return replace(state, reminded=state.reminded | frozenset(event.thresholds))
+
+
+@_mutate.register
+def _(event: AutoBidWithdrawn, state: Auction) -> Auction:
+    others = tuple(ab for ab in state.auto_bids if ab.bidder_id != event.bidder_id)
+    return replace(state, auto_bids=others)
+
+
+@_mutate.register
+def _(event: BudgetSet, state: Auction) -> Auction:
+    others = tuple(b for b in state.budgets if b.bidder_id != event.bidder_id)
+    if event.lots_left is None and event.spend_left is None:
+        return replace(state, budgets=others)
+    budget = Budget(
+        bidder_id=event.bidder_id, lots_left=event.lots_left, spend_left=event.spend_left
+    )
+    return replace(state, budgets=(*others, budget))

@@ -31,6 +31,7 @@ Decisions where docs/protocol.md is silent:
 from __future__ import annotations
 
 from auctioneer.engine.bidding import require_running
+from auctioneer.engine.budget import check_budget
 from auctioneer.engine.commands import BuyNow
 from auctioneer.engine.errors import BuyNowUnavailable
 from auctioneer.engine.events import AuctionClosed, CloseReason, Event, UnitSold
@@ -152,6 +153,7 @@ def decide_buy_now(state: Auction, command: BuyNow, now: int) -> list[Event]:
         raise BuyNowUnavailable()
     if not buy_now_offered(state):
         raise BuyNowUnavailable("Buy now ended with the first bid of this round")
+    check_budget(state, command.bidder_id, state.spec.buy_now)
     draft = Draft(state, now)
     sell_unit(
         draft,

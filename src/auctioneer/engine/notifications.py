@@ -21,6 +21,8 @@ Kinds and their `data` (JSON-able: ints, strings, booleans, None):
   auction_id, name, round, ends_at (epoch ms here; the service stores it as the wire's ISO
   text), threshold_s
   (the point reached, in seconds before the end), current_bid.
+- `budget_reached`: the owner of a maximum withdrawn because its sale budget
+  allows no more (engine/budget.py): auction_id, name, max_amount, sale_id.
 
 Within one call the notices come in event order, each round's `outbid`
 before its `auto_bid_exhausted`.
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from auctioneer.engine.events import (
     AuctionClosed,
     AutoBidExhausted,
+    AutoBidWithdrawn,
     BidPlaced,
     CloseReason,
     EndingSoon,
@@ -46,7 +49,14 @@ from auctioneer.engine.state import Auction
 __all__ = ["NOTICE_KINDS", "Notice", "NoticeData", "notices"]
 
 NoticeData = dict[str, int | str | bool | None]
-NOTICE_KINDS = ("outbid", "won", "auction_lost", "auto_bid_exhausted", "ending_soon")
+NOTICE_KINDS = (
+    "outbid",
+    "won",
+    "auction_lost",
+    "auto_bid_exhausted",
+    "ending_soon",
+    "budget_reached",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +155,14 @@ def notices(before: Auction, events: Sequence[Event]) -> list[Notice]:
                 "current_bid": state.current_bid,
             }
             out.extend(Notice(user_id, "ending_soon", soon) for user_id in event.watchers)
+        elif isinstance(event, AutoBidWithdrawn):
+            reached: NoticeData = {
+                "auction_id": state.id,
+                "name": _name(state),
+                "max_amount": event.max_amount,
+                "sale_id": state.sale_id,
+            }
+            pending.exhausted.append(Notice(event.bidder_id, "budget_reached", reached))
         elif isinstance(event, UnitSold):
             _flush(out, pending, prev)
             won: NoticeData = {

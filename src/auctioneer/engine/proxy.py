@@ -44,6 +44,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auctioneer.engine.bidding import emit_bid, minimum_bid, require_running
+from auctioneer.engine.budget import check_budget, proxy_ceiling, withdraw_over_budget
 from auctioneer.engine.commands import PlaceBid, StartAutoBid, StopAutoBid
 from auctioneer.engine.errors import AlreadyLeading, BidTooLow
 from auctioneer.engine.events import AutoBidExhausted, AutoBidSet, AutoBidStopped, Event
@@ -72,8 +73,11 @@ class _Candidate:
         return (-self.max_amount, self.since)
 
 
-def _candidate(ab: AutoBid) -> _Candidate:
-    return _Candidate(ab.bidder_id, ab.paddle, ab.max_amount, ab.since_version)
+def _candidate(ab: AutoBid, state: Auction) -> _Candidate:
+    """A proxy as it bids: at its maximum, capped by its owner's sale budget."""
+    ceiling = proxy_ceiling(state, ab.bidder_id, ab.max_amount)
+    assert ceiling is not None  # withdraw_over_budget removed the proxies with nothing left
+    return _Candidate(ab.bidder_id, ab.paddle, ceiling, ab.since_version)
 
 
 def _leader(state: Auction) -> _Candidate | None:
@@ -82,7 +86,7 @@ def _leader(state: Auction) -> _Candidate | None:
         return None
     own = state.auto_bid_of(state.leader_id)
     if own is not None and not own.exhausted:
-        return _candidate(own)
+        return _candidate(own, state)
     assert state.leader_paddle is not None and state.leader_version is not None
     return _Candidate(state.leader_id, state.leader_paddle, state.current_bid, state.leader_version)
 
@@ -92,9 +96,10 @@ def resolve(draft: Draft) -> None:
 
     Leaves `draft.state` at rest: only the leader's proxy (if any) is live.
     """
-    state = draft.state
-    if not state.auto_bids:  # the usual case: nobody set a maximum, nothing to scan
+    if not draft.state.auto_bids:  # the usual case: nobody set a maximum, nothing to scan
         return
+    withdraw_over_budget(draft)  # a sale budget may have run out (engine/budget.py)
+    state = draft.state
     live = [ab for ab in state.live_auto_bids if ab.bidder_id != state.leader_id]
     if not live:
         return
@@ -104,7 +109,7 @@ def resolve(draft: Draft) -> None:
     leader = _leader(state)
     ranked = [
         c
-        for c in map(_candidate, live)
+        for c in (_candidate(ab, state) for ab in live)
         if c.max_amount >= minimum or (leader is not None and c.rank < leader.rank)
     ]
     if ranked:
@@ -151,6 +156,7 @@ def decide_place_bid(state: Auction, command: PlaceBid, now: int) -> list[Event]
         AuctionNotOpen: the round's end has passed.
         AlreadyLeading: the bidder leads this round already.
         BidTooLow: below `minimum_bid`; carries `minimum`.
+        BudgetExceeded: the bidder's sale budget does not allow it.
     """
     amount = check_amount(command.amount, field="amount")
     require_running(state, now)
@@ -159,6 +165,7 @@ def decide_place_bid(state: Auction, command: PlaceBid, now: int) -> list[Event]
     minimum = minimum_bid(state)
     if amount < minimum:
         raise BidTooLow(minimum)
+    check_budget(state, command.bidder_id, amount)
     draft = Draft(state, now)
     emit_bid(draft, bidder_id=command.bidder_id, paddle=command.paddle, amount=amount, auto=False)
     resolve(draft)
@@ -191,6 +198,7 @@ def decide_start_auto_bid(state: Auction, command: StartAutoBid, now: int) -> li
         floor = minimum_bid(state)
     if max_amount < floor:
         raise BidTooLow(floor)
+    check_budget(state, command.bidder_id, max_amount)
     draft = Draft(state, now)
     draft.emit(
         AutoBidSet, bidder_id=command.bidder_id, paddle=command.paddle, max_amount=max_amount

@@ -27,6 +27,7 @@ from auctioneer.engine.commands import (
     OpenLot,
     PlaceBid,
     Remind,
+    SetBudget,
     StartAutoBid,
     StopAutoBid,
     Tick,
@@ -41,6 +42,7 @@ __all__ = [
     "TRANSITIONS",
     "Auction",
     "AutoBid",
+    "Budget",
     "Sale",
     "Status",
     "check_transition",
@@ -66,6 +68,16 @@ class AutoBid:
     # Outbid beyond its maximum in this round: it bids no more until the next
     # round of a multi-unit lot, where every loser's maximum bids again.
     exhausted: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Budget:
+    """What a bidder may win in this lot, as the sale's budget left it at
+    `BudgetSet` (engine/budget.py subtracts this lot's own sales)."""
+
+    bidder_id: int
+    lots_left: int | None
+    spend_left: int | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,6 +141,8 @@ class Auction:
     bidders: frozenset[int] = field(default_factory=frozenset)
     # The ids of its photos, in display order (engine/images.py).
     images: tuple[str, ...] = ()
+    # Sale budgets of the bidders who set one (engine/budget.py).
+    budgets: tuple[Budget, ...] = ()
 
     @property
     def winner(self) -> Sale | None:
@@ -185,6 +199,7 @@ TRANSITIONS: dict[tuple[Status, type[Command]], frozenset[Status]] = {
     (_SCHEDULED, CloseAuction): frozenset({_CLOSED}),
     (_SCHEDULED, CancelAuction): frozenset({_CANCELLED}),
     (_SCHEDULED, DeleteAuction): frozenset({_CANCELLED}),
+    (_SCHEDULED, SetBudget): frozenset({_SCHEDULED}),
     (_OPEN, PlaceBid): frozenset({_OPEN}),
     (_OPEN, StartAutoBid): frozenset({_OPEN}),
     (_OPEN, StopAutoBid): frozenset({_OPEN}),
@@ -196,6 +211,7 @@ TRANSITIONS: dict[tuple[Status, type[Command]], frozenset[Status]] = {
     (_OPEN, Remind): frozenset({_OPEN}),
     (_OPEN, CancelAuction): frozenset({_CANCELLED}),
     (_OPEN, DeleteAuction): frozenset({_CANCELLED}),
+    (_OPEN, SetBudget): frozenset({_OPEN}),
     (_CLOSED, Tick): frozenset({_CLOSED}),
     (_CLOSED, UpdateAuction): frozenset({_CLOSED}),
     (_CLOSED, EditImages): frozenset({_CLOSED}),
@@ -222,6 +238,7 @@ COMMAND_VERBS: dict[type[Command], str] = {
     CancelAuction: "cancel",
     DeleteAuction: "delete",
     OpenLot: "open",
+    SetBudget: "set a budget on",
     Tick: "tick",
     Remind: "remind the watchers of",
 }
