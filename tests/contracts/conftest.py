@@ -34,7 +34,7 @@ DELETE FROM events; DELETE FROM auctions; DELETE FROM sales; DELETE FROM counter
 DELETE FROM users; DELETE FROM tokens; DELETE FROM notices; DELETE FROM notice_seqs;
 DELETE FROM purchases; DELETE FROM idempotency;
 DELETE FROM invoice_payments; DELETE FROM user_emails; DELETE FROM mail_optouts;
-DELETE FROM mail_cursors; DELETE FROM mail_outbox; DELETE FROM watchlist;
+DELETE FROM mail_cursors; DELETE FROM mail_outbox; DELETE FROM watchlist; DELETE FROM sale_budgets;
 """
 
 

@@ -336,6 +336,8 @@ ROUTES: dict[str, tuple[str, str, str]] = {
     "stop_auto_bid": ("DELETE", "/api/auctions/{auction_id}/auto-bid", "query"),
     "buy_now": ("POST", "/api/auctions/{auction_id}/buy-now", "body"),
     "create_sale": ("POST", "/api/sales", "body"),
+    "set_budget": ("PUT", "/api/sales/{sale_id}/budget", "body"),
+    "get_budget": ("GET", "/api/sales/{sale_id}/budget", "query"),
     "get_purchases": ("GET", "/api/purchases", "query"),
     "get_notices": ("GET", "/api/notices", "query"),
     "get_watchlist": ("GET", "/api/watchlist", "query"),
@@ -380,8 +382,9 @@ class HttpClient(_Checked):
         self, action: str, *, idempotency_key: str | None = None, **fields: Any
     ) -> dict[str, Any]:
         method, path, where = ROUTES[action]
-        if "{auction_id}" in path:
-            path = path.replace("{auction_id}", str(fields.pop("auction_id")))
+        for name in ("auction_id", "sale_id"):
+            if "{" + name + "}" in path:
+                path = path.replace("{" + name + "}", str(fields.pop(name)))
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         if where == "body":
             resp = await self.raw(method, path, content=_encode(fields), headers=headers)

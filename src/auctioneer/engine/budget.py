@@ -17,9 +17,11 @@ Decisions the protocol leaves open:
   `budget_exceeded` when no lot is left, or when its amount (the buy-now
   price, the maximum) is above the money left; the error carries
   `lots_left` and `spend_left` (null: no limit of that kind).
-- A proxy bids at most the money left (its maximum is capped, never raised).
-  A proxy whose budget allows no more (no lot left, or less money left than
-  the minimum bid; for the leader, less than its standing bid) is withdrawn:
+- A proxy bids at most the money left (its maximum is capped, never raised;
+  capped, it keeps its place in time, so it still wins a tie at that
+  figure). A proxy that can no longer lead because of its budget (no lot
+  left; less money left than the leader's own standing bid; or outbid past
+  the money left, where a maximum would be exhausted) is withdrawn:
   `auto_bid_withdrawn` (private, reason `budget`), and its owner gets the
   notice `budget_reached`. This is checked whenever proxies bid (every bid,
   every new round) and when a budget is set or changed.
@@ -29,15 +31,15 @@ Decisions the protocol leaves open:
 
 from __future__ import annotations
 
-from auctioneer.engine.bidding import minimum_bid
 from auctioneer.engine.commands import SetBudget
 from auctioneer.engine.errors import BudgetExceeded, InvalidCommand
 from auctioneer.engine.events import AutoBidWithdrawn, BudgetSet, Event
 from auctioneer.engine.fold import Draft
-from auctioneer.engine.state import Auction, Status
+from auctioneer.engine.state import Auction, AutoBid, Status
 from auctioneer.engine.units import format_amount
 
 __all__ = [
+    "budget_binds",
     "budget_left",
     "check_budget",
     "decide_set_budget",
@@ -92,19 +94,24 @@ def proxy_ceiling(state: Auction, bidder_id: int, max_amount: int) -> int | None
     return min(max_amount, spend) if spend > 0 else None
 
 
+def budget_binds(state: Auction, ab: AutoBid) -> bool:
+    """True when the owner's budget, not its maximum, limits what this proxy may bid."""
+    return proxy_ceiling(state, ab.bidder_id, ab.max_amount) != ab.max_amount
+
+
 def withdraw_over_budget(draft: Draft) -> None:
-    """Withdraw every live proxy whose budget no longer lets it bid."""
+    """Withdraw the live proxies their budget lets bid nothing at all (no lot left, or
+    less money than the leader's own standing bid); `proxy.resolve` withdraws, instead
+    of exhausting, the others that lose only because of their budget."""
     state = draft.state
     if not state.budgets or not state.auto_bids or state.status is not Status.OPEN:
         return
-    minimum = minimum_bid(state)
     for ab in state.live_auto_bids:
         ceiling = proxy_ceiling(state, ab.bidder_id, ab.max_amount)
         if ceiling == ab.max_amount:
-            continue  # the budget does not bind: a maximum too low is merely exhausted
+            continue
         leads = ab.bidder_id == state.leader_id
-        floor = (state.current_bid or 0) if leads else minimum
-        if ceiling is None or ceiling < floor:
+        if ceiling is None or (leads and ceiling < (state.current_bid or 0)):
             draft.emit(
                 AutoBidWithdrawn, bidder_id=ab.bidder_id, paddle=ab.paddle, max_amount=ab.max_amount
             )

@@ -44,10 +44,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auctioneer.engine.bidding import emit_bid, minimum_bid, require_running
-from auctioneer.engine.budget import check_budget, proxy_ceiling, withdraw_over_budget
+from auctioneer.engine.budget import (
+    budget_binds,
+    check_budget,
+    proxy_ceiling,
+    withdraw_over_budget,
+)
 from auctioneer.engine.commands import PlaceBid, StartAutoBid, StopAutoBid
 from auctioneer.engine.errors import AlreadyLeading, BidTooLow
-from auctioneer.engine.events import AutoBidExhausted, AutoBidSet, AutoBidStopped, Event
+from auctioneer.engine.events import (
+    AutoBidExhausted,
+    AutoBidSet,
+    AutoBidStopped,
+    AutoBidWithdrawn,
+    Event,
+)
 from auctioneer.engine.fold import Draft
 from auctioneer.engine.increments import increment_at
 from auctioneer.engine.money import check_amount
@@ -137,7 +148,8 @@ def resolve(draft: Draft) -> None:
     for ab in draft.state.live_auto_bids:
         if ab.bidder_id != draft.state.leader_id:
             draft.emit(
-                AutoBidExhausted,
+                # beaten only because its owner's sale budget capped it: withdrawn
+                AutoBidWithdrawn if budget_binds(draft.state, ab) else AutoBidExhausted,
                 bidder_id=ab.bidder_id,
                 paddle=ab.paddle,
                 max_amount=ab.max_amount,

@@ -70,6 +70,7 @@ HTTP_STATUS: dict[str, int] = {
     "bid_too_low": 409,
     "already_leading": 409,
     "buy_now_unavailable": 409,
+    "budget_exceeded": 409,
     "username_taken": 409,
     "conflict": 409,
     "message_too_large": 413,

@@ -23,6 +23,7 @@ from auctioneer.engine.state import Auction
 from auctioneer.service.actor import Work
 from auctioneer.service.auction_view import people_in
 from auctioneer.service.auctions import AuctionService
+from auctioneer.service.budgets import SaleBudgets
 from auctioneer.service.emails import EmailService
 from auctioneer.service.errors import Forbidden, NotFound, RateLimited, Unauthorized
 from auctioneer.service.house import House
@@ -116,6 +117,8 @@ class Api:
         records = cast(WatchRecords, self.store)  # each store also keeps the watchlist
         self.watchlist = WatchActions(records, self.clock, self.visible_auction, self._views)
         self._table.update(self.watchlist.table())
+        self.budgets = SaleBudgets(auctions)
+        self._table.update(self.budgets.table())
 
     def metrics_text(self, caller: Caller) -> bytes:
         """The server's metrics (service/metrics.py), for admins only.

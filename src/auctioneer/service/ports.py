@@ -28,6 +28,8 @@ __all__ = [
     "Frame",
     "HouseRecords",
     "Leases",
+    "BudgetRecord",
+    "BudgetRecords",
     "MailDeferred",
     "MailRefused",
     "MailTransport",
@@ -402,6 +404,27 @@ class OutboxRecord:
     kind: str
     data: dict[str, Any]
     created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetRecord:
+    """A bidder's budget across one sale's lots; None: no limit of that kind."""
+
+    sale_id: int
+    user_id: int
+    max_lots: int | None
+    max_spend: int | None  # minor units
+    updated_at: int  # epoch ms
+
+
+class BudgetRecords(Protocol):
+    """Bidders' budgets across a sale (migration 0050; service/budgets.py)."""
+
+    async def set_budget(self, record: BudgetRecord) -> None:
+        """Store the budget; one with both limits None is removed."""
+
+    async def budgets(self, sale_id: int) -> list[BudgetRecord]:
+        """Every budget set for the sale, by user id."""
 
 
 class HouseRecords(Protocol):

@@ -42,6 +42,7 @@ MAX_CATCH_UP_ROUNDS = 100_000
 
 StateOf = Callable[[int], Awaitable[Auction | None]]
 Audience = Callable[[Auction], Awaitable[tuple[int, ...]]]
+BeforeOpen = Callable[[int, int, int], Awaitable[None]]  # (sale_id, auction_id, at)
 
 
 def due_events(state: Auction, now: int) -> list[Event]:
@@ -98,6 +99,10 @@ class Scheduler:
         self._background: set[asyncio.Task[None]] = set()
         self.ending_soon = ending_soon
         self._audience = audience
+        # Set by service/budgets.py: each lot gets the sale's budgets before it
+        # opens, under the sale's lock (docs/architecture.md "Cross-lot budgets").
+        self.before_open: BeforeOpen | None = None
+        self.sale_lock: Callable[[int], asyncio.Lock] = lambda sale_id: asyncio.Lock()
 
     def schedule(self, state: Auction) -> None:
         """(Re)arm the auction's timer for its next deadline, if it has one
@@ -204,9 +209,15 @@ class Scheduler:
 
     async def _open_lot(self, sale_id: int, lot: int, at: int) -> None:
         """Open lot `lot`; a lot cancelled while it waited is skipped (engine/sale.py)."""
+        async with self.sale_lock(sale_id):
+            await self._open_lot_locked(sale_id, lot, at)
+
+    async def _open_lot_locked(self, sale_id: int, lot: int, at: int) -> None:
         lots = await self._store.sale_lots(sale_id)
         for auction_id in lots[lot - 1 :]:
             try:
+                if self.before_open is not None:
+                    await self.before_open(sale_id, auction_id, at)
                 await self.submit(auction_id, Work(OpenLot(), now=at, result="empty"))
                 return
             except AuctionError:

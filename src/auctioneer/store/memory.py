@@ -33,6 +33,7 @@ from auctioneer.store.base import (
     plan_commit,
     system_clock_ms,
 )
+from auctioneer.store.budgets import MemoryBudgetRecords
 from auctioneer.store.chain_memory import MemoryChain
 from auctioneer.store.errors import (
     ConcurrencyConflict,
@@ -61,7 +62,7 @@ class _AuctionRow:
         self.seq = plan.last_seq
 
 
-class MemoryStore(MemoryChain, MemoryHouseRecords, MemoryWatchRecords):
+class MemoryStore(MemoryChain, MemoryHouseRecords, MemoryWatchRecords, MemoryBudgetRecords):
     """The EventStore Protocol in memory. `stats` counts transactions."""
 
     def __init__(self, *, clock: Callable[[], int] = system_clock_ms) -> None:

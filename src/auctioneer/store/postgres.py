@@ -43,6 +43,7 @@ from auctioneer.store.base import (
     plan_commit,
     system_clock_ms,
 )
+from auctioneer.store.budgets import PostgresBudgetRecords
 from auctioneer.store.chain_postgres import PostgresChain
 from auctioneer.store.errors import (
     ConcurrencyConflict,
@@ -181,7 +182,9 @@ def _user(row: asyncpg.Record) -> UserRecord:
     return UserRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
 
 
-class PostgresStore(PostgresChain, PostgresHouseRecords, PostgresWatchRecords):
+class PostgresStore(
+    PostgresChain, PostgresHouseRecords, PostgresWatchRecords, PostgresBudgetRecords
+):
     """The EventStore Protocol on PostgreSQL.
 
     Args:

@@ -52,6 +52,7 @@ from auctioneer.store.base import (
     plan_commit,
     system_clock_ms,
 )
+from auctioneer.store.budgets import SQLiteBudgetRecords
 from auctioneer.store.chain_sqlite import SQLiteChain
 from auctioneer.store.errors import (
     StoreUnavailable,
@@ -174,7 +175,7 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
-class SQLiteStore(SQLiteChain, SQLiteHouseRecords, SQLiteWatchRecords):
+class SQLiteStore(SQLiteChain, SQLiteHouseRecords, SQLiteWatchRecords, SQLiteBudgetRecords):
     """The EventStore Protocol on one SQLite file.
 
     Args:

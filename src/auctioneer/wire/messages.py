@@ -222,6 +222,18 @@ class BuyNow(Request):
     auction_id: AuctionId
 
 
+class SetBudget(Request):
+    """A bidder's budget across a sale's lots; both null removes it."""
+
+    sale_id: AuctionId
+    max_lots: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    max_spend: Money | None = None
+
+
+class GetBudget(Request):
+    sale_id: AuctionId
+
+
 class Subscribe(Request):
     topic: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     since: Seq | None = None
@@ -309,6 +321,8 @@ ACTIONS: dict[str, type[Request]] = {
     "start_auto_bid": StartAutoBid,
     "stop_auto_bid": StopAutoBid,
     "buy_now": BuyNow,
+    "set_budget": SetBudget,
+    "get_budget": GetBudget,
     "subscribe": Subscribe,
     "unsubscribe": Unsubscribe,
     "get_purchases": GetPurchases,

@@ -358,3 +358,21 @@ def test_create_takes_increment_bands_and_a_cap_and_show_prints_them(live: Live)
     broken = live.cli("create", "Print", "--starting-bid", "1", "--duration", "5m",
                       "--increments", "1:0.25")  # fmt: skip
     assert broken.exit_code != 0 and "increment band starts at 0" in broken.output
+
+
+def test_budget_shows_sets_and_clears_a_sale_budget(live: Live) -> None:
+    lot = {"starting_bid": 500, "countdown_s": 5}
+    made = live.admin("create_sale", name=unique("Sale "), lots=[
+        {"name": "One", **lot}, {"name": "Two", **lot}])  # fmt: skip
+    sale_id = made["sale"]["id"]
+    live.bidder()
+    shown = live.cli("budget", str(sale_id))
+    assert shown.exit_code == 0, shown.output
+    assert f"Sale {sale_id}: won 0 lots for 0.00; no budget." in shown.stdout
+    set_ = live.cli("budget", str(sale_id), "--max-lots", "1", "--max-spend", "6.00")
+    assert "limit 1 lot (1 left), 6.00 (6.00 left)" in set_.stdout, set_.output
+    refused = live.cli("bid", str(made["auctions"][0]["id"]), "7.00")
+    assert refused.exit_code == 1
+    one_error_line(refused.stderr, "budget_exceeded", "6.00 left")
+    data = json.loads(live.cli("budget", str(sale_id), "--clear", "--json").stdout)
+    assert data["max_lots"] is None and data["max_spend"] is None

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from auctioneer.clients.cli import account, admin_commands, gui, images, watchlist
+from auctioneer.clients.cli import account, admin_commands, budget, gui, images, watchlist
 from auctioneer.clients.cli import invoices as invoice_commands
 from auctioneer.clients.cli.admin import ALL_STATUSES
 from auctioneer.clients.cli.common import (
@@ -273,4 +273,5 @@ def register(app: typer.Typer) -> None:
     invoice_commands.register(app)
     images.register(app)
     watchlist.register(app)
+    budget.register(app)
     gui.register(app)

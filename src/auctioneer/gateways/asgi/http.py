@@ -181,6 +181,8 @@ def build_router(api: Api, settings: Settings) -> APIRouter:
     route("DELETE", "/auctions/{auction_id}/auto-bid", "stop_auto_bid", body=False)
     route("POST", "/auctions/{auction_id}/buy-now", "buy_now", body=False)
     route("POST", "/sales", "create_sale", body=True, status=201)
+    route("PUT", "/sales/{sale_id}/budget", "set_budget", body=True)
+    route("GET", "/sales/{sale_id}/budget", "get_budget", body=False)
     route("GET", "/purchases", "get_purchases", body=False)
     route("GET", "/notices", "get_notices", body=False)
     route("GET", "/watchlist", "get_watchlist", body=False)

@@ -171,6 +171,19 @@ OBJECTS: dict[str, dict[str, Any]] = {
         },
         "One band of an increment table.",
     ),
+    "Budget": _object(
+        ["sale_id", "max_lots", "max_spend", "lots_won", "spent", "lots_left", "spend_left"],
+        {
+            "sale_id": _INT,
+            "max_lots": {**_null("integer"), "description": "win at most this many lots"},
+            "max_spend": {**_null("integer"), "description": "spend at most this (minor units)"},
+            "lots_won": {**_INT, "description": "units won in this sale so far"},
+            "spent": {**_INT, "description": "their prices together"},
+            "lots_left": _null("integer"),
+            "spend_left": _null("integer"),
+        },
+        "Your budget across a sale's lots (null: no limit of that kind).",
+    ),
     "Sale": _object(
         ["id", "name", "lots"],
         {"id": _INT, "name": _STR, "lots": {"type": "array", "items": _INT}, "starts_at": _TIME},
@@ -255,6 +268,8 @@ RESULTS: dict[str, dict[str, Any]] = {
     "buy_now": _AUCTION,
     "get_purchases": _result({"purchases": _list_of("Purchase")}),
     "get_notices": _result({"notices": _list_of("Notice")}),
+    "set_budget": _result({"budget": ref("Budget")}),
+    "get_budget": _result({"budget": ref("Budget")}),
     "auction_events": _result({"events": _list_of("Event")}),
     "watch_auction": _result({"auction_id": _INT, "watching": _BOOL}),
     "unwatch_auction": _result({"auction_id": _INT, "watching": _BOOL}),
