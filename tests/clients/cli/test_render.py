@@ -70,3 +70,15 @@ def test_show_of_a_deleted_auction_says_deleted_and_admins_see_visibility() -> N
     assert "Visibility  private" in text
     plain = draw(auction_detail(auction(9, "Lamp"), [], NOW))
     assert "Visibility" not in plain and "deleted" not in plain
+
+
+def test_the_detail_shows_increment_bands_and_a_reached_cap_as_final() -> None:
+    now = parse_time("2026-11-21T11:58:59.000Z")
+    assert now is not None
+    bands = [{"from": 0, "increment": 5}, {"from": 100, "increment": 25}]
+    capped = auction(1, "Print", increments=bands, cap_reached=True)
+    text = draw(auction_detail(capped, [], now))
+    assert "0.05 from 0.00, 0.25 from 1.00" in text
+    assert "1:00 (final: no more extensions)" in text
+    assert "1:00 final" in draw(auctions_table([capped], now))
+    assert "final" not in draw(auction_detail(auction(1, "Print"), [], now))

@@ -45,6 +45,7 @@ def test_the_countdown_follows_the_server_clock_given() -> None:
     assert countdown(auction(status="scheduled", starts_at=format_time(NOW + 30)), NOW) == "in 0:30"
     assert countdown(auction(status="closed"), NOW) == "ended"
     assert countdown(auction(ends_at=None, countdown_s=10), NOW) == "on 1st bid"
+    assert countdown(auction(cap_reached=True), NOW) == "1:05 final"  # the soft-close cap
 
 
 def test_the_bidder_row_shows_the_servers_minimum_bid() -> None:

@@ -84,3 +84,16 @@ def test_a_sale_needs_a_name_and_valid_lots_named_by_number() -> None:
         "name": "Evening sale",
         "lots": [{"name": "A", "starting_bid": 1000, "duration_s": 120}],
     }
+
+
+def test_the_form_takes_increment_bands_and_a_longest_extension() -> None:
+    base = {"name": "Print", "starting_bid": "0.50", "duration_s": "5m", "soft_close_s": "30s"}
+    result = validate_auction({**base, "increments": "0:0.05, 1:0.25", "max_extension_s": "2m"})
+    assert result.ok, result.errors
+    assert result.fields["increments"] == [
+        {"from": 0, "increment": 5},
+        {"from": 100, "increment": 25},
+    ]
+    assert result.fields["max_extension_s"] == 120
+    bad = validate_auction({**base, "increments": "0-0.05"})
+    assert "not a band" in bad.errors["increments"]

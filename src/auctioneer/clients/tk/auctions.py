@@ -106,7 +106,8 @@ def countdown(auction: Mapping[str, Any], server_now: float) -> str:
     if status == "open":
         if left is None:
             return "on 1st bid" if auction.get("countdown_s") else "-"
-        return format_countdown(left)
+        # the soft-close cap reached: no bid extends the end any more
+        return format_countdown(left) + (" final" if auction.get("cap_reached") else "")
     return "ended"
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auctioneer.clients.cli.parsing import parse_duration, parse_moment
+from auctioneer.clients.cli.parsing import parse_duration, parse_increments, parse_moment
 from auctioneer.clients.money import AmountError, parse_amount
 
 __all__ = [
@@ -32,7 +32,7 @@ class FieldSpec:
 
     name: str
     label: str
-    kind: str  # text | amount | int | duration | moment | bool
+    kind: str  # text | amount | int | duration | moment | bool | bands
     required: bool = False
     hint: str = ""
 
@@ -42,6 +42,7 @@ AUCTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("description", "Description", "text", False, "optional"),
     FieldSpec("starting_bid", "Starting bid", "amount", True, "125.50"),
     FieldSpec("min_increment", "Increment", "amount", False, "1.00 (default)"),
+    FieldSpec("increments", "Increment bands", "bands", False, "optional: 0:0.05, 1:0.25, 5:0.50"),
     FieldSpec("reserve", "Reserve", "amount", False, "optional"),
     FieldSpec("buy_now", "Buy now", "amount", False, "optional"),
     FieldSpec("quantity", "Quantity", "int", False, "1"),
@@ -50,6 +51,7 @@ AUCTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("ends_at", "Ends at", "moment", False, "instead of a duration"),
     FieldSpec("countdown_s", "Countdown", "duration", False, "resets on each bid, e.g. 10s"),
     FieldSpec("soft_close_s", "Soft close", "duration", False, "e.g. 30s"),
+    FieldSpec("max_extension_s", "Longest extension", "duration", False, "optional cap, e.g. 2m"),
     FieldSpec("public", "Public", "bool", False, ""),
 )
 
@@ -95,6 +97,8 @@ def _convert(spec: FieldSpec, raw: Any, now: float | None) -> Any:
         if seconds < 1:
             raise ValueError("at least one second (90s, 5m)")
         return seconds
+    if spec.kind == "bands":  # FROM:STEP pairs, as on the command line
+        return parse_increments(text)
     if spec.kind == "moment":
         if text.lower() == "now":
             return None
