@@ -406,6 +406,11 @@ ACTIONS = {
         ["remove_images", "reorder_images"],
         ("test_images", "test_remove_and_reorder_over_http_and_the_sockets"),
     ),
+    # Extensions (docs/protocol.md "Budgets across a sale").
+    **dict.fromkeys(
+        ["set_budget", "get_budget"],
+        ("test_budgets", "test_a_budget_limits_lots_and_money_across_a_sale"),
+    ),
 }
 
 # docs/protocol.md error code -> the tests that provoke it (or, for internal, that it never comes).
@@ -458,6 +463,7 @@ ERROR_CODES = {
     ),
     "payload_too_large": ("test_images", "test_an_image_over_10_mb_is_413_and_nothing_is_attached"),
     "too_many_images": ("test_images", "test_more_than_ten_images_are_refused_with_409"),
+    "budget_exceeded": ("test_budgets", "test_a_budget_limits_lots_and_money_across_a_sale"),
 }
 
 PROTOCOL = Path(__file__).parents[2] / "docs" / "protocol.md"

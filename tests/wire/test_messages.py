@@ -36,6 +36,8 @@ VALID: dict[str, dict[str, Any]] = {
     "start_auto_bid": {"auction_id": 1, "max_amount": 5000},
     "stop_auto_bid": {"auction_id": 1},
     "buy_now": {"auction_id": 1},
+    "set_budget": {"sale_id": 1, "max_lots": 2, "max_spend": 5000},
+    "get_budget": {"sale_id": 1},
     "subscribe": {"topic": "auction:1"},
     "unsubscribe": {"topic": "auction:1"},
     "get_purchases": {},

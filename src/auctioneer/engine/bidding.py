@@ -46,6 +46,8 @@ def minimum_bid(state: Auction) -> int:
         raise InvalidTransition(state.status.value, "bid on")
     if state.current_bid is None:
         return spec.starting_bid
+    if not spec.increments:  # the usual case: one fixed step, no call
+        return state.current_bid + spec.min_increment
     return state.current_bid + increment_at(spec, state.current_bid)
 
 

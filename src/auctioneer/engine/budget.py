@@ -50,6 +50,8 @@ __all__ = [
 
 def budget_left(state: Auction, bidder_id: int) -> tuple[int | None, int | None] | None:
     """(lots, money) the bidder may still win in this lot, or None without a budget."""
+    if not state.budgets:  # the usual case: nobody in this lot set a budget
+        return None
     budget = next((b for b in state.budgets if b.bidder_id == bidder_id), None)
     if budget is None:
         return None
@@ -65,6 +67,8 @@ def check_budget(state: Auction, bidder_id: int, amount: int) -> None:
     Raises:
         BudgetExceeded: no lot left, or `amount` above the money left.
     """
+    if not state.budgets:  # the usual case, on every bid: nothing to check
+        return
     left = budget_left(state, bidder_id)
     if left is None:
         return
@@ -83,6 +87,8 @@ def check_budget(state: Auction, bidder_id: int, amount: int) -> None:
 
 def proxy_ceiling(state: Auction, bidder_id: int, max_amount: int) -> int | None:
     """The most a proxy may bid: its maximum capped by the money left; None: nothing."""
+    if not state.budgets:
+        return max_amount
     left = budget_left(state, bidder_id)
     if left is None:
         return max_amount

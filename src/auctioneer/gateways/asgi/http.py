@@ -286,11 +286,12 @@ def _openapi(action: str, path: str, *, body: bool, status: int = 200) -> dict[s
         "responses": result_response(action, status),
         "security": security_of(action),
     }
-    if "{auction_id}" in path:
+    ids = [name for name in ("auction_id", "sale_id") if "{" + name + "}" in path]
+    for name in ids:
         extra["parameters"].insert(
             0,
             {
-                "name": "auction_id",
+                "name": name,
                 "in": "path",
                 "required": True,
                 "schema": {"type": "integer", "minimum": 1, "maximum": 2**53},
@@ -299,9 +300,8 @@ def _openapi(action: str, path: str, *, body: bool, status: int = 200) -> dict[s
     if body:
         schema = m.ACTIONS[action].model_json_schema(ref_template="#/components/schemas/{model}")
         SCHEMA_DEFS.update(schema.pop("$defs", {}))
-        if "{auction_id}" in path:  # it comes from the path, not the body
-            schema.get("properties", {}).pop("auction_id", None)
-            required = [r for r in schema.get("required", []) if r != "auction_id"]
-            schema["required"] = required
+        for name in ids:  # it comes from the path, not the body
+            schema.get("properties", {}).pop(name, None)
+            schema["required"] = [r for r in schema.get("required", []) if r != name]
         extra["requestBody"] = {"required": False, "content": {JSON: {"schema": schema}}}
     return extra
