@@ -36,6 +36,7 @@ COMMANDS = [
     cmd.CancelAuction(),
     cmd.DeleteAuction(),
     cmd.OpenLot(),
+    cmd.SetBudget(bidder_id=7, lots_left=1, spend_left=2500),
     cmd.Tick(),
     cmd.Remind(thresholds=(300, 60), watchers=(4, 9)),
 ]

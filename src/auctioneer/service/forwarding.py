@@ -51,7 +51,7 @@ _COMMANDS: dict[str, type[Any]] = {
     for c in (
         cmd.CreateAuction, cmd.PlaceBid, cmd.StartAutoBid, cmd.StopAutoBid, cmd.BuyNow,
         cmd.UpdateAuction, cmd.EditImages, cmd.CloseAuction, cmd.CancelAuction,
-        cmd.DeleteAuction, cmd.OpenLot, cmd.Tick, cmd.Remind,
+        cmd.DeleteAuction, cmd.OpenLot, cmd.Tick, cmd.Remind, cmd.SetBudget,
     )
 }  # fmt: skip
 
