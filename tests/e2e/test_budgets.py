@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+from pathlib import Path
 from typing import Any
 
-from tests.e2e.support import House
+from tests.e2e.conftest import Template
+from tests.e2e.support import House, stop_server
+from tests.helpers.server import start_server
 
 BIDDERS = 2
 REGULARS = 0
@@ -87,3 +92,37 @@ async def test_budget_requests_are_checked(house: House) -> None:
     assert await bidder.error("set_budget", sale_id=sale_id, max_lots=1.5) == "bad_request"
     removed = (await bidder.ok("set_budget", sale_id=sale_id))["budget"]
     assert removed["max_lots"] is None and removed["max_spend"] is None
+
+
+async def test_a_lot_that_opens_at_start_up_gets_its_budgets(
+    db_copy: Path, template: Template
+) -> None:
+    """The previous lot ended while the server was down: the lot that opens
+    after the restart still gets the sale's budgets from the table."""
+    server = await asyncio.to_thread(start_server, db_copy, "--bid-rate", "0")
+    house = House(server, template.admin, regulars=template.accounts[:2])
+    try:
+        admin = await house.admin_client("tcp")
+        lots = [{"name": n, **LOT, "countdown_s": 1} for n in ("x", "y")]
+        made = await admin.ok("create_sale", name="Restart", lots=lots, pass_after_s=600)
+        (lot1, lot2), sale_id = [a["id"] for a in made["auctions"]], made["sale"]["id"]
+        ann = await house.connect("ws", house.regulars[0])
+        await ann.ok("set_budget", sale_id=sale_id, max_spend=300)
+        await ann.ok("place_bid", auction_id=lot1, amount=200)  # lot 1 ends a second later
+        await house.close_all()
+        await asyncio.to_thread(stop_server, house.server, signal.SIGKILL)
+        await asyncio.sleep(1.2)  # lot 1's end passes while the server is down
+        house.server = await asyncio.to_thread(start_server, server.db_url, "--bid-rate", "0")
+        ann = await house.connect("tcp", house.regulars[0])
+        for _ in range(100):  # lot 1 closes at start-up, then lot 2 opens (bounded wait)
+            if (await ann.ok("get_auction", auction_id=lot2))["auction"]["status"] == "open":
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("lot 2 did not open after the restart")
+        refused = await ann.request("place_bid", auction_id=lot2, amount=150)
+        assert refused["error"]["code"] == "budget_exceeded"
+        assert refused["error"]["spend_left"] == 100
+    finally:
+        await house.close_all()
+        await asyncio.to_thread(stop_server, house.server)

@@ -22,6 +22,7 @@ from auctioneer.pubsub.memory import MemoryBroker
 from auctioneer.service.api import Api
 from auctioneer.service.auctions import AuctionService
 from auctioneer.service.backfill import StoreBackfill
+from auctioneer.service.budgets import SaleBudgets
 from auctioneer.service.clock import SystemClock
 from auctioneer.service.forwarding import Forwarder
 from auctioneer.service.health import Health
@@ -193,6 +194,7 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     closers: list[Callable[[], Awaitable[None]]] = []
     if leases is not None:  # several processes may share this house
         closers += await _join_cluster(settings, auctions, ownership, hub)
+    budgets = SaleBudgets(auctions)  # hooks the lots' opening before any lot opens
     await auctions.start()
     root = media_root(settings)
     scratch = Path(tempfile.mkdtemp(prefix="auctioneer-media-")) if root is None else None
@@ -210,6 +212,7 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
         media_gc=media_gc,
         house=house,
         bid_window=bid_window,
+        budgets=budgets,
     )
     mailer = None
     if smtp is not None:

@@ -66,6 +66,7 @@ class Api:
         media_gc: MediaCollector | None = None,
         house: House | None = None,
         bid_window: Window | None = None,
+        budgets: SaleBudgets | None = None,
     ) -> None:
         """`bid_window`: where bids are counted when every process must share the
         count (Redis, service/shared_limits.py); this process alone without it."""
@@ -117,7 +118,10 @@ class Api:
         records = cast(WatchRecords, self.store)  # each store also keeps the watchlist
         self.watchlist = WatchActions(records, self.clock, self.visible_auction, self._views)
         self._table.update(self.watchlist.table())
-        self.budgets = SaleBudgets(auctions)
+        # Made before the service starts by the composition root, so a lot that
+        # opens at start-up (its previous lot closed while the server was down)
+        # gets its budgets too.
+        self.budgets = budgets or SaleBudgets(auctions)
         self._table.update(self.budgets.table())
 
     def metrics_text(self, caller: Caller) -> bytes:
