@@ -96,3 +96,21 @@ async def test_two_processes_share_the_redis_counts() -> None:
         assert close_first is not None and close_second is not None
         await close_first()
         await close_second()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="redis: AUCTIONEER_TEST_REDIS_URL is not set")
+async def test_two_houses_on_one_redis_count_apart() -> None:
+    assert REDIS_URL is not None
+    run = secrets.token_hex(4)
+    here, close_here = window_factory(REDIS_URL, f"house-a-{run}:")
+    there, close_there = window_factory(REDIS_URL, f"house-b-{run}:")
+    again, close_again = window_factory(REDIS_URL, f"house-a-{run}:")
+    try:
+        a, b, a2 = here("logins", 1, 60), there("logins", 1, 60), again("logins", 1, 60)
+        await a.record("ann\x001.1.1.1", 0)
+        assert await a2.wait("ann\x001.1.1.1", 0) > 0  # the same house: counted
+        assert await b.wait("ann\x001.1.1.1", 0) == 0  # another house: not
+    finally:
+        for close in (close_here, close_there, close_again):
+            assert close is not None
+            await close()

@@ -135,10 +135,14 @@ def channel_namespace(db_url: str) -> str:
     return f"{location.target or 'memory'}:"
 
 
-def window_factory(url: str) -> tuple[WindowFactory, Callable[[], Awaitable[None]] | None]:
+def window_factory(
+    url: str, namespace: str = ""
+) -> tuple[WindowFactory, Callable[[], Awaitable[None]] | None]:
     """Where the login, registration and bid limits count: in this process, or in
     the broker's Redis (shared by every process, in this process while Redis does
-    not answer: service/shared_limits.py) with `--broker redis://...`.
+    not answer: service/shared_limits.py) with `--broker redis://...`. Their keys
+    carry the house's `namespace`, like its channels, so two houses sharing one
+    Redis never count each other's logins and bids.
 
     Returns the factory and, for Redis, what closes its connections.
     """
@@ -153,7 +157,7 @@ def window_factory(url: str) -> tuple[WindowFactory, Callable[[], Awaitable[None
     storage = RedisStorage(
         uri,
         implementation="redispy",
-        key_prefix="auctioneer",
+        key_prefix="auctioneer:" + namespace,
         connection_pool=pool,  # type: ignore[arg-type]  # passed on to redis.asyncio.Redis
     )
 
@@ -167,7 +171,7 @@ async def build_house(settings: Settings, *, clock: Clock | None = None) -> Hous
     """Open the store, load unfinished auctions and set their timers."""
     clock = clock or SystemClock()
     house = HouseTerms.from_settings(settings)  # bad terms fail before anything opens
-    windows, close_windows = window_factory(settings.broker)
+    windows, close_windows = window_factory(settings.broker, channel_namespace(settings.db))
     smtp = SmtpConfig.from_settings(settings) if settings.smtp else None
     ending_soon = parse_ending_soon(settings.ending_soon)  # fails before anything opens
     store = open_store(settings.db)
