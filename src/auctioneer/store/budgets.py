@@ -8,17 +8,16 @@ memory in place. A budget with both limits None is deleted.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from auctioneer.service.ports import BudgetRecord
+from auctioneer.store.mixin_access import PostgresAccess, SQLiteAccess
 
 if TYPE_CHECKING:
     import asyncpg
 
 __all__ = ["MemoryBudgetRecords", "PostgresBudgetRecords", "SQLiteBudgetRecords"]
 
-T = TypeVar("T")
 
 _COLUMNS = "SELECT sale_id, user_id, max_lots, max_spend, updated_at FROM sale_budgets"
 _UPSERT = """
@@ -35,20 +34,8 @@ def _record(row: Any) -> BudgetRecord:
     return BudgetRecord(row[0], row[1], row[2], row[3], row[4])
 
 
-class SQLiteBudgetRecords:
+class SQLiteBudgetRecords(SQLiteAccess):
     """The BudgetRecords methods of SQLiteStore."""
-
-    if TYPE_CHECKING:
-
-        async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
-
-        async def _write(
-            self,
-            fn: Callable[[sqlite3.Connection], T],
-            *,
-            is_append: bool = False,
-            item: Any = None,
-        ) -> T: ...
 
     async def set_budget(self, record: BudgetRecord) -> None:
         def tx(conn: sqlite3.Connection) -> None:
@@ -76,16 +63,8 @@ class SQLiteBudgetRecords:
         return await self._read(q)
 
 
-class PostgresBudgetRecords:
+class PostgresBudgetRecords(PostgresAccess):
     """The BudgetRecords methods of PostgresStore."""
-
-    if TYPE_CHECKING:
-
-        async def _read(self, fn: Callable[[asyncpg.Connection], Awaitable[T]]) -> T: ...
-
-        async def _write(
-            self, fn: Callable[[asyncpg.Connection], Awaitable[T]], plan: Any = None
-        ) -> T: ...
 
     async def set_budget(self, record: BudgetRecord) -> None:
         async def tx(conn: asyncpg.Connection) -> None:

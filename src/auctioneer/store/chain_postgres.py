@@ -6,15 +6,15 @@ append (`postgres_append.py`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
+
+from auctioneer.store.mixin_access import PostgresAccess
 
 if TYPE_CHECKING:
     import asyncpg
 
 __all__ = ["PostgresChain"]
 
-T = TypeVar("T")
 
 _HASHES = (
     "SELECT seq, hash FROM events WHERE auction_id = $1 AND version > $2 AND seq > $2"
@@ -25,16 +25,8 @@ _SET_HASH = "UPDATE events SET hash = $1 WHERE auction_id = $2 AND seq = $3"
 NO_END = 2**31 - 1
 
 
-class PostgresChain:
+class PostgresChain(PostgresAccess):
     """The chain methods of PostgresStore."""
-
-    if TYPE_CHECKING:
-
-        async def _read(self, fn: Callable[[asyncpg.Connection], Awaitable[T]]) -> T: ...
-
-        async def _write(
-            self, fn: Callable[[asyncpg.Connection], Awaitable[T]], plan: Any = None
-        ) -> T: ...
 
     async def log_hashes(
         self, auction_id: int, after_seq: int = 0, upto_seq: int | None = None

@@ -9,12 +9,11 @@ so a read by seq walks the key from version `after_seq`).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+
+from auctioneer.store.mixin_access import SQLiteAccess
 
 __all__ = ["SQLiteChain"]
 
-T = TypeVar("T")
 
 _HASHES = (
     "SELECT seq, hash FROM events WHERE auction_id = ? AND version > ? AND seq > ?"
@@ -25,20 +24,8 @@ _SET_HASH = "UPDATE events SET hash = ? WHERE auction_id = ? AND seq = ?"
 NO_END = 2**62
 
 
-class SQLiteChain:
+class SQLiteChain(SQLiteAccess):
     """The chain methods of SQLiteStore."""
-
-    if TYPE_CHECKING:
-
-        async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
-
-        async def _write(
-            self,
-            fn: Callable[[sqlite3.Connection], T],
-            *,
-            is_append: bool = False,
-            item: Any = None,
-        ) -> T: ...
 
     async def log_hashes(
         self, auction_id: int, after_seq: int = 0, upto_seq: int | None = None

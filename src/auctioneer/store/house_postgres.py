@@ -6,10 +6,10 @@ writer connection like every other write. The tables come from migration 0010.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from auctioneer.service.ports import EmailRecord, OutboxRecord, PaymentRecord
+from auctioneer.store.mixin_access import PostgresAccess
 from auctioneer.store.records import dumps, loads
 
 if TYPE_CHECKING:
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PostgresHouseRecords"]
 
-T = TypeVar("T")
 
 _EMAIL_COLUMNS = (
     "SELECT user_id, email, verified_at, verify_hash, verify_expires_at, secret, updated_at"
@@ -51,16 +50,8 @@ def _email(row: Any) -> EmailRecord:
     return EmailRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
 
 
-class PostgresHouseRecords:
+class PostgresHouseRecords(PostgresAccess):
     """The HouseRecords methods of PostgresStore."""
-
-    if TYPE_CHECKING:
-
-        async def _read(self, fn: Callable[[asyncpg.Connection], Awaitable[T]]) -> T: ...
-
-        async def _write(
-            self, fn: Callable[[asyncpg.Connection], Awaitable[T]], plan: Any = None
-        ) -> T: ...
 
     async def mark_paid(self, auction_id: int, round: int, paid_by: int, at: int) -> PaymentRecord:
         async def tx(conn: asyncpg.Connection) -> PaymentRecord:

@@ -8,15 +8,14 @@ migration 0010.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from auctioneer.service.ports import EmailRecord, OutboxRecord, PaymentRecord
+from auctioneer.store.mixin_access import SQLiteAccess
 from auctioneer.store.records import dumps, loads
 
 __all__ = ["SQLiteHouseRecords"]
 
-T = TypeVar("T")
 
 _EMAIL_COLUMNS = (
     "SELECT user_id, email, verified_at, verify_hash, verify_expires_at, secret, updated_at"
@@ -48,20 +47,8 @@ def _email(row: tuple[Any, ...]) -> EmailRecord:
     return EmailRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
 
 
-class SQLiteHouseRecords:
+class SQLiteHouseRecords(SQLiteAccess):
     """The HouseRecords methods of SQLiteStore."""
-
-    if TYPE_CHECKING:
-
-        async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
-
-        async def _write(
-            self,
-            fn: Callable[[sqlite3.Connection], T],
-            *,
-            is_append: bool = False,
-            item: Any = None,
-        ) -> T: ...
 
     async def mark_paid(self, auction_id: int, round: int, paid_by: int, at: int) -> PaymentRecord:
         def tx(conn: sqlite3.Connection) -> PaymentRecord:

@@ -6,15 +6,16 @@ writer connection like every other write.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from auctioneer.store.mixin_access import PostgresAccess
 
 if TYPE_CHECKING:
     import asyncpg
 
 __all__ = ["PostgresWatchRecords"]
 
-T = TypeVar("T")
 
 _WATCH = (
     "INSERT INTO watchlist (user_id, auction_id, since) VALUES ($1, $2, $3)"
@@ -22,16 +23,8 @@ _WATCH = (
 )
 
 
-class PostgresWatchRecords:
+class PostgresWatchRecords(PostgresAccess):
     """The WatchRecords methods of PostgresStore."""
-
-    if TYPE_CHECKING:
-
-        async def _read(self, fn: Callable[[asyncpg.Connection], Awaitable[T]]) -> T: ...
-
-        async def _write(
-            self, fn: Callable[[asyncpg.Connection], Awaitable[T]], plan: Any = None
-        ) -> T: ...
 
     async def watch(self, user_id: int, auction_id: int, at: int) -> bool:
         async def tx(conn: asyncpg.Connection) -> bool:

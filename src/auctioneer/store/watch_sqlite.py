@@ -7,12 +7,12 @@ group-commit writer like every other write.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+
+from auctioneer.store.mixin_access import SQLiteAccess
 
 __all__ = ["SQLiteWatchRecords"]
 
-T = TypeVar("T")
 
 _WATCH = (
     "INSERT INTO watchlist (user_id, auction_id, since) VALUES (?, ?, ?)"
@@ -20,20 +20,8 @@ _WATCH = (
 )
 
 
-class SQLiteWatchRecords:
+class SQLiteWatchRecords(SQLiteAccess):
     """The WatchRecords methods of SQLiteStore."""
-
-    if TYPE_CHECKING:
-
-        async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
-
-        async def _write(
-            self,
-            fn: Callable[[sqlite3.Connection], T],
-            *,
-            is_append: bool = False,
-            item: Any = None,
-        ) -> T: ...
 
     async def watch(self, user_id: int, auction_id: int, at: int) -> bool:
         def tx(conn: sqlite3.Connection) -> bool:
