@@ -88,7 +88,8 @@ def _sender_pid(dsn: str) -> int:
                 " JOIN pg_stat_activity a ON a.pid = l.pid"
                 " WHERE l.locktype = 'advisory' AND l.granted"  # in this database only:
                 " AND l.database = (SELECT oid FROM pg_database"  # other tests may hold
-                " WHERE datname = current_database())",  # advisory locks elsewhere
+                " WHERE datname = current_database())"  # advisory locks elsewhere; here
+                " AND a.application_name LIKE 'auctioneer mailer %'",  # buckets' leases too
             )
         )
         if match := re.fullmatch(r"auctioneer mailer (\d+)", str(name or "")):
