@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,8 +226,17 @@ def test_random_sequences_keep_every_invariant(
 def test_with_auto_bids_the_highest_maximum_leads_at_the_second_plus_an_increment(
     starting: int, increment: int, moves: list[tuple[int, int]]
 ) -> None:
-    state = new_auction(1)
     spec = AuctionSpec(name="Lot", starting_bid=starting, min_increment=increment, duration_s=60)
+    check_proxy_prices(spec, moves, lambda price: increment)
+
+
+def check_proxy_prices(
+    spec: AuctionSpec, moves: list[tuple[int, int]], step: Callable[[int], int]
+) -> None:
+    """Auto-bids of `starting_bid + extra` in order: the highest (earliest on a tie)
+    maximum leads, at the runner-up's maximum plus `step(runner-up)`, capped at its own."""
+    state = new_auction(1)
+    starting = spec.starting_bid
     for event in decide(state, CreateAuction(spec=spec), T0):
         state = evolve(state, event)
     # The oracle: each bidder's latest maximum (and when it was set), and the price
@@ -251,7 +261,8 @@ def test_with_auto_bids_the_highest_maximum_leads_at_the_second_plus_an_incremen
         if len(ranked) == 1:
             expected = starting
         elif not leading:  # a leader raising its own maximum moves no price
-            expected = min(ranked[0][0], ranked[1][0] + increment)
+            second = ranked[1][0]
+            expected = min(ranked[0][0], second + step(second))
         winner = min(maxima, key=lambda b: (-maxima[b][0], maxima[b][1]))
         assert state.leader_id == winner  # the highest (earliest on a tie) maximum leads
         assert state.current_bid == expected

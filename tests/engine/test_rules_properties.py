@@ -14,20 +14,16 @@ from auctioneer.engine import (
     AuctionOpened,
     AuctionSpec,
     BidPlaced,
-    CreateAuction,
     InvalidCommand,
-    StartAutoBid,
     Status,
     UnitSold,
     cap_reached,
-    decide,
     evolve,
     minimum_bid,
-    new_auction,
     validate_increments,
 )
-from tests.engine.harness import MS, T0, AuctionHarness, paddle_of
-from tests.engine.test_properties import BIDDERS, SETTINGS, bands
+from tests.engine.harness import MS, T0, AuctionHarness
+from tests.engine.test_properties import BIDDERS, SETTINGS, bands, check_proxy_prices
 
 
 def band_increment(table: tuple[tuple[int, int], ...], price: int) -> int:
@@ -96,33 +92,8 @@ def test_the_minimum_bid_always_follows_the_band_and_proxies_bid_within_it(
 def test_proxies_pay_the_runner_up_plus_the_increment_of_its_band(
     table: tuple[tuple[int, int], ...], starting: int, moves: list[tuple[int, int]]
 ) -> None:
-    state = new_auction(1)
     spec = AuctionSpec(name="Lot", starting_bid=starting, increments=table, duration_s=60)
-    for event in decide(state, CreateAuction(spec=spec), T0):
-        state = evolve(state, event)
-    maxima: dict[int, tuple[int, int]] = {}
-    expected: int | None = None
-    for order, (bidder, extra) in enumerate(moves):
-        leading = bidder == state.leader_id
-        command = StartAutoBid(
-            bidder_id=bidder, paddle=paddle_of(bidder), max_amount=starting + extra
-        )
-        try:
-            events = decide(state, command, T0)
-        except AuctionError:
-            continue
-        for event in events:
-            state = evolve(state, event)
-        if not events:
-            continue
-        maxima[bidder] = (command.max_amount, order)
-        ranked = sorted(maxima.values(), key=lambda m: (-m[0], m[1]))
-        if len(ranked) == 1:
-            expected = starting
-        elif not leading:
-            second = ranked[1][0]
-            expected = min(ranked[0][0], second + band_increment(table, second))
-        assert state.current_bid == expected
+    check_proxy_prices(spec, moves, lambda price: band_increment(table, price))
 
 
 @st.composite
